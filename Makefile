@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make                 build kmod/kvmini.ko for the running kernel (KDIR=… to override)
+#   make install         install the module and its udev rule on this machine
+#   make check           build everything and run the selftests in emulated hosts
+#                        (T=<pattern> for a subset, HOST=amd for one host)
+#   make clean           back to the tree as cloned
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+all: modules
+
+modules:
+	@test -d "$(KDIR)" || { echo "kvmini: no kernel headers in $(KDIR): apt-get install linux-headers-$$(uname -r), or make KDIR=<kernel build dir>"; exit 1; }
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" modules
+
+install: modules
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" modules_install
+	install -D -m 0644 kmod/60-kvmini.rules /etc/udev/rules.d/60-kvmini.rules
+	depmod -a
+
+check:
+	@selftests/host/check.sh
+
+clean:
+	rm -rf kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order \
+	       .*.cmd Module.symvers modules.order .tmp_versions build
+	$(MAKE) -C selftests clean
+
+.PHONY: all modules install check clean

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmini: a small KVM-compatible hypervisor. Module entry, /dev/kvmini and
+ * the system ioctls.
+ */
+#include <linux/compat.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include <linux/kvmini.h>
+#include "kvmini.h"
+
+const struct kvmini_backend *kvmini_backend;
+static struct dentry *kvmini_debugfs;
+
+/*
+ * What KVMINI_CHECK_EXTENSION answers. Only capabilities that really work
+ * are listed; every other number answers 0.
+ */
+static const struct {
+	long cap;
+	long val;
+} kvmini_caps[] = {
+	{ KVMINI_CAP_CHECK_EXTENSION_VM, 1 },
+};
+
+long kvmini_check_extension(struct kvmini_vm *vm, long cap)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kvmini_caps); i++)
+		if (kvmini_caps[i].cap == cap)
+			return kvmini_caps[i].val;
+	return 0;
+}
+
+static long kvmini_dev_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	switch (cmd) {
+	case KVMINI_GET_API_VERSION:
+		if (arg)
+			return -EINVAL;
+		return KVMINI_API_VERSION;
+	case KVMINI_CREATE_VM:
+		return kvmini_create_vm(arg);
+	case KVMINI_CHECK_EXTENSION:
+		return kvmini_check_extension(NULL, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations kvmini_dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = kvmini_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice kvmini_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kvmini",
+	.fops = &kvmini_dev_fops,
+	.mode = 0600,	/* udev gives group kvm access (kmod/60-kvmini.rules) */
+};
+
+static const struct kvmini_backend *const kvmini_backends[] = {
+	&kvmini_svm_backend,
+	&kvmini_vmx_backend,
+};
+
+static int kvmini_pick_backend(void)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(kvmini_backends); i++) {
+		r = kvmini_backends[i]->probe();
+		if (r == 0) {
+			kvmini_backend = kvmini_backends[i];
+			return 0;
+		}
+		if (r != -ENODEV)
+			return r;	/* the backend said why */
+	}
+	pr_err(KVMINI_PFX "this CPU has neither AMD SVM nor Intel VMX\n");
+	return -ENODEV;
+}
+
+static int __init kvmini_init(void)
+{
+	int r;
+
+	r = kvmini_pick_backend();
+	if (r)
+		return r;
+	r = kvmini_backend->init();
+	if (r)
+		return r;
+	r = kvmini_virt_init();
+	if (r)
+		goto out_backend;
+	r = misc_register(&kvmini_dev);
+	if (r)
+		goto out_virt;
+
+	/* Live-object counters for leak tests and diagnostics. */
+	kvmini_debugfs = debugfs_create_dir("kvmini", NULL);
+	debugfs_create_atomic_t("vms", 0444, kvmini_debugfs, &kvmini_live_vms);
+	pr_info(KVMINI_PFX "loaded, using %s\n", kvmini_backend->name);
+	return 0;
+
+out_virt:
+	kvmini_virt_exit();
+out_backend:
+	kvmini_backend->exit();
+	return r;
+}
+
+static void __exit kvmini_exit(void)
+{
+	debugfs_remove_recursive(kvmini_debugfs);
+	misc_deregister(&kvmini_dev);
+	kvmini_virt_exit();
+	kvmini_backend->exit();
+}
+
+module_init(kvmini_init);
+module_exit(kvmini_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kvmini: a small KVM-compatible hypervisor");
