@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: on a Debian 12 machine (root), install what is missing,
+# build kvmini.ko for Debian's distro kernel and the selftests, run the
+# whole suite inside the emulated hosts, and end with one line
+# "N passed, N failed, N skipped". Exit 1 if anything failed.
+#
+#   T=<pattern>   run only the test programs whose name contains it
+#   HOST=amd      run one host (default: every host)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+host_dir=$top/selftests/host
+build=$top/build/check
+T=${T:-}
+HOST=${HOST:-all}
+cd "$top"
+
+# --- 1. packages ---
+pkgs="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
+      linux-source-6.1 cpio kmod xz-utils gcc make libc6-dev"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "# installing:$missing"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing > "$top/build-apt.log" 2>&1 ||
+		{ tail -n 30 "$top/build-apt.log"; exit 1; }
+	rm -f "$top/build-apt.log"
+fi
+kver=$("$host_dir/run.sh" --print-kver)
+kdir=/lib/modules/$kver/build
+[ -d "$kdir" ] || { echo "check: no headers for the distro kernel $kver ($kdir)"; exit 1; }
+
+# --- 2. build: module (warning-free with W=1) and selftests ---
+# Objects built for another kernel must not leak into this build.
+[ "$(cat "$build/kdir" 2>/dev/null)" = "$kdir" ] || make -s clean > /dev/null
+mkdir -p "$build"
+echo "$kdir" > "$build/kdir"
+if ! make -s KDIR="$kdir" W=1 modules > "$build/kbuild.log" 2>&1 ||
+   grep -q "warning:" "$build/kbuild.log"; then
+	cat "$build/kbuild.log"
+	echo "check: the module build failed or warned"
+	exit 1
+fi
+make -s -C selftests > "$build/selftests.log" 2>&1 || { cat "$build/selftests.log"; exit 1; }
+
+pass=0 fail=0 skip=0
+point() {	# point ok|not-ok DESCRIPTION
+	if [ "$1" = ok ]; then pass=$((pass + 1)); echo "ok - $2"
+	else fail=$((fail + 1)); echo "not ok - $2"; fi
+}
+matches() { case "$1" in *"$T"*) return 0 ;; esac; return 1; }
+
+# --- 3. the suite on the AMD host ---
+run_suite() {	# run_suite HOST BACKEND MODULES
+	local host=$1 backend=$2 modules=$3 job=$build/$1/job rc=0 line
+	rm -rf "$job"
+	mkdir -p "$job"
+	cp kmod/kvmini.ko selftests/run_tests.sh "$job/"
+	local progs
+	progs=$(make -s -C selftests --no-print-directory print-tests)
+	for p in $progs; do cp "selftests/$p" "$job/"; done
+	cat > "$job/run" <<EOF
+# Load, run every selftest, unload.
+if insmod ./kvmini.ko; then echo "@@host-ok insmod kvmini.ko"; else echo "@@host-fail insmod kvmini.ko"; exit 1; fi
+KVMINI_KO=/job/kvmini.ko KVMINI_NO_SUMMARY=1 T='$T' ./run_tests.sh -b $backend $progs
+rc=\$?
+if rmmod kvmini; then echo "@@host-ok rmmod kvmini"; else echo "@@host-fail rmmod kvmini"; fi
+exit \$rc
+EOF
+	"$host_dir/run.sh" --host "$host" --kver "$kver" --modules "$modules" \
+		--timeout 900 --out "$build/$host" "$job" || rc=$?
+	# Count the job's test cases and the host-level checks.
+	line=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) skip:\([0-9]*\)$/\1 \2 \3/p' "$build/$host/job.log" | tail -n1)
+	if [ -n "$line" ]; then
+		read -r p f s <<<"$line"
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	else
+		point not-ok "$host: the selftests ran to completion"
+	fi
+	while read -r tag what; do
+		[ "$tag" = "@@host-ok" ] && point ok "$host: $what" || point not-ok "$host: $what"
+	done < <(grep -E '^@@host-(ok|fail) ' "$build/$host/job.log" || true)
+	case $rc in
+	124) point not-ok "$host: the emulated host finished in time" ;;
+	125) point not-ok "$host: the host's kernel log is clean" ;;
+	*) point ok "$host: the host's kernel log is clean" ;;
+	esac
+}
+
+# --- 4. a CPU without SVM: insmod must refuse, saying why ---
+run_novirt() {
+	local job=$build/amd-novirt/job rc=0
+	rm -rf "$job"
+	mkdir -p "$job"
+	cp kmod/kvmini.ko "$job/"
+	cat > "$job/run" <<'EOF'
+insmod ./kvmini.ko 2> err; rc=$?
+cat err
+dmesg | grep kvmini
+if [ $rc != 0 ] && grep -q "No such device" err &&
+   dmesg | grep -q "kvmini: this CPU has neither AMD SVM nor Intel VMX"; then
+	echo "@@host-ok insmod refused with ENODEV and one clear log line"
+else
+	echo "@@host-fail insmod refused with ENODEV and one clear log line"
+fi
+EOF
+	"$host_dir/run.sh" --host amd-novirt --kver "$kver" --timeout 300 \
+		--out "$build/amd-novirt" "$job" || rc=$?
+	while read -r tag what; do
+		[ "$tag" = "@@host-ok" ] && point ok "amd-novirt: $what" || point not-ok "amd-novirt: $what"
+	done < <(grep -E '^@@host-(ok|fail) ' "$build/amd-novirt/job.log" || true)
+	grep -qE '^@@host-(ok|fail) ' "$build/amd-novirt/job.log" ||
+		point not-ok "amd-novirt: the job ran"
+	[ $rc = 125 ] && point not-ok "amd-novirt: the host's kernel log is clean"
+	return 0
+}
+
+case "$HOST" in
+all|amd)
+	run_suite amd svm "msr kvm_amd"
+	if [ -z "$T" ] || matches novirt; then run_novirt; fi
+	;;
+*) echo "check: unknown HOST=$HOST (amd)"; exit 2 ;;
+esac
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

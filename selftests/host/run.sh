@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's distro kernel in an emulated host and run one job in it.
+#
+#   run.sh [options] JOB_DIR
+#     --host amd|amd-novirt   amd: QEMU TCG, -cpu EPYC (SVM + nested paging);
+#                             amd-novirt: the same CPU without SVM
+#     --kver VER              distro kernel version (default: the one
+#                             linux-image-amd64 depends on)
+#     --modules "m1 m2"       distro modules to load first (deps resolved here)
+#     --timeout SECONDS       whole boot + job (default 600)
+#     --out DIR               where logs go (default: a new temp dir)
+#     --print-kver            print the distro kernel version and exit
+#
+# JOB_DIR is copied to /job in the host's initramfs (busybox userland, so
+# programs in it must be static) and /job/run runs there as root, with
+# its output on the host's second serial port, shown here live.
+#
+# Output files in --out: job.log (the job's output), console.log (the
+# host's kernel console), dmesg.log (the host's whole kernel log at the end).
+# Exit status: the job's, or 124 if the host timed out or died, or 125 if
+# the host's kernel log shows a problem (then its tail is printed).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+host=amd kver="" modules="" timeout=600 out=""
+
+distro_kver() {
+	dpkg-query -W -f='${Depends}\n' linux-image-amd64 2>/dev/null |
+		sed -n 's/.*linux-image-\([0-9][^ ,]*-amd64\).*/\1/p' | head -n1
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--host) host=$2; shift 2 ;;
+	--kver) kver=$2; shift 2 ;;
+	--modules) modules=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--print-kver) distro_kver; exit 0 ;;
+	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+job=${1:?usage: run.sh [options] JOB_DIR}
+kver=${kver:-$(distro_kver)}
+kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || { echo "run.sh: no distro kernel $kernel (make check installs linux-image-amd64)" >&2; exit 2; }
+out=${out:-$(mktemp -d /tmp/kvmini-host.XXXXXX)}
+mkdir -p "$out"
+
+case "$host" in
+amd) cpu=EPYC ;;
+amd-novirt) cpu=EPYC,-svm ;;
+*) echo "run.sh: unknown host '$host'" >&2; exit 2 ;;
+esac
+
+# --- initramfs: busybox, distro modules in load order, the job, /init ---
+root=$out/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,modules}
+cp /bin/busybox "$root/bin/busybox"
+cp -r "$job" "$root/job"
+: > "$root/modules/order"
+for m in $modules; do
+	modprobe -S "$kver" --show-depends "$m" | while read -r kind path _; do
+		[ "$kind" = insmod ] || continue
+		name=$(basename "$path")
+		grep -qx "$name" "$root/modules/order" && continue
+		case "$path" in
+		*.xz) xz -dc "$path" > "$root/modules/${name%.xz}"; name=${name%.xz} ;;
+		*) cp "$path" "$root/modules/$name" ;;
+		esac
+		echo "$name" >> "$root/modules/order"
+	done
+done
+cat > "$root/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+for m in $(cat /modules/order); do insmod /modules/$m || echo "init: insmod $m failed"; done
+exec > /dev/ttyS1 2>&1
+stty -F /dev/ttyS1 -onlcr 2>/dev/null
+echo "@@KVMINI-JOB-BEGIN@@"
+cd /job && sh ./run
+echo "@@KVMINI-JOB-END rc=$?@@"
+echo "@@KVMINI-DMESG-BEGIN@@"
+dmesg
+echo "@@KVMINI-DMESG-END@@"
+sync
+poweroff -f
+EOF
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$out/initrd.cpio"
+
+# --- boot ---
+: > "$out/serial1.log"
+start=$(date +%s)
+# Single-threaded TCG: with MTTCG the host froze now and then (see notes).
+timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=single \
+	-cpu "$cpu" -smp 2 -m 2048 -nographic -no-reboot -monitor none -net none \
+	-kernel "$kernel" -initrd "$out/initrd.cpio" \
+	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=5 mitigations=off tsc=reliable" \
+	-serial "file:$out/console.log" -serial "file:$out/serial1.log" \
+	< /dev/null > "$out/qemu.log" 2>&1 &
+qemu=$!
+# Show the job's output live; tail ends by itself when QEMU does.
+tail -n +1 -f --pid=$qemu "$out/serial1.log" |
+	sed -u -n 's/\r$//; /@@KVMINI-JOB-BEGIN@@/,/@@KVMINI-JOB-END/{/@@KVMINI/!p}'
+qemu_rc=0
+wait $qemu || qemu_rc=$?
+echo "# host: $host, kernel $kver, $(($(date +%s) - start)) s"
+
+log=$out/serial1.log
+sed -i 's/\r$//' "$log"
+sed -n '/@@KVMINI-JOB-BEGIN@@/,/@@KVMINI-JOB-END/{/@@KVMINI/!p}' "$log" > "$out/job.log"
+sed -n '/@@KVMINI-DMESG-BEGIN@@/,/@@KVMINI-DMESG-END@@/{/@@KVMINI/!p}' "$log" > "$out/dmesg.log"
+rc=$(sed -n 's/^@@KVMINI-JOB-END rc=\([0-9]*\)@@$/\1/p' "$log" | tail -n1)
+
+# --- the host's kernel log must be clean ---
+# The SRSO line is a CPU advisory printed at every boot on EPYC, not a warning.
+bad='Oops|\bBUG\b|WARNING:|general protection|refcount_t|list_add corruption|list_del corruption|soft lockup|hard LOCKUP|rcu.*stall|blocked for more than|Call Trace|cut here|Kernel panic'
+problems=$(cat "$out/dmesg.log" "$out/console.log" | grep -Ev 'Speculative Return Stack Overflow' | grep -E "$bad" || true)
+
+if [ -z "$rc" ]; then
+	echo "# host: the job did not finish (qemu exit $qemu_rc; timeout ${timeout}s); console tail:"
+	tail -n 40 "$out/console.log" | sed 's/^/#   /'
+	tail -n 5 "$out/qemu.log" | sed 's/^/#   qemu: /'
+	exit 124
+fi
+if [ -n "$problems" ]; then
+	echo "# host: kernel log shows problems:"
+	echo "$problems" | head -n 20 | sed 's/^/#   /'
+	echo "# host: kernel log tail:"
+	tail -n 60 "$out/dmesg.log" | sed 's/^/#   /'
+	exit 125
+fi
+exit "$rc"
