@@ -23,13 +23,26 @@ static const struct {
 	long cap;
 	long val;
 } kvmini_caps[] = {
+	{ KVMINI_CAP_USER_MEMORY, 1 },
+	{ KVMINI_CAP_SET_TSS_ADDR, 1 },
+	{ KVMINI_CAP_EXT_CPUID, 1 },
+	{ KVMINI_CAP_NR_MEMSLOTS, KVMINI_MAX_MEMSLOTS },
+	{ KVMINI_CAP_SYNC_MMU, 1 },
+	{ KVMINI_CAP_DESTROY_MEMORY_REGION_WORKS, 1 },
+	{ KVMINI_CAP_JOIN_MEMORY_REGIONS_WORKS, 1 },
+	{ KVMINI_CAP_SET_IDENTITY_MAP_ADDR, 1 },
+	{ KVMINI_CAP_MAX_VCPUS, KVMINI_MAX_VCPUS },
+	{ KVMINI_CAP_MAX_VCPU_ID, KVMINI_MAX_VCPUS },
 	{ KVMINI_CAP_CHECK_EXTENSION_VM, 1 },
+	{ KVMINI_CAP_IMMEDIATE_EXIT, 1 },
 };
 
 long kvmini_check_extension(struct kvmini_vm *vm, long cap)
 {
 	unsigned int i;
 
+	if (cap == KVMINI_CAP_NR_VCPUS)		/* recommended: one per CPU */
+		return min_t(long, num_online_cpus(), KVMINI_MAX_VCPUS);
 	for (i = 0; i < ARRAY_SIZE(kvmini_caps); i++)
 		if (kvmini_caps[i].cap == cap)
 			return kvmini_caps[i].val;
@@ -48,6 +61,14 @@ static long kvmini_dev_ioctl(struct file *file, unsigned int cmd,
 		return kvmini_create_vm(arg);
 	case KVMINI_CHECK_EXTENSION:
 		return kvmini_check_extension(NULL, arg);
+	case KVMINI_GET_MSR_INDEX_LIST:
+		return kvmini_get_msr_index_list((void __user *)arg);
+	case KVMINI_GET_SUPPORTED_CPUID:
+		return kvmini_get_supported_cpuid((void __user *)arg);
+	case KVMINI_GET_VCPU_MMAP_SIZE:
+		if (arg)
+			return -EINVAL;
+		return 2 * PAGE_SIZE;	/* the run struct and the PIO data page */
 	default:
 		return -ENOTTY;
 	}

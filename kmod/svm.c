@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AMD SVM backend.
+ * AMD SVM backend: one VMCB per vCPU, nested paging, and the exit handlers
+ * (one const table indexed by exit code). VMCB layout and exit codes come
+ * from the kernel's <asm/svm.h>.
+ *
+ * Without the decode-assist and next-RIP features (QEMU does not emulate
+ * them) instruction lengths are known or decoded here.
  */
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/slab.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/svm.h>
 
 #include "kvmini.h"
 
@@ -16,6 +25,38 @@
 
 /* Per-CPU host save area the CPU uses across VMRUN (VM_HSAVE_PA). */
 static DEFINE_PER_CPU(struct page *, svm_hsave);
+
+/* Per CPU: the host's VMSAVE area and ASID allocation. */
+struct svm_cpu {
+	struct page *host_save;
+	u32 next_asid;
+	u32 max_asid;
+	u64 asid_generation;
+};
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
+
+/* Shared by every vCPU: intercept all ports, and all MSRs but a few. */
+static struct page *svm_iopm, *svm_msrpm;
+static u64 svm_host_xcr0;
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	u64 vmcb_pa;
+	int asid_cpu;		/* CPU whose ASID space asid is from */
+	u64 asid_generation;
+	bool new_asid;		/* flush requested */
+	bool entry_failed;	/* the last VMRUN failed: VMCB not synced */
+	u64 tsc_aux;
+	u64 dr[4], dr6, dr7;	/* emulated: hardware DR7 keeps them off */
+};
+
+static inline struct svm_vcpu *to_svm(struct kvmini_vcpu *vcpu)
+{
+	return vcpu->arch;
+}
+
+asmlinkage void kvmini_svm_vmrun(u64 vmcb_pa, unsigned long *regs,
+				 u64 host_save_pa);
 
 static int svm_probe(void)
 {
@@ -40,29 +81,80 @@ static int svm_probe(void)
 
 static void svm_exit(void)
 {
+	struct svm_cpu *sd;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
+		sd = per_cpu_ptr(&svm_cpu, cpu);
 		if (per_cpu(svm_hsave, cpu))
 			__free_page(per_cpu(svm_hsave, cpu));
 		per_cpu(svm_hsave, cpu) = NULL;
+		if (sd->host_save)
+			__free_page(sd->host_save);
+		sd->host_save = NULL;
+	}
+	if (svm_iopm)
+		__free_pages(svm_iopm, 2);
+	if (svm_msrpm)
+		__free_pages(svm_msrpm, 1);
+	svm_iopm = svm_msrpm = NULL;
+}
+
+/* MSRs whose state VMLOAD/VMSAVE switch: the guest may use them directly. */
+static const u32 svm_passthrough_msrs[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+};
+
+/* The MSR permission map: 2 bits (read, write) per MSR in three ranges. */
+static void svm_msrpm_allow(u8 *map, u32 msr)
+{
+	static const u32 base[] = { 0, 0xc0000000, 0xc0010000 };
+	unsigned int i, bit;
+
+	for (i = 0; i < ARRAY_SIZE(base); i++) {
+		if (msr - base[i] < 0x2000) {
+			bit = i * 0x2000 * 2 + (msr - base[i]) * 2;
+			map[bit / 8] &= ~(3 << (bit % 8));
+		}
 	}
 }
 
 static int svm_init(void)
 {
+	struct svm_cpu *sd;
 	struct page *page;
+	unsigned int i;
+	u32 nasid = cpuid_ebx(0x8000000a);
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
+		sd = per_cpu_ptr(&svm_cpu, cpu);
 		page = alloc_pages_node(cpu_to_node(cpu), GFP_KERNEL | __GFP_ZERO, 0);
-		if (!page) {
-			svm_exit();
-			return -ENOMEM;
-		}
+		sd->host_save = alloc_pages_node(cpu_to_node(cpu),
+						 GFP_KERNEL | __GFP_ZERO, 0);
 		per_cpu(svm_hsave, cpu) = page;
+		if (!page || !sd->host_save)
+			goto nomem;
+		sd->max_asid = nasid - 1;	/* ASID 0 is the host's */
+		sd->next_asid = nasid;		/* first use starts a generation */
+		sd->asid_generation = 1;
 	}
+	svm_iopm = alloc_pages(GFP_KERNEL, 2);		/* 12 KiB used */
+	svm_msrpm = alloc_pages(GFP_KERNEL, 1);		/* 8 KiB */
+	if (!svm_iopm || !svm_msrpm)
+		goto nomem;
+	memset(page_address(svm_iopm), 0xff, PAGE_SIZE << 2);
+	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << 1);
+	for (i = 0; i < ARRAY_SIZE(svm_passthrough_msrs); i++)
+		svm_msrpm_allow(page_address(svm_msrpm), svm_passthrough_msrs[i]);
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		svm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	return 0;
+nomem:
+	svm_exit();
+	return -ENOMEM;
 }
 
 static int svm_cpu_enable(void)
@@ -88,6 +180,824 @@ static void svm_cpu_disable(void)
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 }
 
+/* --- segments and control registers --- */
+
+#define DR6_INIT		0xffff0ff0ULL	/* DR6 after reset */
+#define DR7_INIT		0x400ULL	/* DR7 after reset */
+#define SEG_TYPE_LDT		2
+#define SEG_TYPE_BUSY_TSS16	3
+
+static struct vmcb_seg *svm_seg(struct vmcb *vmcb, int seg)
+{
+	switch (seg) {
+	case SEG_ES: return &vmcb->save.es;
+	case SEG_CS: return &vmcb->save.cs;
+	case SEG_SS: return &vmcb->save.ss;
+	case SEG_DS: return &vmcb->save.ds;
+	case SEG_FS: return &vmcb->save.fs;
+	default:     return &vmcb->save.gs;
+	}
+}
+
+static void seg_to_user(const struct vmcb_seg *s, struct kvmini_segment *u)
+{
+	u->base = s->base;
+	u->limit = s->limit;
+	u->selector = s->selector;
+	u->type = s->attrib & SVM_SELECTOR_TYPE_MASK;
+	u->s = !!(s->attrib & SVM_SELECTOR_S_MASK);
+	u->dpl = (s->attrib >> SVM_SELECTOR_DPL_SHIFT) & 3;
+	u->present = !!(s->attrib & SVM_SELECTOR_P_MASK);
+	u->avl = !!(s->attrib & SVM_SELECTOR_AVL_MASK);
+	u->l = !!(s->attrib & SVM_SELECTOR_L_MASK);
+	u->db = !!(s->attrib & SVM_SELECTOR_DB_MASK);
+	u->g = !!(s->attrib & SVM_SELECTOR_G_MASK);
+	u->unusable = !u->present;
+}
+
+static void seg_from_user(struct vmcb_seg *s, const struct kvmini_segment *u)
+{
+	s->base = u->base;
+	s->limit = u->limit;
+	s->selector = u->selector;
+	s->attrib = 0;
+	if (u->unusable)
+		return;
+	s->attrib = (u->type & SVM_SELECTOR_TYPE_MASK) |
+		    (u->s ? SVM_SELECTOR_S_MASK : 0) |
+		    ((u->dpl & 3) << SVM_SELECTOR_DPL_SHIFT) |
+		    (u->present ? SVM_SELECTOR_P_MASK : 0) |
+		    (u->avl ? SVM_SELECTOR_AVL_MASK : 0) |
+		    (u->l ? SVM_SELECTOR_L_MASK : 0) |
+		    (u->db ? SVM_SELECTOR_DB_MASK : 0) |
+		    (u->g ? SVM_SELECTOR_G_MASK : 0);
+}
+
+static u64 svm_seg_base(struct kvmini_vcpu *vcpu, int seg);
+
+static int svm_cs_mode(struct kvmini_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	if ((vmcb->save.efer & EFER_LMA) && (vmcb->save.cs.attrib & SVM_SELECTOR_L_MASK))
+		return 8;
+	if (!(vmcb->save.cr0 & X86_CR0_PE) || (vcpu->rflags & X86_EFLAGS_VM))
+		return 2;
+	return (vmcb->save.cs.attrib & SVM_SELECTOR_DB_MASK) ? 4 : 2;
+}
+
+static u64 svm_seg_base(struct kvmini_vcpu *vcpu, int seg)
+{
+	if (seg < SEG_FS && svm_cs_mode(vcpu) == 8)
+		return 0;	/* flat in 64-bit mode */
+	return svm_seg(to_svm(vcpu)->vmcb, seg)->base;
+}
+
+static void svm_get_paging(struct kvmini_vcpu *vcpu, struct kvmini_paging *pg)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	pg->cr0 = vmcb->save.cr0;
+	pg->cr3 = vmcb->save.cr3;
+	pg->cr4 = vmcb->save.cr4;
+	pg->efer = vmcb->save.efer & ~EFER_SVME;
+}
+
+static void svm_get_sregs(struct kvmini_vcpu *vcpu, struct kvmini_sregs *s)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+
+	seg_to_user(&vmcb->save.cs, &s->cs);
+	seg_to_user(&vmcb->save.ds, &s->ds);
+	seg_to_user(&vmcb->save.es, &s->es);
+	seg_to_user(&vmcb->save.fs, &s->fs);
+	seg_to_user(&vmcb->save.gs, &s->gs);
+	seg_to_user(&vmcb->save.ss, &s->ss);
+	seg_to_user(&vmcb->save.tr, &s->tr);
+	seg_to_user(&vmcb->save.ldtr, &s->ldt);
+	/*
+	 * As KVM on AMD, for cross-vendor migration: data segments report
+	 * the accessed bit the descriptor cache always has, TR is busy, and
+	 * SS's DPL is the CPL.
+	 */
+	s->ds.type |= !s->ds.unusable;
+	s->es.type |= !s->es.unusable;
+	s->fs.type |= !s->fs.unusable;
+	s->gs.type |= !s->gs.unusable;
+	s->tr.type |= 2;
+	s->ss.dpl = vmcb->save.cpl;
+	if (s->ss.unusable)
+		s->ss.db = 0;
+	s->gdt.base = vmcb->save.gdtr.base;
+	s->gdt.limit = vmcb->save.gdtr.limit;
+	s->idt.base = vmcb->save.idtr.base;
+	s->idt.limit = vmcb->save.idtr.limit;
+	s->cr0 = vmcb->save.cr0;
+	s->cr2 = vmcb->save.cr2;
+	s->cr3 = vmcb->save.cr3;
+	s->cr4 = vmcb->save.cr4;
+	s->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
+	s->efer = vmcb->save.efer & ~EFER_SVME;
+	s->apic_base = vcpu->apic_base;
+}
+
+#define CR0_RESERVED	(~0xffffffffULL | 0x1ffaffc0ULL)	/* bits 6-15,17,19-28 */
+#define CR4_VALID	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
+			 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
+			 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | \
+			 X86_CR4_UMIP | X86_CR4_FSGSBASE | X86_CR4_PCIDE | \
+			 X86_CR4_OSXSAVE | X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
+#define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
+
+/* The consistency rules KVM applies to KVM_SET_SREGS. */
+static bool sregs_valid(const struct kvmini_sregs *s)
+{
+	if ((s->cr0 & CR0_RESERVED) || (s->cr4 & ~(u64)CR4_VALID) ||
+	    (s->efer & ~(u64)EFER_VALID))
+		return false;
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return false;
+	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
+		return false;
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+	} else if (s->efer & EFER_LMA) {
+		return false;
+	}
+	return true;
+}
+
+static int svm_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+
+	if (!sregs_valid(s))
+		return -EINVAL;
+	seg_from_user(&vmcb->save.cs, &s->cs);
+	seg_from_user(&vmcb->save.ds, &s->ds);
+	seg_from_user(&vmcb->save.es, &s->es);
+	seg_from_user(&vmcb->save.fs, &s->fs);
+	seg_from_user(&vmcb->save.gs, &s->gs);
+	seg_from_user(&vmcb->save.ss, &s->ss);
+	seg_from_user(&vmcb->save.tr, &s->tr);
+	seg_from_user(&vmcb->save.ldtr, &s->ldt);
+	vmcb->save.gdtr.base = s->gdt.base;
+	vmcb->save.gdtr.limit = s->gdt.limit;
+	vmcb->save.idtr.base = s->idt.base;
+	vmcb->save.idtr.limit = s->idt.limit;
+	vmcb->save.cr0 = s->cr0;
+	vmcb->save.cr2 = s->cr2;
+	vmcb->save.cr3 = s->cr3;
+	vmcb->save.cr4 = s->cr4;
+	vmcb->save.efer = s->efer | EFER_SVME;
+	vmcb->save.cpl = (s->cr0 & X86_CR0_PE) ? s->ss.dpl & 3 : 0;
+	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
+				(s->cr8 & V_TPR_MASK);
+	vcpu->apic_base = s->apic_base;
+	svm->new_asid = true;	/* new paging state: drop cached translations */
+	return 0;
+}
+
+static u64 svm_get_cr8(struct kvmini_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.int_ctl & V_TPR_MASK;
+}
+
+static void svm_set_cr8(struct kvmini_vcpu *vcpu, u64 cr8)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | (cr8 & V_TPR_MASK);
+}
+
+static bool svm_interrupt_allowed(struct kvmini_vcpu *vcpu)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	return (vcpu->rflags & X86_EFLAGS_IF) &&
+	       !(c->int_state & SVM_INTERRUPT_SHADOW_MASK) &&
+	       !(c->event_inj & SVM_EVTINJ_VALID);
+}
+
+/* --- vCPU life cycle --- */
+
+static void svm_set_intercepts(struct vmcb_control_area *c)
+{
+	static const u8 bits[] = {
+		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
+		INTERCEPT_RDPMC, INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPGA,
+		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_TASK_SWITCH,
+		INTERCEPT_SHUTDOWN, INTERCEPT_RSM, INTERCEPT_VMRUN,
+		INTERCEPT_VMMCALL, INTERCEPT_VMLOAD, INTERCEPT_VMSAVE,
+		INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
+		INTERCEPT_WBINVD, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
+		INTERCEPT_XSETBV, INTERCEPT_RDPRU, INTERCEPT_RDTSCP,
+		/* #DB and #AC can loop forever in microcode: reflect them. */
+		INTERCEPT_EXCEPTION_OFFSET + 1, INTERCEPT_EXCEPTION_OFFSET + 17,
+		INTERCEPT_EXCEPTION_OFFSET + 18,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bits); i++)
+		c->intercepts[bits[i] / 32] |= BIT(bits[i] % 32);
+	/* Debug registers are emulated (MOV DR), all of them. */
+	c->intercepts[INTERCEPT_DR] = 0xffffffff;
+}
+
+/* KVM's reset state: real mode at F000:FFF0 with CS base 0xFFFF0000. */
+static void svm_reset(struct kvmini_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	struct vmcb_seg data = { .limit = 0xffff, .attrib = SVM_SELECTOR_P_MASK |
+				 SVM_SELECTOR_S_MASK | SVM_SELECTOR_WRITE_MASK };
+	u64 tsc_offset = vmcb->control.tsc_offset;
+
+	memset(vmcb, 0, PAGE_SIZE);
+	svm_set_intercepts(&vmcb->control);
+	vmcb->control.iopm_base_pa = page_to_phys(svm_iopm);
+	vmcb->control.msrpm_base_pa = page_to_phys(svm_msrpm);
+	vmcb->control.tsc_offset = tsc_offset;
+	vmcb->control.int_ctl = V_INTR_MASKING_MASK;
+	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	vmcb->control.nested_cr3 = vcpu->vm->npt_root_pa;
+
+	vmcb->save.es = vmcb->save.ss = vmcb->save.ds = data;
+	vmcb->save.fs = vmcb->save.gs = data;
+	vmcb->save.cs = data;
+	vmcb->save.cs.selector = 0xf000;
+	vmcb->save.cs.base = 0xffff0000;
+	vmcb->save.cs.attrib = SVM_SELECTOR_P_MASK | SVM_SELECTOR_S_MASK |
+			       SVM_SELECTOR_CODE_MASK | SVM_SELECTOR_READ_MASK;
+	vmcb->save.gdtr.limit = vmcb->save.idtr.limit = 0xffff;
+	vmcb->save.ldtr.limit = vmcb->save.tr.limit = 0xffff;
+	vmcb->save.ldtr.attrib = SVM_SELECTOR_P_MASK | SEG_TYPE_LDT;
+	vmcb->save.tr.attrib = SVM_SELECTOR_P_MASK | SEG_TYPE_BUSY_TSS16;
+	vmcb->save.cr0 = X86_CR0_NW | X86_CR0_CD | X86_CR0_ET;
+	vmcb->save.efer = EFER_SVME;
+	vmcb->save.dr6 = DR6_INIT;
+	vmcb->save.dr7 = DR7_INIT;
+	vmcb->save.g_pat = 0x0007040600070406ULL;	/* the power-on PAT */
+
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->regs[REG_RDX] = 0x600;	/* CPUID.1.EAX of KVM's default model */
+	vcpu->rip = 0xfff0;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	svm->dr6 = DR6_INIT;
+	svm->dr7 = DR7_INIT;
+	memset(svm->dr, 0, sizeof(svm->dr));
+	svm->new_asid = true;
+}
+
+static int svm_vcpu_create(struct kvmini_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	struct page *page;
+
+	if (!svm)
+		return -ENOMEM;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page) {
+		kfree(svm);
+		return -ENOMEM;
+	}
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = page_to_phys(page);
+	svm->asid_cpu = -1;
+	vcpu->arch = svm;
+	svm->vmcb->control.tsc_offset = -rdtsc();	/* guest TSC starts at 0 */
+	svm_reset(vcpu);
+	return 0;
+}
+
+static void svm_vcpu_free(struct kvmini_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	free_page((unsigned long)svm->vmcb);
+	kfree(svm);
+	vcpu->arch = NULL;
+}
+
+/* --- entry --- */
+
+static void svm_vcpu_load(struct kvmini_vcpu *vcpu, int cpu)
+{
+}
+
+static void svm_flush_tlb(struct kvmini_vcpu *vcpu)
+{
+	to_svm(vcpu)->new_asid = true;
+}
+
+/*
+ * ASIDs are handed out per CPU; a new one is a clean TLB for this vCPU
+ * (QEMU has no flush-by-ASID). When a CPU runs out, it starts a new
+ * generation and flushes every ASID once.
+ */
+static void svm_pick_asid(struct svm_vcpu *svm, struct svm_cpu *sd, int cpu)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	if (!svm->new_asid && svm->asid_cpu == cpu &&
+	    svm->asid_generation == sd->asid_generation)
+		return;
+	if (sd->next_asid > sd->max_asid) {
+		sd->asid_generation++;
+		sd->next_asid = 1;
+		c->tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	}
+	c->asid = sd->next_asid++;
+	svm->asid_cpu = cpu;
+	svm->asid_generation = sd->asid_generation;
+	svm->new_asid = false;
+}
+
+static void svm_enter_guest(struct kvmini_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
+	struct vmcb *vmcb = svm->vmcb;
+	bool xcr0_switch;
+
+	svm_pick_asid(svm, sd, smp_processor_id());
+	vmcb->save.rax = vcpu->regs[REG_RAX];
+	vmcb->save.rsp = vcpu->regs[REG_RSP];
+	vmcb->save.rip = vcpu->rip;
+	vmcb->save.rflags = vcpu->rflags;
+
+	xcr0_switch = (vmcb->save.cr4 & X86_CR4_OSXSAVE) && svm_host_xcr0 &&
+		      vcpu->xcr0 != svm_host_xcr0;
+	if (xcr0_switch)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+
+	asm volatile("clgi" ::: "memory");
+	kvmini_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
+	asm volatile("stgi" ::: "memory");
+
+	if (xcr0_switch)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host_xcr0);
+
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	svm->entry_failed = vmcb->control.exit_code == (u32)SVM_EXIT_ERR;
+	if (svm->entry_failed)
+		return;		/* VMCB register state is not the guest's */
+	vcpu->regs[REG_RAX] = vmcb->save.rax;
+	vcpu->regs[REG_RSP] = vmcb->save.rsp;
+	vcpu->rip = vmcb->save.rip;
+	vcpu->rflags = vmcb->save.rflags;
+}
+
+static void svm_queue_exception(struct kvmini_vcpu *vcpu, u8 vector,
+				bool has_error, u32 error, u64 cr2)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
+				  (has_error ? SVM_EVTINJ_VALID_ERR : 0);
+	vmcb->control.event_inj_err = error;
+	if (vector == 14)
+		vmcb->save.cr2 = cr2;
+}
+
+static int inject_ud(struct kvmini_vcpu *vcpu)
+{
+	svm_queue_exception(vcpu, 6, false, 0, 0);
+	return 1;
+}
+
+static int inject_gp(struct kvmini_vcpu *vcpu)
+{
+	svm_queue_exception(vcpu, 13, true, 0, 0);
+	return 1;
+}
+
+static int skip(struct kvmini_vcpu *vcpu, unsigned int len)
+{
+	vcpu->rip += len;
+	if (svm_cs_mode(vcpu) != 8)
+		vcpu->rip = (u32)vcpu->rip;
+	return 1;
+}
+
+/* --- exit handlers --- */
+
+static int handle_nothing(struct kvmini_vcpu *vcpu)
+{
+	return 1;	/* the host took its interrupt/NMI after STGI */
+}
+
+static int handle_reflect(struct kvmini_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u8 vector = vmcb->control.exit_code - SVM_EXIT_EXCP_BASE;
+
+	svm_queue_exception(vcpu, vector, vector == 17, 0, 0);
+	return 1;
+}
+
+static int handle_hlt(struct kvmini_vcpu *vcpu)
+{
+	skip(vcpu, 1);		/* as KVM: RIP is past the HLT */
+	vcpu->run->exit_reason = KVMINI_EXIT_HLT;
+	return 0;
+}
+
+static int handle_cpuid(struct kvmini_vcpu *vcpu)
+{
+	kvmini_emulate_cpuid(vcpu, to_svm(vcpu)->vmcb->save.cr4);
+	return skip(vcpu, 2);
+}
+
+/*
+ * String I/O needs the segment (overridable for OUTS) and the address
+ * size; QEMU leaves the IOIO address-size bits at 0, so both come from
+ * the instruction's prefixes and the code segment's mode.
+ */
+static void string_io_operands(struct kvmini_vcpu *vcpu)
+{
+	static const s8 prefix_seg[256] = {
+		[0x26] = SEG_ES + 1, [0x2e] = SEG_CS + 1, [0x36] = SEG_SS + 1,
+		[0x3e] = SEG_DS + 1, [0x64] = SEG_FS + 1, [0x65] = SEG_GS + 1,
+	};
+	int mode = svm_cs_mode(vcpu), i, n;
+	bool asize_prefix = false;
+	u8 insn[15];
+
+	n = kvmini_fetch_insn(vcpu, insn, sizeof(insn));
+	for (i = 0; i < n; i++) {
+		if (prefix_seg[insn[i]])
+			vcpu->pio.seg = prefix_seg[insn[i]] - 1;
+		else if (insn[i] == 0x67)
+			asize_prefix = true;
+		else if (insn[i] != 0x66 && insn[i] != 0xf2 && insn[i] != 0xf3 &&
+			 insn[i] != 0xf0 && !(mode == 8 && (insn[i] & 0xf0) == 0x40))
+			break;
+	}
+	if (vcpu->pio.in)
+		vcpu->pio.seg = SEG_ES;		/* INS always writes ES:rDI */
+	if (!vcpu->pio.addr_size)
+		vcpu->pio.addr_size = !asize_prefix ? mode :
+				      mode == 4 ? 2 : 4;	/* 64 -> 32, 16 <-> 32 */
+}
+
+static int handle_ioio(struct kvmini_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 info = vmcb->control.exit_info_1;
+
+	vcpu->pio.port = info >> 16;
+	vcpu->pio.in = info & SVM_IOIO_TYPE_MASK;
+	vcpu->pio.string = !!(info & SVM_IOIO_STR_MASK);
+	vcpu->pio.rep = !!(info & SVM_IOIO_REP_MASK);
+	vcpu->pio.size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+	vcpu->pio.addr_size = ((info & SVM_IOIO_ASIZE_MASK) >> SVM_IOIO_ASIZE_SHIFT) * 2;
+	if (vcpu->pio.size == 3 || !vcpu->pio.size)
+		vcpu->pio.size = 4;
+	vcpu->pio.seg = SEG_DS;
+	if (vcpu->pio.string)
+		string_io_operands(vcpu);
+	vcpu->next_rip = vmcb->control.exit_info_2;
+	return kvmini_exit_pio(vcpu);
+}
+
+static int handle_hypercall_done(struct kvmini_vcpu *vcpu)
+{
+	vcpu->regs[REG_RAX] = vcpu->run->hypercall.ret;
+	vcpu->rip = vcpu->next_rip;
+	return 1;
+}
+
+static int handle_vmmcall(struct kvmini_vcpu *vcpu)
+{
+	struct kvmini_run *run = vcpu->run;
+	const unsigned long *g = vcpu->regs;
+
+	run->exit_reason = KVMINI_EXIT_HYPERCALL;
+	run->hypercall.nr = g[REG_RAX];
+	run->hypercall.args[0] = g[REG_RBX];
+	run->hypercall.args[1] = g[REG_RCX];
+	run->hypercall.args[2] = g[REG_RDX];
+	run->hypercall.args[3] = g[REG_RSI];
+	run->hypercall.args[4] = 0;
+	run->hypercall.args[5] = 0;
+	run->hypercall.ret = 0;
+	run->hypercall.longmode = svm_cs_mode(vcpu) == 8;
+	vcpu->complete_rip = vcpu->rip;
+	vcpu->next_rip = vcpu->rip + 3;		/* 0f 01 d9 */
+	vcpu->complete = handle_hypercall_done;
+	return 0;
+}
+
+static int handle_shutdown(struct kvmini_vcpu *vcpu)
+{
+	/* The VMCB is undefined after a shutdown: start over, as KVM. */
+	svm_reset(vcpu);
+	to_svm(vcpu)->vmcb->save.cr0 = X86_CR0_ET;
+	vcpu->run->exit_reason = KVMINI_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int handle_npf(struct kvmini_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 gpa = vmcb->control.exit_info_2;
+	int r = kvmini_mmu_fault(vcpu->vm, gpa, vmcb->control.exit_info_1 & 2);
+
+	if (r == 0)
+		return 1;
+	if (r == -ENOENT)	/* MMIO: not emulated yet */
+		return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_EMULATION,
+					    2, gpa, vmcb->control.exit_info_1);
+	return r;
+}
+
+/* The MSRs a vCPU owns: saved and restored with GET/SET_MSRS. */
+static const u32 svm_msrs[] = {
+	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_TSC_AUX, MSR_IA32_APICBASE,
+};
+
+static u64 *svm_msr_slot(struct kvmini_vcpu *vcpu, u32 msr)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save_area *save = &svm->vmcb->save;
+
+	switch (msr) {
+	case MSR_STAR:			return &save->star;
+	case MSR_LSTAR:			return &save->lstar;
+	case MSR_CSTAR:			return &save->cstar;
+	case MSR_SYSCALL_MASK:		return &save->sfmask;
+	case MSR_KERNEL_GS_BASE:	return &save->kernel_gs_base;
+	case MSR_FS_BASE:		return &save->fs.base;
+	case MSR_GS_BASE:		return &save->gs.base;
+	case MSR_IA32_SYSENTER_CS:	return &save->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:	return &save->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:	return &save->sysenter_eip;
+	case MSR_IA32_CR_PAT:		return &save->g_pat;
+	case MSR_TSC_AUX:		return &svm->tsc_aux;
+	case MSR_IA32_APICBASE:		return &vcpu->apic_base;
+	default:			return NULL;
+	}
+}
+
+/* 0, or -EINVAL for an unknown MSR or a value the MSR does not take. */
+static int svm_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u64 *p;
+
+	if (msr == MSR_EFER) {
+		*val = svm->vmcb->save.efer & ~EFER_SVME;
+		return 0;
+	}
+	if (msr == MSR_IA32_TSC) {
+		*val = rdtsc() + svm->vmcb->control.tsc_offset;
+		return 0;
+	}
+	p = svm_msr_slot(vcpu, msr);
+	if (!p)
+		return -EINVAL;
+	*val = *p;
+	return 0;
+}
+
+static bool pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save_area *save = &svm->vmcb->save;
+	u64 *p;
+
+	switch (msr) {
+	case MSR_EFER:
+		if (val & ~(u64)EFER_VALID)
+			return -EINVAL;
+		if (!host)	/* LMA is the CPU's to set */
+			val = (val & ~EFER_LMA) | (save->efer & EFER_LMA);
+		save->efer = val | EFER_SVME;
+		svm->new_asid = true;
+		return 0;
+	case MSR_IA32_TSC:
+		svm->vmcb->control.tsc_offset = val - rdtsc();
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!pat_valid(val))
+			return -EINVAL;
+		break;
+	case MSR_TSC_AUX:
+		if (val >> 32)
+			return -EINVAL;
+		break;
+	case MSR_IA32_APICBASE:
+		/* BSP, x2APIC enable, global enable, base below 2^48 */
+		if (val & ~(0xfffffffff000ULL | BIT(8) | BIT(10) | BIT(11)))
+			return -EINVAL;
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		val &= 0xffff;
+		break;
+	}
+	p = svm_msr_slot(vcpu, msr);
+	if (!p)
+		return -EINVAL;
+	*p = val;
+	return 0;
+}
+
+/* Guest RDMSR/WRMSR: an MSR kvmini does not have gets #GP. */
+static int handle_msr(struct kvmini_vcpu *vcpu)
+{
+	bool write = to_svm(vcpu)->vmcb->control.exit_info_1;
+	u32 msr = vcpu->regs[REG_RCX];
+	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
+
+	if (write ? svm_set_msr(vcpu, msr, val, false) : svm_get_msr(vcpu, msr, &val))
+		return inject_gp(vcpu);
+	if (!write) {
+		vcpu->regs[REG_RAX] = (u32)val;
+		vcpu->regs[REG_RDX] = val >> 32;
+	}
+	return skip(vcpu, 2);
+}
+
+static int handle_rdtscp(struct kvmini_vcpu *vcpu)
+{
+	u64 tsc = rdtsc() + to_svm(vcpu)->vmcb->control.tsc_offset;
+
+	vcpu->regs[REG_RAX] = (u32)tsc;
+	vcpu->regs[REG_RDX] = tsc >> 32;
+	vcpu->regs[REG_RCX] = to_svm(vcpu)->tsc_aux;
+	return skip(vcpu, 3);
+}
+
+static int handle_xsetbv(struct kvmini_vcpu *vcpu)
+{
+	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
+
+	if (to_svm(vcpu)->vmcb->save.cpl || (u32)vcpu->regs[REG_RCX] != 0 ||
+	    !(val & XFEATURE_MASK_FP) || (val & ~svm_host_xcr0) ||
+	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)))
+		return inject_gp(vcpu);
+	vcpu->xcr0 = val;
+	return skip(vcpu, 3);
+}
+
+static int handle_nop3(struct kvmini_vcpu *vcpu)
+{
+	return skip(vcpu, 3);	/* MONITOR/MWAIT as NOP, as KVM by default */
+}
+
+static int handle_nop2(struct kvmini_vcpu *vcpu)
+{
+	return skip(vcpu, 2);	/* INVD/WBINVD: nothing to write back for us */
+}
+
+/* MOV to/from DRn: 0f 21 /r or 0f 23 /r, register operands only. */
+static int handle_dr(struct kvmini_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	u8 insn[15];
+	int n = kvmini_fetch_insn(vcpu, insn, sizeof(insn)), i = 0;
+	bool rex_b = false, write;
+	unsigned int dr, gpr;
+	u64 *p, val;
+
+	while (i < n && (insn[i] == 0x66 || insn[i] == 0x67 || insn[i] == 0x2e ||
+			 insn[i] == 0x3e || insn[i] == 0x26 || insn[i] == 0x36 ||
+			 insn[i] == 0x64 || insn[i] == 0x65))
+		i++;
+	if (i < n && svm_cs_mode(vcpu) == 8 && (insn[i] & 0xf0) == 0x40) {
+		if (insn[i] & 4)	/* REX.R: DR8-15 do not exist */
+			return inject_ud(vcpu);
+		rex_b = insn[i] & 1;
+		i++;
+	}
+	if (i + 3 > n || insn[i] != 0x0f || (insn[i + 1] != 0x21 && insn[i + 1] != 0x23))
+		return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_EMULATION, 1,
+					    to_svm(vcpu)->vmcb->control.exit_code);
+	if (svm->vmcb->save.cpl)
+		return inject_gp(vcpu);
+	write = insn[i + 1] == 0x23;
+	dr = (insn[i + 2] >> 3) & 7;
+	gpr = (insn[i + 2] & 7) | (rex_b ? 8 : 0);
+	if (dr == 4 || dr == 5) {
+		if (svm->vmcb->save.cr4 & X86_CR4_DE)
+			return inject_ud(vcpu);
+		dr += 2;
+	}
+	p = dr < 4 ? &svm->dr[dr] : dr == 6 ? &svm->dr6 : &svm->dr7;
+	if (write) {
+		val = vcpu->regs[gpr];
+		if (svm_cs_mode(vcpu) != 8)
+			val = (u32)val;
+		if (dr >= 6 && (val >> 32))
+			return inject_gp(vcpu);
+		if (dr == 6)
+			val = (val & 0x1e00f) | DR6_INIT;
+		else if (dr == 7)
+			val = (val & ~0x2000ULL) | DR7_INIT;	/* GD not emulated */
+		*p = val;
+	} else {
+		vcpu->regs[gpr] = svm_cs_mode(vcpu) == 8 ? *p : (u32)*p;
+	}
+	return skip(vcpu, i + 3);
+}
+
+static int handle_unexpected(struct kvmini_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				    2, (u64)vmcb->control.exit_code, (u64)vcpu->cpu);
+}
+
+static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR0 + 15] = handle_dr,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 15] = handle_dr,
+	[SVM_EXIT_EXCP_BASE + 1] = handle_reflect,	/* #DB */
+	[SVM_EXIT_EXCP_BASE + 17] = handle_reflect,	/* #AC */
+	[SVM_EXIT_EXCP_BASE + 18] = handle_nothing,	/* #MC: the host's */
+	[SVM_EXIT_INTR] = handle_nothing,
+	[SVM_EXIT_NMI] = handle_nothing,
+	[SVM_EXIT_SMI] = handle_nothing,
+	[SVM_EXIT_CPUID] = handle_cpuid,
+	[SVM_EXIT_RDPMC] = inject_gp,
+	[SVM_EXIT_INVD] = handle_nop2,
+	[SVM_EXIT_WBINVD] = handle_nop2,
+	[SVM_EXIT_HLT] = handle_hlt,
+	[SVM_EXIT_IOIO] = handle_ioio,
+	[SVM_EXIT_MSR] = handle_msr,
+	[SVM_EXIT_SHUTDOWN] = handle_shutdown,
+	[SVM_EXIT_RSM] = inject_ud,
+	[SVM_EXIT_VMRUN] = inject_ud,		/* the guest has no SVM */
+	[SVM_EXIT_VMMCALL] = handle_vmmcall,
+	[SVM_EXIT_VMLOAD] = inject_ud,
+	[SVM_EXIT_VMSAVE] = inject_ud,
+	[SVM_EXIT_STGI] = inject_ud,
+	[SVM_EXIT_CLGI] = inject_ud,
+	[SVM_EXIT_SKINIT] = inject_ud,
+	[SVM_EXIT_INVLPGA] = inject_ud,
+	[SVM_EXIT_RDPRU] = inject_ud,
+	[SVM_EXIT_MONITOR] = handle_nop3,
+	[SVM_EXIT_MWAIT] = handle_nop3,
+	[SVM_EXIT_XSETBV] = handle_xsetbv,
+	[SVM_EXIT_RDTSCP] = handle_rdtscp,
+	[SVM_EXIT_NPF] = handle_npf,
+};
+
+static int svm_handle_exit(struct kvmini_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	u32 code = c->exit_code;
+	int (*handler)(struct kvmini_vcpu *vcpu) = NULL;
+
+	if (svm->entry_failed) {
+		vcpu->run->exit_reason = KVMINI_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = code;
+		vcpu->run->fail_entry.cpu = vcpu->cpu;
+		return 0;
+	}
+	/* An event whose delivery the exit interrupted is delivered again. */
+	c->event_inj = 0;
+	if ((c->exit_int_info & SVM_EXITINTINFO_VALID) &&
+	    (c->exit_int_info & SVM_EXITINTINFO_TYPE_MASK) != SVM_EXITINTINFO_TYPE_SOFT) {
+		c->event_inj = c->exit_int_info;
+		c->event_inj_err = c->exit_int_info_err;
+	}
+	if (code < ARRAY_SIZE(svm_exit_handlers))
+		handler = svm_exit_handlers[code];
+	return handler ? handler(vcpu) : handle_unexpected(vcpu);
+}
+
+/* NPT entries are x86 page-table entries; U is needed at every level. */
+static const struct kvmini_pt_format svm_pt_format = {
+	.dir = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED,
+	.leaf = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY,
+	.write = _PAGE_RW,
+	.present = _PAGE_PRESENT,
+};
+
 const struct kvmini_backend kvmini_svm_backend = {
 	.name = "AMD SVM",
 	.probe = svm_probe,
@@ -95,4 +1005,24 @@ const struct kvmini_backend kvmini_svm_backend = {
 	.exit = svm_exit,
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
+	.pt_format = &svm_pt_format,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_free = svm_vcpu_free,
+	.vcpu_load = svm_vcpu_load,
+	.flush_tlb = svm_flush_tlb,
+	.enter_guest = svm_enter_guest,
+	.handle_exit = svm_handle_exit,
+	.get_sregs = svm_get_sregs,
+	.set_sregs = svm_set_sregs,
+	.get_paging = svm_get_paging,
+	.queue_exception = svm_queue_exception,
+	.seg_base = svm_seg_base,
+	.cs_mode = svm_cs_mode,
+	.get_cr8 = svm_get_cr8,
+	.set_cr8 = svm_set_cr8,
+	.interrupt_allowed = svm_interrupt_allowed,
+	.get_msr = svm_get_msr,
+	.set_msr = svm_set_msr,
+	.msrs = svm_msrs,
+	.nr_msrs = ARRAY_SIZE(svm_msrs),
 };

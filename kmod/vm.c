@@ -1,24 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * VM objects: created by KVMINI_CREATE_VM, one anonymous-inode fd each,
- * freed when the last reference goes.
+ * freed when the last reference (the VM fd, or a vCPU) goes.
  */
 #include <linux/anon_inodes.h>
 #include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
-#include <linux/kvmini.h>
 #include "kvmini.h"
 
 atomic_t kvmini_live_vms = ATOMIC_INIT(0);
 
-static void kvmini_vm_put(struct kvmini_vm *vm)
+void kvmini_vm_get(struct kvmini_vm *vm)
+{
+	refcount_inc(&vm->refs);
+}
+
+void kvmini_vm_put(struct kvmini_vm *vm)
 {
 	if (!refcount_dec_and_test(&vm->refs))
 		return;
-	kfree(vm);
+	/*
+	 * Every vCPU fd holds a reference: none is left. The MMU notifier
+	 * goes first: until it is gone it may still flush vCPUs' TLBs.
+	 */
+	kvmini_mmu_destroy(vm);
+	kvmini_free_vcpus(vm);
+	mmdrop(vm->mm);
+	kvfree(vm);
 	kvmini_virt_put();
 	atomic_dec(&kvmini_live_vms);
 }
@@ -29,14 +42,57 @@ static int kvmini_vm_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static long vm_set_memory_region(struct kvmini_vm *vm, void __user *argp)
+{
+	struct kvmini_userspace_memory_region r;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	return kvmini_set_memory_region(vm, &r);
+}
+
+/* No-ops on SVM; validated as KVM does so VMMs written for KVM work. */
+static long vm_set_tss_addr(struct kvmini_vm *vm, unsigned long addr)
+{
+	if (addr > (unsigned int)(-3 * PAGE_SIZE))
+		return -EINVAL;
+	return 0;
+}
+
+static long vm_set_identity_map_addr(struct kvmini_vm *vm, void __user *argp)
+{
+	u64 addr;
+	long r = 0;
+
+	if (copy_from_user(&addr, argp, sizeof(addr)))
+		return -EFAULT;
+	mutex_lock(&vm->lock);
+	if (atomic_read(&vm->online_vcpus))
+		r = -EINVAL;	/* only before the first vCPU */
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
 	struct kvmini_vm *vm = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (vm->mm != current->mm)
+		return -EIO;	/* as KVM: a VM is driven from its creator's mm */
 
 	switch (cmd) {
 	case KVMINI_CHECK_EXTENSION:
 		return kvmini_check_extension(vm, arg);
+	case KVMINI_CREATE_VCPU:
+		return kvmini_create_vcpu(vm, arg);
+	case KVMINI_SET_USER_MEMORY_REGION:
+		return vm_set_memory_region(vm, argp);
+	case KVMINI_SET_TSS_ADDR:
+		return vm_set_tss_addr(vm, arg);
+	case KVMINI_SET_IDENTITY_MAP_ADDR:
+		return vm_set_identity_map_addr(vm, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -57,15 +113,25 @@ int kvmini_create_vm(unsigned long type)
 
 	if (type != 0)
 		return -EINVAL;
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	vm = kvzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return -ENOMEM;
 	refcount_set(&vm->refs, 1);
 	mutex_init(&vm->lock);
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
 
+	r = kvmini_mmu_create(vm);
+	if (r) {
+		mmdrop(vm->mm);
+		kvfree(vm);
+		return r;
+	}
 	r = kvmini_virt_get();
 	if (r) {
-		kfree(vm);
+		kvmini_mmu_destroy(vm);
+		mmdrop(vm->mm);
+		kvfree(vm);
 		return r;
 	}
 	atomic_inc(&kvmini_live_vms);

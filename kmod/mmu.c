@@ -1,0 +1,726 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory: memory slots, the nested page tables built from them on
+ * demand, and copying to/from guest memory by GPA or by guest virtual
+ * address.
+ *
+ * Slots. A slot maps guest frames [base_gfn, base_gfn + npages) onto the
+ * VMM's memory at userspace_addr; slots never change, an update replaces
+ * one. Two indexes, both written only under vm->lock:
+ *   - gfn_tree, a maple tree from gfn range to slot: lookups by gfn in
+ *     O(log n) under RCU, and the overlap check. Faults look here.
+ *   - slots, an xarray from slot id to slot. It holds every slot that may
+ *     have nested mappings, so the MMU notifier walks it: a slot enters it
+ *     before gfn_tree (before any fault can map it) and leaves it only
+ *     after it left gfn_tree and its mappings were zapped.
+ * A replaced slot is freed with kfree_rcu, so RCU readers may keep using it.
+ *
+ * Nested page tables. Four levels of 512 entries (48-bit GPAs), in the
+ * backend's entry format (kvmini_backend->pt_format). Only 4 KiB leaves.
+ * Tables are allocated on the first fault below them and freed only when
+ * the VM is destroyed: zapping clears leaves and leaves the tables, so
+ * the path from the root to any table never changes once built and can be
+ * read without a lock. A fault maps one page and holds no reference to
+ * it: coherency with the VMM's address space comes from an MMU notifier.
+ *
+ * Faults vs invalidations (mmu_lock, a spinlock, protects the tables'
+ * leaves and links, seq and invalidating):
+ *   - a fault reads seq under mmu_lock, then finds the slot and gets the
+ *     page (get_user_pages; may sleep), then under mmu_lock installs the
+ *     leaf only if no invalidation is in progress and seq did not move;
+ *     otherwise it returns 0 and the guest faults again.
+ *   - invalidate_range_start bumps invalidating and zaps; _end bumps seq
+ *     and drops invalidating. Slot delete/move zaps and bumps seq too.
+ *   So a fault that raced with either never installs a stale page.
+ *
+ * TLB-flush rule: whoever clears a leaf a vCPU may have cached calls
+ * kvmini_flush_remote_tlbs() before dropping mmu_lock. Flushing under the
+ * lock means a second zapper that finds a leaf already gone knows that the
+ * flush for it is done too. The flush kicks vCPUs with IPIs and waits; it
+ * does not sleep nor take mmu_lock, so this is allowed.
+ *
+ * Costs: an untouched slot costs its struct and tree nodes only. Each
+ * invalidation looks at every slot (fine for the few slots VMMs use; an
+ * interval tree by host address would fix it for thousands), but zaps only
+ * the overlap and skips absent tables in one step.
+ */
+#include <linux/maple_tree.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+
+#include "kvmini.h"
+
+#define NPT_LEVELS	4
+#define PT_SHIFT	9			/* 512 entries per table */
+#define PT_ADDR_MASK	GENMASK_ULL(51, 12)
+#define MAX_GFN		(1ULL << (KVMINI_MAX_GPA_BITS - PAGE_SHIFT))
+
+struct kvmini_mmu {
+	struct kvmini_vm *vm;
+	struct maple_tree gfn_tree;	/* gfn range -> slot (RCU readers) */
+	struct xarray slots;		/* id -> slot, see above */
+
+	spinlock_t mmu_lock;
+	unsigned long seq;		/* bumped when an invalidation ends */
+	unsigned long invalidating;	/* invalidations in progress */
+	bool released;			/* the mm is gone: map nothing more */
+	bool dying;			/* VM destruction: no vCPU to flush */
+
+	u64 *root;
+	struct mmu_notifier mn;
+	bool registered;
+};
+
+/* --- nested page tables --- */
+
+static u64 *pt_child(u64 entry)
+{
+	return __va(entry & PT_ADDR_MASK);
+}
+
+/* Index of @gfn's entry in its table at @level (1 = leaf table). */
+static unsigned int pt_index(u64 gfn, int level)
+{
+	return (gfn >> (PT_SHIFT * (level - 1))) & ((1 << PT_SHIFT) - 1);
+}
+
+/*
+ * We only ever write 0 or a whole entry, so any set bit means present
+ * (and teardown works even before a backend supplies its format).
+ */
+static bool pt_present(u64 entry)
+{
+	return entry != 0;
+}
+
+/*
+ * Clear the leaves for gfns [start, end) below @table at @level; true if
+ * any was present. Absent tables are skipped whole. Under mmu_lock.
+ */
+static bool pt_zap(u64 *table, int level, u64 start, u64 end)
+{
+	unsigned int shift = PT_SHIFT * (level - 1);
+	bool zapped = false;
+	u64 gfn, next, e;
+
+	for (gfn = start; gfn < end; gfn = next) {
+		next = ((gfn >> shift) + 1) << shift;
+		e = READ_ONCE(table[pt_index(gfn, level)]);
+		if (!pt_present(e))
+			continue;
+		if (level == 1) {
+			WRITE_ONCE(table[pt_index(gfn, level)], 0);
+			zapped = true;
+		} else {
+			zapped |= pt_zap(pt_child(e), level - 1, gfn, min(next, end));
+		}
+	}
+	return zapped;
+}
+
+static void pt_free(u64 *table, int level)
+{
+	unsigned int i;
+
+	for (i = 0; level > 1 && i < (1 << PT_SHIFT); i++)
+		if (pt_present(table[i]))
+			pt_free(pt_child(table[i]), level - 1);
+	free_page((unsigned long)table);
+}
+
+/* Zap gfns [start, end), flush, and make racing faults retry. */
+static void zap_gfns(struct kvmini_mmu *mmu, u64 start, u64 end)
+{
+	spin_lock(&mmu->mmu_lock);
+	if (pt_zap(mmu->root, NPT_LEVELS, start, end))
+		kvmini_flush_remote_tlbs(mmu->vm);
+	mmu->seq++;
+	spin_unlock(&mmu->mmu_lock);
+}
+
+/* Tables a fault may need, allocated before taking mmu_lock. */
+struct pt_cache {
+	int n;
+	u64 *pages[NPT_LEVELS - 1];
+};
+
+/*
+ * Allocate the tables missing on @gfn's path. Lockless: links only ever
+ * appear (until destruction), so at most this many are missing later.
+ */
+static int pt_cache_fill(struct kvmini_mmu *mmu, u64 gfn, struct pt_cache *c)
+{
+	u64 *table = mmu->root;
+	int level;
+	u64 e;
+
+	for (level = NPT_LEVELS; level > 1; level--) {
+		e = READ_ONCE(table[pt_index(gfn, level)]);
+		if (!pt_present(e))
+			break;
+		table = pt_child(e);
+	}
+	while (c->n < level - 1) {
+		c->pages[c->n] = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!c->pages[c->n])
+			return -ENOMEM;
+		c->n++;
+	}
+	return 0;
+}
+
+static void pt_cache_free(struct pt_cache *c)
+{
+	while (c->n)
+		free_page((unsigned long)c->pages[--c->n]);
+}
+
+/* Map @gfn to @pfn, building the path. Under mmu_lock. */
+static void pt_map(struct kvmini_mmu *mmu, u64 gfn, unsigned long pfn,
+		   bool writable, struct pt_cache *c)
+{
+	const struct kvmini_pt_format *fmt = kvmini_backend->pt_format;
+	u64 *table = mmu->root, *e;
+	int level;
+
+	for (level = NPT_LEVELS; level > 1; level--) {
+		e = &table[pt_index(gfn, level)];
+		if (!pt_present(READ_ONCE(*e))) {
+			if (WARN_ON_ONCE(!c->n))
+				return;		/* cannot happen; the guest re-faults */
+			/* The new table is zeroed before it becomes reachable. */
+			WRITE_ONCE(*e, __pa(c->pages[--c->n]) | fmt->dir);
+		}
+		table = pt_child(READ_ONCE(*e));
+	}
+	e = &table[pt_index(gfn, 1)];
+	/* Already there: another vCPU won the race. It was mapped the same. */
+	if (!pt_present(READ_ONCE(*e)))
+		WRITE_ONCE(*e, PFN_PHYS(pfn) | fmt->leaf | (writable ? fmt->write : 0));
+}
+
+int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
+{
+	struct kvmini_mmu *mmu = vm->mmu;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct kvmini_memslot *slot;
+	struct pt_cache cache = {};
+	unsigned long hva = 0, seq;
+	bool writable = false;
+	struct page *page;
+	int r;
+
+	if (gfn >= MAX_GFN)
+		return -ENOENT;
+	if (vm->mm != current->mm)
+		return -EFAULT;
+
+	/* Under the lock: orders this read after any slot update before it. */
+	spin_lock(&mmu->mmu_lock);
+	seq = mmu->seq;
+	spin_unlock(&mmu->mmu_lock);
+
+	rcu_read_lock();
+	slot = mtree_load(&mmu->gfn_tree, gfn);
+	if (slot) {
+		hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
+		writable = !(slot->flags & KVMINI_MEM_READONLY);
+	}
+	rcu_read_unlock();
+	if (!slot)
+		return -ENOENT;
+	if (write && !writable)
+		return -EFAULT;
+
+	r = pt_cache_fill(mmu, gfn, &cache);
+	if (r)
+		goto out;
+
+	/* Writable slots are always mapped writable: this also breaks COW. */
+	r = get_user_pages_fast(hva, 1, writable ? FOLL_WRITE : 0, &page);
+	if (r != 1) {
+		if (fatal_signal_pending(current))
+			r = -EINTR;
+		else if (r != -ENOMEM)
+			r = -EFAULT;
+		goto out;
+	}
+
+	r = 0;
+	spin_lock(&mmu->mmu_lock);
+	if (mmu->released)
+		r = -EFAULT;
+	else if (!mmu->invalidating && mmu->seq == seq)
+		pt_map(mmu, gfn, page_to_pfn(page), writable, &cache);
+	/* else: raced with an invalidation; the guest faults again. */
+	spin_unlock(&mmu->mmu_lock);
+	put_page(page);		/* the notifier, not a pin, keeps us coherent */
+out:
+	pt_cache_free(&cache);
+	return r;
+}
+
+/* --- MMU notifier --- */
+
+/* Zap @slot's gfns backed by host addresses [start, end). */
+static bool zap_slot_hva(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
+			 unsigned long start, unsigned long end)
+{
+	unsigned long s_start = slot->userspace_addr;
+	unsigned long s_end = s_start + (slot->npages << PAGE_SHIFT);
+	u64 first, last;
+
+	start = max(start, s_start);
+	end = min(end, s_end);
+	if (start >= end)
+		return false;
+	first = slot->base_gfn + ((start - s_start) >> PAGE_SHIFT);
+	last = slot->base_gfn + ((end - s_start + PAGE_SIZE - 1) >> PAGE_SHIFT);
+	return pt_zap(mmu->root, NPT_LEVELS, first, last);
+}
+
+/* Only spinlocks, no allocation: fine for non-blockable ranges too. */
+static int mmu_invalidate_range_start(struct mmu_notifier *mn,
+				      const struct mmu_notifier_range *range)
+{
+	struct kvmini_mmu *mmu = container_of(mn, struct kvmini_mmu, mn);
+	struct kvmini_memslot *slot;
+	bool flush = false;
+	unsigned long id;
+
+	spin_lock(&mmu->mmu_lock);
+	mmu->invalidating++;
+	rcu_read_lock();
+	xa_for_each(&mmu->slots, id, slot)
+		flush |= zap_slot_hva(mmu, slot, range->start, range->end);
+	rcu_read_unlock();
+	/* Before returning: the pages may be freed right after. */
+	if (flush)
+		kvmini_flush_remote_tlbs(mmu->vm);
+	spin_unlock(&mmu->mmu_lock);
+	return 0;
+}
+
+static void mmu_invalidate_range_end(struct mmu_notifier *mn,
+				     const struct mmu_notifier_range *range)
+{
+	struct kvmini_mmu *mmu = container_of(mn, struct kvmini_mmu, mn);
+
+	spin_lock(&mmu->mmu_lock);
+	mmu->seq++;
+	mmu->invalidating--;
+	spin_unlock(&mmu->mmu_lock);
+}
+
+/* The mm is going away (exit, or our own unregister): unmap everything. */
+static void mmu_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct kvmini_mmu *mmu = container_of(mn, struct kvmini_mmu, mn);
+
+	spin_lock(&mmu->mmu_lock);
+	mmu->released = true;
+	if (pt_zap(mmu->root, NPT_LEVELS, 0, MAX_GFN) && !mmu->dying)
+		kvmini_flush_remote_tlbs(mmu->vm);
+	mmu->seq++;
+	spin_unlock(&mmu->mmu_lock);
+}
+
+static const struct mmu_notifier_ops kvmini_mmu_notifier_ops = {
+	.invalidate_range_start = mmu_invalidate_range_start,
+	.invalidate_range_end = mmu_invalidate_range_end,
+	.release = mmu_release,
+};
+
+/* --- creation and destruction --- */
+
+int kvmini_mmu_create(struct kvmini_vm *vm)
+{
+	struct kvmini_mmu *mmu;
+	int r;
+
+	mmu = kzalloc(sizeof(*mmu), GFP_KERNEL_ACCOUNT);
+	if (!mmu)
+		return -ENOMEM;
+	mmu->vm = vm;
+	mt_init_flags(&mmu->gfn_tree, MT_FLAGS_USE_RCU);
+	xa_init(&mmu->slots);
+	spin_lock_init(&mmu->mmu_lock);
+	vm->mmu = mmu;
+
+	mmu->root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!mmu->root) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	vm->npt_root_pa = __pa(mmu->root);
+
+	mmu->mn.ops = &kvmini_mmu_notifier_ops;
+	r = mmu_notifier_register(&mmu->mn, vm->mm);
+	if (r)
+		goto fail;
+	mmu->registered = true;
+	return 0;
+fail:
+	kvmini_mmu_destroy(vm);
+	return r;
+}
+
+void kvmini_mmu_destroy(struct kvmini_vm *vm)
+{
+	struct kvmini_mmu *mmu = vm->mmu;
+	struct kvmini_memslot *slot;
+	unsigned long id;
+
+	if (!mmu)
+		return;
+	/* No vCPU is left; unregister waits for running callbacks. */
+	mmu->dying = true;
+	if (mmu->registered)
+		mmu_notifier_unregister(&mmu->mn, vm->mm);
+	xa_for_each(&mmu->slots, id, slot)
+		kfree(slot);
+	xa_destroy(&mmu->slots);
+	/*
+	 * No reader is left. Freeing a tree still in RCU mode crashed 6.1's
+	 * mt_free_walk() (seen with thousands of slots): free it directly.
+	 */
+	mt_clear_in_rcu(&mmu->gfn_tree);
+	mtree_destroy(&mmu->gfn_tree);
+	if (mmu->root)
+		pt_free(mmu->root, NPT_LEVELS);
+	vm->npt_root_pa = 0;
+	vm->mmu = NULL;
+	kfree(mmu);
+}
+
+/* --- memory slots --- */
+
+/* Does a slot other than @self cover any of gfns [base, base + npages)? */
+static bool gfns_taken(struct kvmini_mmu *mmu, u64 base, u64 npages,
+		       struct kvmini_memslot *self)
+{
+	unsigned long index = base;
+	void *slot;
+
+	while ((slot = mt_find(&mmu->gfn_tree, &index, base + npages - 1)))
+		if (slot != self)
+			return true;
+	return false;
+}
+
+static int slot_publish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot)
+{
+	return mtree_insert_range(&mmu->gfn_tree, slot->base_gfn,
+				  slot->base_gfn + slot->npages - 1, slot,
+				  GFP_KERNEL_ACCOUNT);
+}
+
+/* Stop faults finding @slot and remove what they mapped. Under vm->lock. */
+static void slot_unpublish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot)
+{
+	mtree_erase(&mmu->gfn_tree, slot->base_gfn);
+	zap_gfns(mmu, slot->base_gfn, slot->base_gfn + slot->npages);
+}
+
+static int slot_create(struct kvmini_mmu *mmu, struct kvmini_memslot *new)
+{
+	int r;
+
+	r = xa_err(xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT));
+	if (r)
+		return r;
+	r = slot_publish(mmu, new);
+	if (r)
+		xa_erase(&mmu->slots, new->id);
+	return r;
+}
+
+static void slot_delete(struct kvmini_mmu *mmu, struct kvmini_memslot *old)
+{
+	slot_unpublish(mmu, old);
+	xa_erase(&mmu->slots, old->id);
+	kfree_rcu(old, rcu);
+}
+
+/* Move @old or change its flags: @new takes its place. */
+static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
+			struct kvmini_memslot *new)
+{
+	int r;
+
+	slot_unpublish(mmu, old);
+	/* Replacing an existing xarray entry allocates nothing. */
+	xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT);
+	r = slot_publish(mmu, new);
+	if (!r) {
+		kfree_rcu(old, rcu);
+		return 0;
+	}
+	/* Out of memory: put the old slot back; if even that fails, it is gone. */
+	xa_store(&mmu->slots, old->id, old, GFP_KERNEL_ACCOUNT);
+	if (slot_publish(mmu, old)) {
+		pr_warn_ratelimited(KVMINI_PFX "slot %u lost: out of memory\n", old->id);
+		xa_erase(&mmu->slots, old->id);
+		kfree_rcu(old, rcu);
+	}
+	return r;
+}
+
+int kvmini_set_memory_region(struct kvmini_vm *vm,
+			     const struct kvmini_userspace_memory_region *r)
+{
+	struct kvmini_mmu *mmu = vm->mmu;
+	u32 as_id = r->slot >> 16, id = r->slot & 0xffff;
+	u64 base_gfn = r->guest_phys_addr >> PAGE_SHIFT;
+	u64 npages = r->memory_size >> PAGE_SHIFT;
+	struct kvmini_memslot *old, *new;
+	int ret;
+
+	/* KVMINI_MEM_LOG_DIRTY_PAGES and KVMINI_MEM_READONLY: not yet. */
+	if (r->flags)
+		return -EINVAL;
+	if ((r->memory_size | r->guest_phys_addr | r->userspace_addr) & ~PAGE_MASK)
+		return -EINVAL;
+	if (r->userspace_addr + r->memory_size < r->userspace_addr ||
+	    !access_ok(u64_to_user_ptr(r->userspace_addr), r->memory_size))
+		return -EINVAL;
+	if (as_id != 0 || id >= KVMINI_MAX_MEMSLOTS)
+		return -EINVAL;
+	if (r->guest_phys_addr + r->memory_size < r->guest_phys_addr ||
+	    base_gfn + npages > MAX_GFN)
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	old = xa_load(&mmu->slots, id);
+	if (!npages) {
+		/* As KVM: deleting a slot that does not exist is an error. */
+		ret = -EINVAL;
+		if (old) {
+			slot_delete(mmu, old);
+			ret = 0;
+		}
+		goto out;
+	}
+	if (old) {
+		/* Only moving it or changing its flags (but READONLY) is allowed. */
+		ret = -EINVAL;
+		if (r->userspace_addr != old->userspace_addr ||
+		    npages != old->npages ||
+		    ((r->flags ^ old->flags) & KVMINI_MEM_READONLY))
+			goto out;
+		ret = 0;
+		if (base_gfn == old->base_gfn && r->flags == old->flags)
+			goto out;
+	}
+	ret = -EEXIST;
+	if (gfns_taken(mmu, base_gfn, npages, old))
+		goto out;
+
+	ret = -ENOMEM;
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		goto out;
+	new->base_gfn = base_gfn;
+	new->npages = npages;
+	new->userspace_addr = r->userspace_addr;
+	new->flags = r->flags;
+	new->id = id;
+	ret = old ? slot_replace(mmu, old, new) : slot_create(mmu, new);
+	if (ret)
+		kfree(new);
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/* --- guest memory access by GPA --- */
+
+/* The host address of @gpa; -ENOENT if no slot has it. */
+static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva)
+{
+	struct kvmini_memslot *slot;
+	u64 gfn = gpa >> PAGE_SHIFT;
+
+	if (gfn >= MAX_GFN)
+		return -ENOENT;
+	rcu_read_lock();
+	slot = mtree_load(&vm->mmu->gfn_tree, gfn);
+	if (slot)
+		*hva = slot->userspace_addr + (gpa - (slot->base_gfn << PAGE_SHIFT));
+	rcu_read_unlock();
+	return slot ? 0 : -ENOENT;
+}
+
+/*
+ * Copy page by page, each through its own slot. A range that leaves the
+ * slots fails with -ENOENT after copying the part before the gap.
+ */
+static int gpa_copy(struct kvmini_vm *vm, u64 gpa, u8 *buf, unsigned int len,
+		    bool write)
+{
+	unsigned long hva, n, left;
+	int r;
+
+	if (vm->mm != current->mm)
+		return -EFAULT;
+	if (gpa + len < gpa)
+		return -ENOENT;
+	while (len) {
+		n = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(gpa));
+		r = gpa_to_hva(vm, gpa, &hva);
+		if (r)
+			return r;
+		if (write)
+			left = copy_to_user((void __user *)hva, buf, n);
+		else
+			left = copy_from_user(buf, (const void __user *)hva, n);
+		if (left)
+			return -EFAULT;
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int kvmini_read_gpa(struct kvmini_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	return gpa_copy(vm, gpa, buf, len, false);
+}
+
+int kvmini_write_gpa(struct kvmini_vm *vm, u64 gpa, const void *buf,
+		     unsigned int len)
+{
+	return gpa_copy(vm, gpa, (void *)buf, len, true);
+}
+
+/* --- guest page-table walk --- */
+
+#define PTE_P		BIT_ULL(0)
+#define PTE_RW		BIT_ULL(1)
+#define PTE_US		BIT_ULL(2)
+#define PTE_A		BIT_ULL(5)
+#define PTE_D		BIT_ULL(6)
+#define PTE_PS		BIT_ULL(7)
+#define PTE_NX		BIT_ULL(63)
+#define GUEST_MAXPHYADDR 52
+/* Address bits at and above MAXPHYADDR (none when it is 52). */
+#define PTE_RSVD_PHYS	(GENMASK_ULL(51, 0) & ~(BIT_ULL(GUEST_MAXPHYADDR) - 1))
+
+/*
+ * Walk the guest's page tables as the CPU does: 2-level 32-bit (with PSE
+ * 4 MiB pages), 3-level PAE or 4-level long mode. Accessed bits are set on
+ * every entry walked and the dirty bit on the leaf of a write, once the
+ * access is known to succeed (a plain write-back, not atomic).
+ * Not checked: SMAP, protection keys, canonical addresses (#GP, not #PF).
+ */
+int kvmini_gva_to_gpa(struct kvmini_vm *vm, const struct kvmini_paging *pg,
+		      u64 gva, u32 access, u64 *gpa, u32 *pf_error)
+{
+	bool nxe = pg->efer & EFER_NX, lma = pg->efer & EFER_LMA;
+	bool pae = lma || (pg->cr4 & X86_CR4_PAE);
+	unsigned int esize = pae ? 8 : 4, bits = pae ? 9 : 10;
+	bool user_ok = true, write_ok = true, nx = false;
+	u64 table, pte, rsvd, pte_gpa[4], ptes[4];	/* per level walked */
+	int levels, level, i, shift;
+	u32 err = 0;
+
+	if (!(pg->cr0 & X86_CR0_PG)) {
+		*gpa = (u32)gva;
+		return 0;
+	}
+	if (lma) {
+		levels = 4;
+		table = pg->cr3 & PT_ADDR_MASK;
+	} else {
+		gva = (u32)gva;
+		levels = pae ? 3 : 2;
+		table = pg->cr3 & (pae ? GENMASK_ULL(31, 5) : GENMASK_ULL(31, 12));
+	}
+
+	for (level = levels; ; level--) {
+		bool pdpte = pae && !lma && level == 3;	/* no permission bits */
+
+		shift = PAGE_SHIFT + bits * (level - 1);
+		i = levels - level;
+		pte_gpa[i] = table + ((gva >> shift) & (BIT(bits) - 1)) * esize;
+		pte = 0;
+		if (kvmini_read_gpa(vm, pte_gpa[i], &pte, esize))
+			return -ENOENT;
+		ptes[i] = pte;
+		if (!(pte & PTE_P))
+			goto fault;
+
+		if (!pae) {			/* 32-bit entries */
+			rsvd = (level == 2 && (pte & PTE_PS) &&
+				(pg->cr4 & X86_CR4_PSE)) ? BIT_ULL(21) : 0;
+		} else {
+			rsvd = PTE_RSVD_PHYS | (nxe ? 0 : PTE_NX);
+			if (pdpte)
+				rsvd = GENMASK_ULL(63, GUEST_MAXPHYADDR) |
+				       GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
+			else if (level == 4)
+				rsvd |= PTE_PS;
+			else if (level > 1 && (pte & PTE_PS))
+				rsvd |= GENMASK_ULL(shift - 1, PAGE_SHIFT + 1);
+		}
+		if (pte & rsvd) {
+			err = KVMINI_PF_PRESENT | KVMINI_PF_RSVD;
+			goto fault;
+		}
+		if (!pdpte) {
+			user_ok &= !!(pte & PTE_US);
+			write_ok &= !!(pte & PTE_RW);
+			nx |= nxe && (pte & PTE_NX);
+		}
+		if (level == 1)
+			break;
+		/* Large page: 1 GiB, 2 MiB, or 4 MiB with CR4.PSE */
+		if ((pte & PTE_PS) && level <= 3 && !pdpte &&
+		    (pae || (pg->cr4 & X86_CR4_PSE)))
+			break;
+		table = pte & (pae ? PT_ADDR_MASK : GENMASK_ULL(31, 12));
+	}
+
+	/* Permissions, accumulated over every level. */
+	if (((access & KVMINI_PF_USER) && !user_ok) ||
+	    ((access & KVMINI_PF_WRITE) && !write_ok &&
+	     ((access & KVMINI_PF_USER) || (pg->cr0 & X86_CR0_WP))) ||
+	    ((access & KVMINI_PF_FETCH) && nx) ||
+	    ((access & KVMINI_PF_FETCH) && !(access & KVMINI_PF_USER) &&
+	     user_ok && (pg->cr4 & X86_CR4_SMEP))) {
+		err = KVMINI_PF_PRESENT;
+		goto fault;
+	}
+
+	if (!pae && level == 2)		/* 4 MiB page; PSE-36 bits 39:32 */
+		*gpa = (pte & GENMASK_ULL(31, 22)) | (((pte >> 13) & 0xff) << 32) |
+		       (gva & GENMASK_ULL(21, 0));
+	else
+		*gpa = (pte & (pae ? PT_ADDR_MASK : GENMASK_ULL(31, 12)) &
+			~GENMASK_ULL(shift - 1, 0)) | (gva & GENMASK_ULL(shift - 1, 0));
+
+	/* Accessed on every level walked (not PAE PDPTEs), dirty on the leaf. */
+	for (i = 0; i < levels - level + 1; i++) {
+		pte = ptes[i] | ((pae && !lma && i == 0) ? 0 : PTE_A);
+		if (i == levels - level && (access & KVMINI_PF_WRITE))
+			pte |= PTE_D;
+		if (pte != ptes[i])
+			kvmini_write_gpa(vm, pte_gpa[i], &pte, esize);
+	}
+	return 0;
+
+fault:
+	err |= access & (KVMINI_PF_WRITE | KVMINI_PF_USER);
+	if ((access & KVMINI_PF_FETCH) && (nxe || (pg->cr4 & X86_CR4_SMEP)))
+		err |= KVMINI_PF_FETCH;
+	*pf_error = err;
+	return -EFAULT;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The SVM world switch.
+ *
+ * void kvmini_svm_vmrun(u64 vmcb_pa, unsigned long *regs, u64 host_save_pa)
+ *
+ * Called with interrupts off and GIF=0 (CLGI). VMRUN itself saves and
+ * restores only RAX/RSP/RIP/RFLAGS, CR0/3/4, EFER, GDTR/IDTR and ES/CS/SS/DS;
+ * VMSAVE/VMLOAD move the rest (FS/GS/TR/LDTR incl. hidden bases,
+ * KERNEL_GS_BASE, STAR/LSTAR/CSTAR/SFMASK, SYSENTER_*): host's to
+ * host_save_pa and back, guest's from and to the VMCB. The guest's other
+ * general-purpose registers are loaded from and stored to regs[] (x86
+ * order; RAX and RSP live in the VMCB). STI before VMRUN lets physical
+ * interrupts force a #VMEXIT (INTR intercept) while GIF stays 0 on the
+ * host side; the caller does STGI afterwards.
+ */
+#include <linux/linkage.h>
+#include <asm/asm.h>
+#include <asm/nospec-branch.h>
+
+#define R(n)	((n) * 8)
+#define RCX	R(1)
+#define RDX	R(2)
+#define RBX	R(3)
+#define RBP	R(5)
+#define RSI	R(6)
+#define RDI	R(7)
+#define R8	R(8)
+#define R9	R(9)
+#define R10	R(10)
+#define R11	R(11)
+#define R12	R(12)
+#define R13	R(13)
+#define R14	R(14)
+#define R15	R(15)
+
+	.text
+SYM_FUNC_START(kvmini_svm_vmrun)
+	push	%rbp
+	push	%r15
+	push	%r14
+	push	%r13
+	push	%r12
+	push	%rbx
+	push	%rsi			/* 16(%rsp): regs */
+	push	%rdi			/*  8(%rsp): vmcb_pa */
+	push	%rdx			/*  0(%rsp): host_save_pa */
+
+	mov	%rdx, %rax
+	vmsave	%rax			/* host's hidden state */
+	mov	8(%rsp), %rax
+	vmload	%rax			/* guest's */
+
+	mov	RCX(%rsi), %rcx
+	mov	RDX(%rsi), %rdx
+	mov	RBX(%rsi), %rbx
+	mov	RBP(%rsi), %rbp
+	mov	RDI(%rsi), %rdi
+	mov	R8(%rsi), %r8
+	mov	R9(%rsi), %r9
+	mov	R10(%rsi), %r10
+	mov	R11(%rsi), %r11
+	mov	R12(%rsi), %r12
+	mov	R13(%rsi), %r13
+	mov	R14(%rsi), %r14
+	mov	R15(%rsi), %r15
+	mov	RSI(%rsi), %rsi
+
+	sti
+	vmrun	%rax
+	cli
+
+	mov	16(%rsp), %rax		/* regs */
+	mov	%rcx, RCX(%rax)
+	mov	%rdx, RDX(%rax)
+	mov	%rbx, RBX(%rax)
+	mov	%rbp, RBP(%rax)
+	mov	%rsi, RSI(%rax)
+	mov	%rdi, RDI(%rax)
+	mov	%r8, R8(%rax)
+	mov	%r9, R9(%rax)
+	mov	%r10, R10(%rax)
+	mov	%r11, R11(%rax)
+	mov	%r12, R12(%rax)
+	mov	%r13, R13(%rax)
+	mov	%r14, R14(%rax)
+	mov	%r15, R15(%rax)
+
+	mov	8(%rsp), %rax
+	vmsave	%rax			/* guest's hidden state back to the VMCB */
+	pop	%rax
+	vmload	%rax			/* host's */
+	add	$16, %rsp
+
+	/* No guest value may linger in a register the caller can use. */
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+
+	pop	%rbx
+	pop	%r12
+	pop	%r13
+	pop	%r14
+	pop	%r15
+	pop	%rbp
+	RET
+SYM_FUNC_END(kvmini_svm_vmrun)

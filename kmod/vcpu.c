@@ -1,0 +1,684 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPUs: KVMINI_CREATE_VCPU, the vCPU fd (ioctls, mmap of the run struct
+ * and the PIO data page) and the vendor-neutral run loop.
+ *
+ * Run loop: with preemption and then interrupts off, the vCPU announces
+ * IN_GUEST_MODE, then checks its requests; whoever wants it out (a TLB
+ * flush) sets a request bit first and then, if the vCPU is IN_GUEST_MODE,
+ * interrupts its CPU. Either the vCPU sees the request before entering, or
+ * the interrupt forces it out (physical interrupts always exit the guest).
+ */
+#include <linux/anon_inodes.h>
+#include <linux/compat.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/fpu/xcr.h>
+
+#include "kvmini.h"
+
+#define PIO_PAGE_OFFSET	1	/* KVM_PIO_PAGE_OFFSET: data_offset is a page */
+
+/* --- TLB flush requests --- */
+
+static void kvmini_kick_noop(void *unused)
+{
+}
+
+void kvmini_flush_remote_tlbs(struct kvmini_vm *vm)
+{
+	int i, n = atomic_read(&vm->online_vcpus);
+	struct kvmini_vcpu *vcpu;
+
+	smp_rmb();	/* vcpus[i] published before online_vcpus */
+	for (i = 0; i < n; i++) {
+		vcpu = READ_ONCE(vm->vcpus[i]);
+		if (!vcpu)
+			continue;
+		set_bit(KVMINI_REQ_TLB_FLUSH, &vcpu->requests);
+		smp_mb__after_atomic();
+		/* Its exit handler runs before it can re-enter and see the bit. */
+		if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE)
+			smp_call_function_single(READ_ONCE(vcpu->cpu),
+						 kvmini_kick_noop, NULL, 1);
+	}
+}
+
+/* --- exits to userspace --- */
+
+int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...)
+{
+	struct kvmini_run *run = vcpu->run;
+	va_list ap;
+	int i;
+
+	run->exit_reason = KVMINI_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	ndata = min(ndata, (int)ARRAY_SIZE(run->internal.data));
+	run->internal.ndata = ndata;
+	va_start(ap, ndata);
+	for (i = 0; i < ndata; i++)
+		run->internal.data[i] = va_arg(ap, u64);
+	va_end(ap);
+	return 0;
+}
+
+int kvmini_fetch_insn(struct kvmini_vcpu *vcpu, u8 *buf, unsigned int len)
+{
+	const struct kvmini_backend *be = kvmini_backend;
+	struct kvmini_paging pg;
+	u64 la, gpa;
+	u32 pf;
+	unsigned int n, done = 0;
+	int r;
+
+	be->get_paging(vcpu, &pg);
+	la = be->seg_base(vcpu, SEG_CS) + vcpu->rip;
+	if (be->cs_mode(vcpu) != 8)
+		la = (u32)la;
+	while (done < len) {
+		n = min_t(unsigned int, len - done, PAGE_SIZE - offset_in_page(la));
+		r = kvmini_gva_to_gpa(vcpu->vm, &pg, la, KVMINI_PF_FETCH, &gpa, &pf);
+		if (!r)
+			r = kvmini_read_gpa(vcpu->vm, gpa, buf + done, n);
+		if (r)
+			return done ? done : r;
+		done += n;
+		la += n;
+	}
+	return done;
+}
+
+static unsigned long addr_mask(int size)
+{
+	return size == 8 ? ~0UL : (1UL << (size * 8)) - 1;
+}
+
+/* RIP moves on unless userspace moved it meanwhile (as KVM). */
+static void skip_insn(struct kvmini_vcpu *vcpu)
+{
+	if (vcpu->rip == vcpu->complete_rip)
+		vcpu->rip = vcpu->next_rip;
+}
+
+static int complete_pio_out(struct kvmini_vcpu *vcpu)
+{
+	skip_insn(vcpu);
+	return 1;
+}
+
+static int complete_pio_in(struct kvmini_vcpu *vcpu)
+{
+	unsigned long *rax = &vcpu->regs[REG_RAX];
+	u32 val = 0;
+
+	memcpy(&val, vcpu->pio_data, vcpu->pio.size);
+	if (vcpu->pio.size == 4)
+		*rax = val;		/* a 32-bit write zero-extends */
+	else if (vcpu->pio.size == 2)
+		*rax = (*rax & ~0xffffUL) | val;
+	else
+		*rax = (*rax & ~0xffUL) | val;
+	skip_insn(vcpu);
+	return 1;
+}
+
+/*
+ * String I/O: the element(s) go through guest memory at DS:RSI (OUTS,
+ * segment overridable) or ES:RDI (INS), through the guest's page tables.
+ */
+static int pio_string_gpa(struct kvmini_vcpu *vcpu, int seg, int reg, u32 access,
+			  u64 *gpa)
+{
+	const struct kvmini_backend *be = kvmini_backend;
+	struct kvmini_paging pg;
+	u64 la;
+	u32 pf;
+	int r;
+
+	la = be->seg_base(vcpu, seg) +
+	     (vcpu->regs[reg] & addr_mask(vcpu->pio.addr_size));
+	if (be->cs_mode(vcpu) != 8)
+		la = (u32)la;
+	be->get_paging(vcpu, &pg);
+	r = kvmini_gva_to_gpa(vcpu->vm, &pg, la, access, gpa, &pf);
+	if (r == -EFAULT) {
+		be->queue_exception(vcpu, 14, true, pf, la);
+		return 1;
+	}
+	if (r)
+		return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_EMULATION,
+					    2, la, (u64)r);
+	return -1;	/* translated */
+}
+
+static void pio_string_step(struct kvmini_vcpu *vcpu, int reg, u32 n,
+			    bool finish)
+{
+	unsigned long mask = addr_mask(vcpu->pio.addr_size);
+	long step = (vcpu->rflags & X86_EFLAGS_DF) ? -(long)n * vcpu->pio.size
+						   : (long)n * vcpu->pio.size;
+
+	vcpu->regs[reg] = (vcpu->regs[reg] & ~mask) | ((vcpu->regs[reg] + step) & mask);
+	if (vcpu->pio.rep) {
+		vcpu->regs[REG_RCX] = (vcpu->regs[REG_RCX] & ~mask) |
+				      ((vcpu->regs[REG_RCX] - n) & mask);
+		if ((vcpu->regs[REG_RCX] & mask) || !finish)
+			return;		/* the instruction runs again */
+	}
+	skip_insn(vcpu);
+}
+
+static int complete_pio_ins(struct kvmini_vcpu *vcpu)
+{
+	unsigned int bytes = vcpu->pio.count * vcpu->pio.size;
+	u64 gpa;
+	int r;
+
+	if (vcpu->rip != vcpu->complete_rip)
+		return 1;
+	r = pio_string_gpa(vcpu, SEG_ES, REG_RDI, KVMINI_PF_WRITE, &gpa);
+	if (r >= 0)
+		return r;
+	/* Elements were limited to one page; DF=1 walks down from RDI. */
+	if (vcpu->rflags & X86_EFLAGS_DF) {
+		unsigned int i, sz = vcpu->pio.size;
+
+		for (i = 0; i < vcpu->pio.count; i++)
+			if (kvmini_write_gpa(vcpu->vm, gpa - i * sz,
+					     vcpu->pio_data + i * sz, sz))
+				return -EFAULT;
+	} else if (kvmini_write_gpa(vcpu->vm, gpa, vcpu->pio_data, bytes)) {
+		return -EFAULT;
+	}
+	pio_string_step(vcpu, REG_RDI, vcpu->pio.count, true);
+	return 1;
+}
+
+/*
+ * Port I/O exit, as described by the backend in vcpu->pio, vcpu->next_rip.
+ * As KVM: registers and RIP change only when the next RUN completes it.
+ */
+int kvmini_exit_pio(struct kvmini_vcpu *vcpu)
+{
+	struct kvmini_run *run = vcpu->run;
+	unsigned int size = vcpu->pio.size;
+	unsigned long mask = addr_mask(vcpu->pio.addr_size);
+	u32 count = 1;
+	u64 gpa;
+	int r;
+
+	vcpu->complete_rip = vcpu->rip;
+	if (!vcpu->pio.string) {
+		if (vcpu->pio.in) {
+			vcpu->complete = complete_pio_in;
+		} else {
+			memcpy(vcpu->pio_data, &vcpu->regs[REG_RAX], size);
+			vcpu->complete = complete_pio_out;
+		}
+	} else {
+		if (vcpu->pio.rep && !(vcpu->regs[REG_RCX] & mask)) {
+			vcpu->rip = vcpu->next_rip;	/* rep with RCX=0: nothing */
+			return 1;
+		}
+		if (vcpu->pio.in) {
+			unsigned long rdi = vcpu->regs[REG_RDI] & mask;
+			u32 in_page = (vcpu->rflags & X86_EFLAGS_DF) ?
+				      offset_in_page(rdi) / size + 1 :
+				      (PAGE_SIZE - offset_in_page(rdi)) / size;
+
+			/* Read ahead up to a page of elements, as KVM. */
+			count = vcpu->pio.rep ? vcpu->regs[REG_RCX] & mask : 1;
+			count = max(1U, min3(count, in_page, 1024U / size));
+			vcpu->complete = complete_pio_ins;
+		} else {
+			r = pio_string_gpa(vcpu, vcpu->pio.seg, REG_RSI, 0, &gpa);
+			if (r >= 0)
+				return r;
+			r = kvmini_read_gpa(vcpu->vm, gpa, vcpu->pio_data, size);
+			if (r)
+				return kvmini_exit_internal(vcpu,
+					KVMINI_INTERNAL_ERROR_EMULATION, 2, gpa, (u64)r);
+			/*
+			 * As KVM: one element per exit, RSI/RCX already moved;
+			 * REP OUTS leaves RIP on itself until it finds RCX=0.
+			 */
+			pio_string_step(vcpu, REG_RSI, 1, false);
+			vcpu->complete = NULL;
+		}
+	}
+	vcpu->pio.count = count;
+	run->exit_reason = KVMINI_EXIT_IO;
+	run->io.direction = vcpu->pio.in ? KVMINI_EXIT_IO_IN : KVMINI_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = vcpu->pio.port;
+	run->io.count = count;
+	run->io.data_offset = PIO_PAGE_OFFSET * PAGE_SIZE;
+	return 0;
+}
+
+/* --- the run loop --- */
+
+static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
+{
+	const struct kvmini_backend *be = kvmini_backend;
+	int cpu;
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	be->vcpu_load(vcpu, cpu);
+	WRITE_ONCE(vcpu->cpu, cpu);
+
+	local_irq_disable();
+	WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
+	smp_mb();	/* mode before requests; pairs with flush_remote_tlbs */
+	if (test_and_clear_bit(KVMINI_REQ_TLB_FLUSH, &vcpu->requests))
+		be->flush_tlb(vcpu);
+	if (need_resched() || signal_pending(current)) {
+		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+		local_irq_enable();
+		preempt_enable();
+		return 1;	/* go round: reschedule or take the signal */
+	}
+	be->enter_guest(vcpu);
+	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+	local_irq_enable();
+	preempt_enable();
+	return be->handle_exit(vcpu);
+}
+
+static int vcpu_run(struct kvmini_vcpu *vcpu)
+{
+	struct kvmini_run *run = vcpu->run;
+	int r = 1;
+
+	/* Without an in-kernel APIC, the VMM owns the TPR: run->cr8 is it. */
+	if (run->cr8 > 15)
+		return -EINVAL;
+	kvmini_backend->set_cr8(vcpu, run->cr8);
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
+	vcpu->has_run = true;
+	if (vcpu->complete) {
+		int (*complete)(struct kvmini_vcpu *) = vcpu->complete;
+
+		vcpu->complete = NULL;
+		/* As KVM: if userspace moved RIP, the exit is not completed. */
+		if (vcpu->rip == vcpu->complete_rip)
+			r = complete(vcpu);
+	}
+	if (r > 0 && READ_ONCE(run->immediate_exit))
+		r = -EINTR;	/* as KVM: exit_reason stays what it was */
+	while (r > 0) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVMINI_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+		r = vcpu_enter_exit(vcpu);
+	}
+	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
+	if (vcpu->sigset_active) {
+		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+		sigemptyset(&current->real_blocked);
+	}
+	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
+	run->cr8 = kvmini_backend->get_cr8(vcpu);
+	run->apic_base = vcpu->apic_base;
+	run->ready_for_interrupt_injection =
+		kvmini_backend->interrupt_allowed(vcpu);
+	run->flags = 0;
+	return r;
+}
+
+/* KVMINI_SET_SIGNAL_MASK: the signal mask while in KVMINI_RUN. */
+static long vcpu_set_signal_mask(struct kvmini_vcpu *vcpu, void __user *argp)
+{
+	struct kvmini_signal_mask __user *um = argp;
+	struct kvmini_signal_mask m;
+	sigset_t set;
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&m, um, sizeof(m)))
+		return -EFAULT;
+	if (m.len != sizeof(sigset_t))
+		return -EINVAL;
+	if (copy_from_user(&set, um->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
+/* --- register ioctls --- */
+
+static void get_regs(struct kvmini_vcpu *vcpu, struct kvmini_regs *r)
+{
+	const unsigned long *g = vcpu->regs;
+
+	*r = (struct kvmini_regs) {
+		.rax = g[REG_RAX], .rbx = g[REG_RBX], .rcx = g[REG_RCX],
+		.rdx = g[REG_RDX], .rsi = g[REG_RSI], .rdi = g[REG_RDI],
+		.rsp = g[REG_RSP], .rbp = g[REG_RBP],
+		.r8 = g[REG_R8], .r9 = g[REG_R9], .r10 = g[REG_R10],
+		.r11 = g[REG_R11], .r12 = g[REG_R12], .r13 = g[REG_R13],
+		.r14 = g[REG_R14], .r15 = g[REG_R15],
+		.rip = vcpu->rip, .rflags = vcpu->rflags,
+	};
+}
+
+static void set_regs(struct kvmini_vcpu *vcpu, const struct kvmini_regs *r)
+{
+	unsigned long *g = vcpu->regs;
+
+	g[REG_RAX] = r->rax; g[REG_RBX] = r->rbx; g[REG_RCX] = r->rcx;
+	g[REG_RDX] = r->rdx; g[REG_RSI] = r->rsi; g[REG_RDI] = r->rdi;
+	g[REG_RSP] = r->rsp; g[REG_RBP] = r->rbp;
+	g[REG_R8] = r->r8; g[REG_R9] = r->r9; g[REG_R10] = r->r10;
+	g[REG_R11] = r->r11; g[REG_R12] = r->r12; g[REG_R13] = r->r13;
+	g[REG_R14] = r->r14; g[REG_R15] = r->r15;
+	vcpu->rip = r->rip;
+	vcpu->rflags = r->rflags | X86_EFLAGS_FIXED;	/* bit 1 always set */
+}
+
+/*
+ * FPU/SSE state as KVMINI_GET/SET_FPU see it: the legacy FXSAVE area of
+ * the guest's XSAVE image, via the kernel's uabi copy helpers.
+ */
+static int fpu_uabi(struct kvmini_vcpu *vcpu, struct fxregs_state **fx)
+{
+	*fx = kvzalloc(vcpu->fpu.uabi_size, GFP_KERNEL_ACCOUNT);
+	if (!*fx)
+		return -ENOMEM;
+	fpu_copy_guest_fpstate_to_uabi(&vcpu->fpu, *fx, vcpu->fpu.uabi_size,
+				       vcpu->fpu.xfeatures, 0);
+	return 0;
+}
+
+static int get_fpu(struct kvmini_vcpu *vcpu, struct kvmini_fpu *f)
+{
+	struct fxregs_state *fx;
+	int r = fpu_uabi(vcpu, &fx);
+
+	if (r)
+		return r;
+	memset(f, 0, sizeof(*f));
+	memcpy(f->fpr, fx->st_space, sizeof(f->fpr));
+	f->fcw = fx->cwd;
+	f->fsw = fx->swd;
+	f->ftwx = fx->twd;
+	f->last_opcode = fx->fop;
+	f->last_ip = fx->rip;
+	f->last_dp = fx->rdp;
+	memcpy(f->xmm, fx->xmm_space, sizeof(f->xmm));
+	f->mxcsr = fx->mxcsr;
+	kvfree(fx);
+	return 0;
+}
+
+static int set_fpu(struct kvmini_vcpu *vcpu, const struct kvmini_fpu *f)
+{
+	struct fxregs_state *fx;
+	u32 pkru = 0;
+	int r = fpu_uabi(vcpu, &fx);
+
+	if (r)
+		return r;
+	memcpy(fx->st_space, f->fpr, sizeof(f->fpr));
+	fx->cwd = f->fcw;
+	fx->swd = f->fsw;
+	fx->twd = f->ftwx;
+	fx->fop = f->last_opcode;
+	fx->rip = f->last_ip;
+	fx->rdp = f->last_dp;
+	memcpy(fx->xmm_space, f->xmm, sizeof(f->xmm));
+	fx->mxcsr = f->mxcsr;
+	/* XSTATE_BV: x87 and SSE now hold real values, not the init state. */
+	((struct xregs_state *)fx)->header.xfeatures |= XFEATURE_MASK_FPSSE;
+	r = fpu_copy_uabi_to_guest_fpstate(&vcpu->fpu, fx, vcpu->fpu.xfeatures, &pkru);
+	kvfree(fx);
+	return r;
+}
+
+/* KVMINI_GET/SET_MSRS: as KVM, returns how many entries were done. */
+#define MAX_IO_MSRS	256
+
+static long vcpu_msrs(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct kvmini_msrs __user *um = argp;
+	struct kvmini_msr_entry *e;
+	struct kvmini_msrs m;
+	unsigned int i;
+	long r;
+
+	if (copy_from_user(&m, um, sizeof(m)))
+		return -EFAULT;
+	if (m.nmsrs >= MAX_IO_MSRS)
+		return -E2BIG;
+	e = memdup_user(um->entries, m.nmsrs * sizeof(*e));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	for (i = 0; i < m.nmsrs; i++)
+		if (set ? kvmini_backend->set_msr(vcpu, e[i].index, e[i].data, true)
+			: kvmini_backend->get_msr(vcpu, e[i].index, &e[i].data))
+			break;
+	r = i;
+	if (!set && copy_to_user(um->entries, e, i * sizeof(*e)))
+		r = -EFAULT;
+	kfree(e);
+	return r;
+}
+
+long kvmini_get_msr_index_list(void __user *argp)
+{
+	struct kvmini_msr_list __user *ul = argp;
+	u32 n, have = kvmini_backend->nr_msrs;
+
+	if (get_user(n, &ul->nmsrs) || put_user(have, &ul->nmsrs))
+		return -EFAULT;
+	if (n < have)
+		return -E2BIG;
+	if (copy_to_user(ul->indices, kvmini_backend->msrs, have * sizeof(u32)))
+		return -EFAULT;
+	return 0;
+}
+
+static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
+			      void __user *argp)
+{
+	const struct kvmini_backend *be = kvmini_backend;
+	union {
+		struct kvmini_regs regs;
+		struct kvmini_sregs sregs;
+		struct kvmini_fpu fpu;
+	} u;
+	int r;
+
+	switch (cmd) {
+	case KVMINI_RUN:
+		if (argp)
+			return -EINVAL;
+		return vcpu_run(vcpu);
+	case KVMINI_GET_REGS:
+		get_regs(vcpu, &u.regs);
+		return copy_to_user(argp, &u.regs, sizeof(u.regs)) ? -EFAULT : 0;
+	case KVMINI_SET_REGS:
+		if (copy_from_user(&u.regs, argp, sizeof(u.regs)))
+			return -EFAULT;
+		set_regs(vcpu, &u.regs);
+		return 0;
+	case KVMINI_GET_SREGS:
+		memset(&u.sregs, 0, sizeof(u.sregs));
+		be->get_sregs(vcpu, &u.sregs);
+		return copy_to_user(argp, &u.sregs, sizeof(u.sregs)) ? -EFAULT : 0;
+	case KVMINI_SET_SREGS:
+		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
+			return -EFAULT;
+		return be->set_sregs(vcpu, &u.sregs);
+	case KVMINI_SET_SIGNAL_MASK:
+		return vcpu_set_signal_mask(vcpu, argp);
+	case KVMINI_GET_MSRS:
+		return vcpu_msrs(vcpu, argp, false);
+	case KVMINI_SET_MSRS:
+		return vcpu_msrs(vcpu, argp, true);
+	case KVMINI_SET_CPUID2:
+		return kvmini_set_cpuid2(vcpu, argp);
+	case KVMINI_GET_CPUID2:
+		return kvmini_get_cpuid2(vcpu, argp);
+	case KVMINI_GET_FPU:
+		r = get_fpu(vcpu, &u.fpu);
+		if (!r && copy_to_user(argp, &u.fpu, sizeof(u.fpu)))
+			r = -EFAULT;
+		return r;
+	case KVMINI_SET_FPU:
+		if (copy_from_user(&u.fpu, argp, sizeof(u.fpu)))
+			return -EFAULT;
+		return set_fpu(vcpu, &u.fpu);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static long kvmini_vcpu_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct kvmini_vcpu *vcpu = file->private_data;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	r = vcpu_ioctl_locked(vcpu, cmd, (void __user *)arg);
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+/* mmap: page 0 is struct kvmini_run, page 1 the PIO data page. */
+static vm_fault_t kvmini_vcpu_fault(struct vm_fault *vmf)
+{
+	struct kvmini_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == PIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->pio_data);
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct kvmini_vcpu_vm_ops = {
+	.fault = kvmini_vcpu_fault,
+};
+
+static int kvmini_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &kvmini_vcpu_vm_ops;
+	return 0;
+}
+
+static int kvmini_vcpu_release(struct inode *inode, struct file *file)
+{
+	struct kvmini_vcpu *vcpu = file->private_data;
+
+	kvmini_vm_put(vcpu->vm);	/* vCPUs are freed with their VM */
+	return 0;
+}
+
+static const struct file_operations kvmini_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = kvmini_vcpu_release,
+	.unlocked_ioctl = kvmini_vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = kvmini_vcpu_mmap,
+	.llseek = noop_llseek,
+};
+
+static void vcpu_free(struct kvmini_vcpu *vcpu)
+{
+	if (vcpu->arch)
+		kvmini_backend->vcpu_free(vcpu);
+	fpu_free_guest_fpstate(&vcpu->fpu);
+	kvfree(vcpu->cpuid);
+	free_page((unsigned long)vcpu->run);
+	free_page((unsigned long)vcpu->pio_data);
+	kfree(vcpu);
+}
+
+/* At VM destruction: no vCPU fd is left. */
+void kvmini_free_vcpus(struct kvmini_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < KVMINI_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			vcpu_free(vm->vcpus[i]);
+}
+
+int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id)
+{
+	struct kvmini_vcpu *vcpu;
+	char name[32];
+	int r, fd;
+
+	if (id >= KVMINI_MAX_VCPUS)
+		return -EINVAL;
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+	mutex_init(&vcpu->mutex);
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	r = -ENOMEM;
+	if (!vcpu->run || !vcpu->pio_data || !fpu_alloc_guest_fpstate(&vcpu->fpu))
+		goto out_free;
+	set_bit(KVMINI_REQ_TLB_FLUSH, &vcpu->requests);
+	r = kvmini_backend->vcpu_create(vcpu);
+	if (r)
+		goto out_free;
+
+	mutex_lock(&vm->lock);
+	r = -EEXIST;
+	if (vm->vcpus[id])
+		goto out_unlock;
+	kvmini_vm_get(vm);
+	snprintf(name, sizeof(name), "kvmini-vcpu:%lu", id);
+	fd = anon_inode_getfd(name, &kvmini_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		kvmini_vm_put(vm);	/* not the last reference: the VM fd has one */
+		goto out_unlock;
+	}
+	WRITE_ONCE(vm->vcpus[id], vcpu);
+	if (id >= atomic_read(&vm->online_vcpus)) {
+		smp_wmb();	/* vcpus[id] before online_vcpus covers it */
+		atomic_set(&vm->online_vcpus, id + 1);
+	}
+	mutex_unlock(&vm->lock);
+	return fd;
+
+out_unlock:
+	mutex_unlock(&vm->lock);
+out_free:
+	vcpu_free(vcpu);
+	return r;
+}
