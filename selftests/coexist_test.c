@@ -67,9 +67,9 @@ FIXTURE_SETUP(co)
 	self->kvmini = open(KVMINI_DEV, O_RDWR | O_CLOEXEC);
 	self->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (self->kvmini < 0)
-		SKIP(return, KVMINI_DEV " not available");
+		SKIP(_exit(255), KVMINI_DEV " not available");
 	if (self->kvm < 0)
-		SKIP(return, "/dev/kvm not available (load kvm_amd/kvm_intel)");
+		SKIP(_exit(255), "/dev/kvm not available (load kvm_amd/kvm_intel)");
 	self->ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 }
 

@@ -50,10 +50,10 @@ FIXTURE(mod) {
 FIXTURE_SETUP(mod)
 {
 	if (geteuid() != 0)
-		SKIP(return, "needs root");
+		SKIP(_exit(255), "needs root");
 	self->ko = ko_fd();
 	if (self->ko < 0)
-		SKIP(return, "kvmini.ko not found (set KVMINI_KO)");
+		SKIP(_exit(255), "kvmini.ko not found (set KVMINI_KO)");
 	if (!loaded())
 		ASSERT_EQ(0, load(self->ko));
 }

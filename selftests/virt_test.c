@@ -63,11 +63,11 @@ FIXTURE_SETUP(virt)
 
 	self->fd = open(KVMINI_DEV, O_RDWR | O_CLOEXEC);
 	if (self->fd < 0)
-		SKIP(return, KVMINI_DEV " not available");
+		SKIP(_exit(255), KVMINI_DEV " not available");
 	if (svme(0) < 0)
-		SKIP(return, "no /dev/cpu/0/msr (modprobe msr), or not AMD");
+		SKIP(_exit(255), "no /dev/cpu/0/msr (modprobe msr), or not AMD");
 	if (count_svme(1, &online) != 0)
-		SKIP(return, "SVM already on: another hypervisor is active");
+		SKIP(_exit(255), "SVM already on: another hypervisor is active");
 }
 
 FIXTURE_TEARDOWN(virt)
@@ -98,7 +98,7 @@ TEST_F(virt, cpu_hotplug)
 
 	count_svme(0, &online);
 	if (online < 2 || set_online(1, 0))
-		SKIP(return, "needs CPU 1 and permission to offline it");
+		SKIP(_exit(255), "needs CPU 1 and permission to offline it");
 	ASSERT_EQ(0, set_online(1, 1));
 
 	/* A CPU that comes up while a VM exists gets SVM switched on... */
