@@ -235,6 +235,18 @@ static const struct kvmini_cpuid_entry2 *out_of_range(struct kvmini_vcpu *vcpu,
 	return find_entry(vcpu, basic->eax, index);
 }
 
+/* Does the guest's CPUID table set @bit of register @reg (EAX=0..EDX=3)? */
+bool kvmini_guest_has(struct kvmini_vcpu *vcpu, u32 function, int reg, int bit)
+{
+	const struct kvmini_cpuid_entry2 *e = find_entry(vcpu, function, 0);
+	u32 r[4];
+
+	if (!e)
+		return false;
+	r[0] = e->eax; r[1] = e->ebx; r[2] = e->ecx; r[3] = e->edx;
+	return r[reg] & BIT(bit);
+}
+
 /*
  * The guest's CPUID: its table's entry, or zeroes where it has none (as
  * KVM). The APIC ID is the vCPU id; OSXSAVE follows the guest's CR4.

@@ -250,6 +250,7 @@ long kvmini_get_supported_cpuid(void __user *argp);
 long kvmini_set_cpuid2(struct kvmini_vcpu *vcpu, void __user *argp);
 long kvmini_get_cpuid2(struct kvmini_vcpu *vcpu, void __user *argp);
 void kvmini_emulate_cpuid(struct kvmini_vcpu *vcpu, u64 cr4);
+bool kvmini_guest_has(struct kvmini_vcpu *vcpu, u32 function, int reg, int bit);
 
 /* virt.c */
 int kvmini_virt_init(void);

@@ -263,19 +263,32 @@ static void svm_get_paging(struct kvmini_vcpu *vcpu, struct kvmini_paging *pg)
 	pg->efer = vmcb->save.efer & ~EFER_SVME;
 }
 
+/* The eight segment registers, as pairs of VMCB and SREGS fields. */
+#define NR_SREGS_SEGS 8
+static void sregs_segs(struct vmcb *vmcb, struct kvmini_sregs *s,
+		       struct vmcb_seg **v, struct kvmini_segment **u)
+{
+	struct vmcb_save_area *a = &vmcb->save;
+	struct vmcb_seg *vs[NR_SREGS_SEGS] = { &a->cs, &a->ds, &a->es, &a->fs,
+					      &a->gs, &a->ss, &a->tr, &a->ldtr };
+	struct kvmini_segment *us[NR_SREGS_SEGS] = { &s->cs, &s->ds, &s->es, &s->fs,
+						    &s->gs, &s->ss, &s->tr, &s->ldt };
+
+	memcpy(v, vs, sizeof(vs));
+	memcpy(u, us, sizeof(us));
+}
+
 static void svm_get_sregs(struct kvmini_vcpu *vcpu, struct kvmini_sregs *s)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
+	struct vmcb_seg *v[NR_SREGS_SEGS];
+	struct kvmini_segment *u[NR_SREGS_SEGS];
+	int i;
 
-	seg_to_user(&vmcb->save.cs, &s->cs);
-	seg_to_user(&vmcb->save.ds, &s->ds);
-	seg_to_user(&vmcb->save.es, &s->es);
-	seg_to_user(&vmcb->save.fs, &s->fs);
-	seg_to_user(&vmcb->save.gs, &s->gs);
-	seg_to_user(&vmcb->save.ss, &s->ss);
-	seg_to_user(&vmcb->save.tr, &s->tr);
-	seg_to_user(&vmcb->save.ldtr, &s->ldt);
+	sregs_segs(vmcb, s, v, u);
+	for (i = 0; i < NR_SREGS_SEGS; i++)
+		seg_to_user(v[i], u[i]);
 	/*
 	 * As KVM on AMD, for cross-vendor migration: data segments report
 	 * the accessed bit the descriptor cache always has, TR is busy, and
@@ -333,17 +346,15 @@ static int svm_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
+	struct vmcb_seg *v[NR_SREGS_SEGS];
+	struct kvmini_segment *u[NR_SREGS_SEGS];
+	int i;
 
 	if (!sregs_valid(s))
 		return -EINVAL;
-	seg_from_user(&vmcb->save.cs, &s->cs);
-	seg_from_user(&vmcb->save.ds, &s->ds);
-	seg_from_user(&vmcb->save.es, &s->es);
-	seg_from_user(&vmcb->save.fs, &s->fs);
-	seg_from_user(&vmcb->save.gs, &s->gs);
-	seg_from_user(&vmcb->save.ss, &s->ss);
-	seg_from_user(&vmcb->save.tr, &s->tr);
-	seg_from_user(&vmcb->save.ldtr, &s->ldt);
+	sregs_segs(vmcb, (struct kvmini_sregs *)s, v, u);
+	for (i = 0; i < NR_SREGS_SEGS; i++)
+		seg_from_user(v[i], u[i]);
 	vmcb->save.gdtr.base = s->gdt.base;
 	vmcb->save.gdtr.limit = s->gdt.limit;
 	vmcb->save.idtr.base = s->idt.base;
@@ -696,9 +707,12 @@ static int handle_vmmcall(struct kvmini_vcpu *vcpu)
 
 static int handle_shutdown(struct kvmini_vcpu *vcpu)
 {
-	/* The VMCB is undefined after a shutdown: start over, as KVM. */
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 cd_nw = vmcb->save.cr0 & (X86_CR0_CD | X86_CR0_NW);
+
+	/* The VMCB is undefined after a shutdown: INIT-reset, as KVM (CD/NW stay). */
 	svm_reset(vcpu);
-	to_svm(vcpu)->vmcb->save.cr0 = X86_CR0_ET;
+	vmcb->save.cr0 = X86_CR0_ET | cd_nw;
 	vcpu->run->exit_reason = KVMINI_EXIT_SHUTDOWN;
 	return 0;
 }
@@ -791,6 +805,12 @@ static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	switch (msr) {
 	case MSR_EFER:
 		if (val & ~(u64)EFER_VALID)
+			return -EINVAL;
+		/* As KVM: the guest may set only what its CPUID offers. */
+		if (!host && (((val & (EFER_LME | EFER_LMA)) &&
+			       !kvmini_guest_has(vcpu, 0x80000001, 3, 29)) ||
+			      ((val & EFER_NX) && !kvmini_guest_has(vcpu, 0x80000001, 3, 20)) ||
+			      ((val & EFER_FFXSR) && !kvmini_guest_has(vcpu, 0x80000001, 3, 25))))
 			return -EINVAL;
 		if (!host)	/* LMA is the CPU's to set */
 			val = (val & ~EFER_LMA) | (save->efer & EFER_LMA);
