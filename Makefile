@@ -4,6 +4,7 @@
 #   make install         install the module and its udev rule on this machine
 #   make check           build everything and run the selftests in emulated hosts
 #                        (T=<pattern> for a subset, HOST=amd for one host)
+#   make demo            run the sample VMM (selftests/demo) in an emulated host
 #   make clean           back to the tree as cloned
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -22,9 +23,13 @@ install: modules
 check:
 	@selftests/host/check.sh
 
+demo:
+	@selftests/demo/demo.sh
+
 clean:
 	rm -rf kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order \
 	       .*.cmd Module.symvers modules.order .tmp_versions build
 	$(MAKE) -C selftests clean
+	$(MAKE) -C selftests/demo clean
 
-.PHONY: all modules install check clean
+.PHONY: all modules install check demo clean

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make demo`: on a Debian 12 machine (root), install what is missing, build
+# kvmini.ko for Debian's distro kernel and the sample VMM with its guest,
+# then boot the emulated AMD host (selftests/host/run.sh), load the module
+# there and run the VMM, whose transcript shows up here.  Exit non-zero if
+# the VMM fails or the host's kernel log shows a problem.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+demo_dir=$top/selftests/demo
+build=$top/build/demo
+cd "$top"
+
+# --- 1. packages (the same check as make check's, for what the demo uses) ---
+pkgs="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
+      cpio kmod xz-utils gcc binutils make libc6-dev"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+mkdir -p "$build"
+if [ -n "$missing" ]; then
+	echo "# installing:$missing"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing > "$build/apt.log" 2>&1 ||
+		{ tail -n 30 "$build/apt.log"; exit 1; }
+fi
+kver=$("$top/selftests/host/run.sh" --print-kver)
+kdir=/lib/modules/$kver/build
+[ -d "$kdir" ] || { echo "demo: no headers for the distro kernel $kver ($kdir)"; exit 1; }
+
+# --- 2. build: the module for the distro kernel, the VMM and its guest ---
+# A module built for another kernel (plain `make`) must not be reused.
+if [ -f kmod/kvmini.ko ] && [ "$(modinfo -F vermagic kmod/kvmini.ko | cut -d' ' -f1)" != "$kver" ]; then
+	make -s clean > /dev/null
+	mkdir -p "$build"
+fi
+make -s KDIR="$kdir" modules > "$build/kbuild.log" 2>&1 ||
+	{ cat "$build/kbuild.log"; echo "demo: the module build failed"; exit 1; }
+make -s -C "$demo_dir" > "$build/vmm.log" 2>&1 ||
+	{ cat "$build/vmm.log"; echo "demo: the VMM build failed"; exit 1; }
+
+# --- 3. the job: load the module, run the VMM, unload ---
+job=$build/job
+rm -rf "$job"
+mkdir -p "$job"
+cp kmod/kvmini.ko "$demo_dir/vmm" "$demo_dir/guest.bin" "$job/"
+cat > "$job/run" <<'JOB'
+insmod ./kvmini.ko || { echo "demo: insmod kvmini.ko failed"; exit 1; }
+echo "\$ ./vmm guest.bin"
+./vmm guest.bin
+rc=$?
+rmmod kvmini || { echo "demo: rmmod kvmini failed"; rc=1; }
+exit $rc
+JOB
+
+rc=0
+"$top/selftests/host/run.sh" --host amd --kver "$kver" --timeout 300 --out "$build/host" "$job" || rc=$?
+if [ $rc = 0 ]; then
+	echo "demo: ok"
+else
+	echo "demo: FAILED (exit $rc; logs in $build/host)"
+fi
+exit $rc
