@@ -46,6 +46,7 @@ struct svm_vcpu {
 	u64 asid_generation;
 	bool new_asid;		/* flush requested */
 	bool entry_failed;	/* the last VMRUN failed: VMCB not synced */
+	bool svm_off;		/* SVM was off at entry: the host is rebooting */
 	u64 tsc_aux;
 	u64 dr[4], dr6, dr7;	/* emulated: hardware DR7 keeps them off */
 };
@@ -547,12 +548,21 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	if (xcr0_switch)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 
-	asm volatile("clgi" ::: "memory");
-	kvmini_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
-	asm volatile("stgi" ::: "memory");
+	/*
+	 * The reboot notifier switches SVM off with an IPI, which cannot come
+	 * in between here and the VMEXIT (interrupts are off): checked once.
+	 */
+	svm->svm_off = !(native_read_msr(MSR_EFER) & EFER_SVME);
+	if (!svm->svm_off) {
+		asm volatile("clgi" ::: "memory");
+		kvmini_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
+		asm volatile("stgi" ::: "memory");
+	}
 
 	if (xcr0_switch)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host_xcr0);
+	if (svm->svm_off)
+		return;
 
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	svm->entry_failed = vmcb->control.exit_code == (u32)SVM_EXIT_ERR;
@@ -992,6 +1002,8 @@ static int svm_handle_exit(struct kvmini_vcpu *vcpu)
 	u32 code = c->exit_code;
 	int (*handler)(struct kvmini_vcpu *vcpu) = NULL;
 
+	if (svm->svm_off)
+		return -EIO;	/* the host is going down */
 	if (svm->entry_failed) {
 		vcpu->run->exit_reason = KVMINI_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = code;
