@@ -30,12 +30,12 @@ static const struct cpuid_mask cpuid_masks[] = {
 	 *         APIC SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 */
 	{ 1, 0, ~0U, 0x0000ffff, 0x76da3203, 0x078bab7f },
 	/* 7.0: EBX: FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS ADX SMAP CLFLUSHOPT
-	 *           CLWB SHA RDSEED; ECX: UMIP */
-	{ 7, 0, 0, 0x219c03a9, 0x00000004, 0 },
+	 *           CLWB SHA RDSEED; ECX: UMIP RDPID */
+	{ 7, 0, 0, 0x219c03a9, 0x00400004, 0 },
 	/* 0x80000001: ECX: LAHF ABM SSE4A MISALIGNSSE 3DNOWPREFETCH;
 	 *             EDX: the leaf-1 bits AMD repeats, SYSCALL NX MMXEXT
-	 *             FXSR_OPT PDPE1GB LM */
-	{ 0x80000001, 0, ~0U, 0, 0x000001e1, 0x27d3ab7f },
+	 *             FXSR_OPT PDPE1GB RDTSCP LM */
+	{ 0x80000001, 0, ~0U, 0, 0x000001e1, 0x2fd3ab7f },
 	/* 0x80000008: address sizes only */
 	{ 0x80000008, 0, 0x0000ffff, 0, 0, 0 },
 };

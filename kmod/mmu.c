@@ -201,9 +201,13 @@ static void pt_map(struct kvmini_mmu *mmu, u64 gfn, unsigned long pfn,
 		table = pt_child(READ_ONCE(*e));
 	}
 	e = &table[pt_index(gfn, 1)];
-	/* Already there: another vCPU won the race. It was mapped the same. */
-	if (!pt_present(READ_ONCE(*e)))
-		WRITE_ONCE(*e, PFN_PHYS(pfn) | fmt->leaf | (writable ? fmt->write : 0));
+	/*
+	 * Present already: another vCPU won the race (the same entry), or a
+	 * read fault mapped the page read-only and this write fault upgrades
+	 * it. No invalidation ran since both looked (seq), so it is the same
+	 * page: a stale read-only translation only faults once more, no flush.
+	 */
+	WRITE_ONCE(*e, PFN_PHYS(pfn) | fmt->leaf | (writable ? fmt->write : 0));
 }
 
 int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
@@ -243,8 +247,19 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	if (r)
 		goto out;
 
-	/* Writable slots are always mapped writable: this also breaks COW. */
-	r = get_user_pages_fast(hva, 1, writable ? FOLL_WRITE : 0, &page);
+	/*
+	 * A write fault gets a writable page (breaking COW). A read fault
+	 * takes the page writable only if it already is, else maps what is
+	 * there read-only (the zero page, a COW page, read-only memory): a
+	 * later write faults again and takes it writable.
+	 */
+	if (write || !writable ||
+	    get_user_pages_fast_only(hva, 1, FOLL_WRITE, &page) != 1) {
+		writable = write;
+		r = get_user_pages_fast(hva, 1, write ? FOLL_WRITE : 0, &page);
+	} else {
+		r = 1;
+	}
 	if (r != 1) {
 		if (fatal_signal_pending(current))
 			r = -EINTR;

@@ -38,6 +38,7 @@ static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
 /* Shared by every vCPU: intercept all ports, and all MSRs but a few. */
 static struct page *svm_iopm, *svm_msrpm;
 static u64 svm_host_xcr0;
+static bool svm_has_tsc_aux;	/* RDTSCP or RDPID: TSC_AUX is visible */
 
 struct svm_vcpu {
 	struct vmcb *vmcb;
@@ -47,8 +48,9 @@ struct svm_vcpu {
 	bool new_asid;		/* flush requested */
 	bool entry_failed;	/* the last VMRUN failed: VMCB not synced */
 	bool svm_off;		/* SVM was off at entry: the host is rebooting */
+	bool dr_live;		/* debug registers not intercepted this run */
 	u64 tsc_aux;
-	u64 dr[4], dr6, dr7;	/* emulated: hardware DR7 keeps them off */
+	u64 dr[4], dr6, dr7;	/* the guest's; in the CPU only while it runs */
 };
 
 static inline struct svm_vcpu *to_svm(struct kvmini_vcpu *vcpu)
@@ -152,6 +154,8 @@ static int svm_init(void)
 		svm_msrpm_allow(page_address(svm_msrpm), svm_passthrough_msrs[i]);
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		svm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	svm_has_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
+			  boot_cpu_has(X86_FEATURE_RDPID);
 	return 0;
 nomem:
 	svm_exit();
@@ -324,20 +328,57 @@ static void svm_get_sregs(struct kvmini_vcpu *vcpu, struct kvmini_sregs *s)
 			 X86_CR4_OSXSAVE | X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
 #define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
 
-/* The consistency rules KVM applies to KVM_SET_SREGS. */
-static bool sregs_valid(const struct kvmini_sregs *s)
+/* CR4 bits a guest may set only if its CPUID offers the feature. */
+static const struct {
+	u64 cr4;
+	u32 function;
+	int reg, bit;
+} cr4_cpuid[] = {
+	{ X86_CR4_OSXSAVE, 1, 2, 26 },		/* XSAVE */
+	{ X86_CR4_PCIDE, 1, 2, 17 },		/* PCID */
+	{ X86_CR4_FSGSBASE, 7, 1, 0 },
+	{ X86_CR4_SMEP, 7, 1, 7 },
+	{ X86_CR4_SMAP, 7, 1, 20 },
+	{ X86_CR4_UMIP, 7, 2, 2 },
+	{ X86_CR4_PKE, 7, 2, 3 },
+};
+
+static bool kvmini_cr4_valid(struct kvmini_vcpu *vcpu, u64 cr4)
 {
-	if ((s->cr0 & CR0_RESERVED) || (s->cr4 & ~(u64)CR4_VALID) ||
-	    (s->efer & ~(u64)EFER_VALID))
+	unsigned int i;
+
+	if (cr4 & ~(u64)CR4_VALID)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(cr4_cpuid); i++)
+		if ((cr4 & cr4_cpuid[i].cr4) &&
+		    !kvmini_guest_has(vcpu, cr4_cpuid[i].function,
+				      cr4_cpuid[i].reg, cr4_cpuid[i].bit))
+			return false;
+	return true;
+}
+
+/* IA32_APIC_BASE: address below 2^48, BSP, enable; x2APIC is not offered. */
+static bool apic_base_valid(u64 val)
+{
+	return !(val & ~(0xfffffffff000ULL | MSR_IA32_APICBASE_BSP |
+			 MSR_IA32_APICBASE_ENABLE));
+}
+
+/* The consistency rules KVM applies to KVM_SET_SREGS. */
+static bool sregs_valid(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
+{
+	if ((s->cr0 & CR0_RESERVED) || !kvmini_cr4_valid(vcpu, s->cr4) ||
+	    (s->efer & ~(u64)EFER_VALID) || !apic_base_valid(s->apic_base))
 		return false;
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return false;
 	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
 		return false;
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
-		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA) ||
+		    (s->cr3 >> boot_cpu_data.x86_phys_bits))
 			return false;
-	} else if (s->efer & EFER_LMA) {
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
 	}
 	return true;
@@ -351,7 +392,7 @@ static int svm_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 	struct kvmini_segment *u[NR_SREGS_SEGS];
 	int i;
 
-	if (!sregs_valid(s))
+	if (!sregs_valid(vcpu, s))
 		return -EINVAL;
 	sregs_segs(vmcb, (struct kvmini_sregs *)s, v, u);
 	for (i = 0; i < NR_SREGS_SEGS; i++)
@@ -415,7 +456,7 @@ static void svm_set_intercepts(struct vmcb_control_area *c)
 
 	for (i = 0; i < ARRAY_SIZE(bits); i++)
 		c->intercepts[bits[i] / 32] |= BIT(bits[i] % 32);
-	/* Debug registers are emulated (MOV DR), all of them. */
+	/* Debug registers: intercepted until the guest first uses them. */
 	c->intercepts[INTERCEPT_DR] = 0xffffffff;
 }
 
@@ -535,13 +576,35 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
 	struct vmcb *vmcb = svm->vmcb;
-	bool xcr0_switch;
+	bool xcr0_switch, guest_bp;
+	u64 host_tsc_aux = 0;
 
 	svm_pick_asid(svm, sd, smp_processor_id());
 	vmcb->save.rax = vcpu->regs[REG_RAX];
 	vmcb->save.rsp = vcpu->regs[REG_RSP];
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
+
+	/*
+	 * Debug registers: VMRUN switches DR6/DR7, not DR0-3. While the
+	 * guest uses them (breakpoints enabled, or it is moving them), its
+	 * DR0-3 go into the CPU and the host's come back afterwards.
+	 */
+	guest_bp = (svm->dr7 & 0xff) || svm->dr_live;
+	vmcb->save.dr6 = svm->dr6;
+	vmcb->save.dr7 = svm->dr7;
+	if (guest_bp) {
+		set_debugreg(svm->dr[0], 0);
+		set_debugreg(svm->dr[1], 1);
+		set_debugreg(svm->dr[2], 2);
+		set_debugreg(svm->dr[3], 3);
+	}
+	/* RDTSCP/RDPID read the TSC_AUX MSR itself: give it the guest's. */
+	if (svm_has_tsc_aux) {
+		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
+		if (host_tsc_aux != svm->tsc_aux)
+			wrmsrl(MSR_TSC_AUX, svm->tsc_aux);
+	}
 
 	xcr0_switch = (vmcb->save.cr4 & X86_CR4_OSXSAVE) && svm_host_xcr0 &&
 		      vcpu->xcr0 != svm_host_xcr0;
@@ -559,8 +622,25 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 		asm volatile("stgi" ::: "memory");
 	}
 
-	if (xcr0_switch)
+	/*
+	 * The host's XCR0 back. Checked, not assumed: a CPU that fails to
+	 * intercept XSETBV (QEMU 7.2's emulated SVM) lets the guest set it.
+	 */
+	if ((vmcb->save.cr4 & X86_CR4_OSXSAVE) && svm_host_xcr0 &&
+	    (xcr0_switch || xgetbv(XCR_XFEATURE_ENABLED_MASK) != svm_host_xcr0))
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host_xcr0);
+	if (svm_has_tsc_aux && host_tsc_aux != svm->tsc_aux)
+		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
+	if (svm->dr_live) {	/* read back what the guest did, intercept again */
+		get_debugreg(svm->dr[0], 0);
+		get_debugreg(svm->dr[1], 1);
+		get_debugreg(svm->dr[2], 2);
+		get_debugreg(svm->dr[3], 3);
+		vmcb->control.intercepts[INTERCEPT_DR] = 0xffffffff;
+		svm->dr_live = false;
+	}
+	if (guest_bp)
+		hw_breakpoint_restore();	/* the host's DR0-3, DR6, DR7 */
 	if (svm->svm_off)
 		return;
 
@@ -568,6 +648,8 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	svm->entry_failed = vmcb->control.exit_code == (u32)SVM_EXIT_ERR;
 	if (svm->entry_failed)
 		return;		/* VMCB register state is not the guest's */
+	svm->dr6 = vmcb->save.dr6;
+	svm->dr7 = vmcb->save.dr7;
 	vcpu->regs[REG_RAX] = vmcb->save.rax;
 	vcpu->regs[REG_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
@@ -617,6 +699,9 @@ static int handle_reflect(struct kvmini_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u8 vector = vmcb->control.exit_code - SVM_EXIT_EXCP_BASE;
+
+	if (vector == 1)	/* #DB: DR6 says why; the guest reads it */
+		to_svm(vcpu)->dr6 = vmcb->save.dr6;
 
 	svm_queue_exception(vcpu, vector, vector == 17, 0, 0);
 	return 1;
@@ -839,8 +924,7 @@ static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 			return -EINVAL;
 		break;
 	case MSR_IA32_APICBASE:
-		/* BSP, x2APIC enable, global enable, base below 2^48 */
-		if (val & ~(0xfffffffff000ULL | BIT(8) | BIT(10) | BIT(11)))
+		if (!apic_base_valid(val))
 			return -EINVAL;
 		break;
 	case MSR_IA32_SYSENTER_CS:
@@ -892,6 +976,15 @@ static int handle_xsetbv(struct kvmini_vcpu *vcpu)
 	return skip(vcpu, 3);
 }
 
+static int handle_rdpmc(struct kvmini_vcpu *vcpu)
+{
+	/* As KVM 6.1 on AMD: four legacy counters, never counting. */
+	if (((u32)vcpu->regs[REG_RCX] & ~(3U << 30)) >= 4)
+		return inject_gp(vcpu);
+	vcpu->regs[REG_RAX] = vcpu->regs[REG_RDX] = 0;
+	return skip(vcpu, 2);
+}
+
 static int handle_nop3(struct kvmini_vcpu *vcpu)
 {
 	return skip(vcpu, 3);	/* MONITOR/MWAIT as NOP, as KVM by default */
@@ -902,55 +995,17 @@ static int handle_nop2(struct kvmini_vcpu *vcpu)
 	return skip(vcpu, 2);	/* INVD/WBINVD: nothing to write back for us */
 }
 
-/* MOV to/from DRn: 0f 21 /r or 0f 23 /r, register operands only. */
+/*
+ * The guest touched a debug register: for the rest of this run they are
+ * its own (no more intercepts), as KVM does. The MOV runs again natively.
+ */
 static int handle_dr(struct kvmini_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
-	u8 insn[15];
-	int n = kvmini_fetch_insn(vcpu, insn, sizeof(insn)), i = 0;
-	bool rex_b = false, write;
-	unsigned int dr, gpr;
-	u64 *p, val;
 
-	while (i < n && (insn[i] == 0x66 || insn[i] == 0x67 || insn[i] == 0x2e ||
-			 insn[i] == 0x3e || insn[i] == 0x26 || insn[i] == 0x36 ||
-			 insn[i] == 0x64 || insn[i] == 0x65))
-		i++;
-	if (i < n && svm_cs_mode(vcpu) == 8 && (insn[i] & 0xf0) == 0x40) {
-		if (insn[i] & 4)	/* REX.R: DR8-15 do not exist */
-			return inject_ud(vcpu);
-		rex_b = insn[i] & 1;
-		i++;
-	}
-	if (i + 3 > n || insn[i] != 0x0f || (insn[i + 1] != 0x21 && insn[i + 1] != 0x23))
-		return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_EMULATION, 1,
-					    to_svm(vcpu)->vmcb->control.exit_code);
-	if (svm->vmcb->save.cpl)
-		return inject_gp(vcpu);
-	write = insn[i + 1] == 0x23;
-	dr = (insn[i + 2] >> 3) & 7;
-	gpr = (insn[i + 2] & 7) | (rex_b ? 8 : 0);
-	if (dr == 4 || dr == 5) {
-		if (svm->vmcb->save.cr4 & X86_CR4_DE)
-			return inject_ud(vcpu);
-		dr += 2;
-	}
-	p = dr < 4 ? &svm->dr[dr] : dr == 6 ? &svm->dr6 : &svm->dr7;
-	if (write) {
-		val = vcpu->regs[gpr];
-		if (svm_cs_mode(vcpu) != 8)
-			val = (u32)val;
-		if (dr >= 6 && (val >> 32))
-			return inject_gp(vcpu);
-		if (dr == 6)
-			val = (val & 0x1e00f) | DR6_INIT;
-		else if (dr == 7)
-			val = (val & ~0x2000ULL) | DR7_INIT;	/* GD not emulated */
-		*p = val;
-	} else {
-		vcpu->regs[gpr] = svm_cs_mode(vcpu) == 8 ? *p : (u32)*p;
-	}
-	return skip(vcpu, i + 3);
+	svm->vmcb->control.intercepts[INTERCEPT_DR] = 0;
+	svm->dr_live = true;
+	return 1;
 }
 
 static int handle_unexpected(struct kvmini_vcpu *vcpu)
@@ -971,7 +1026,7 @@ static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[SVM_EXIT_NMI] = handle_nothing,
 	[SVM_EXIT_SMI] = handle_nothing,
 	[SVM_EXIT_CPUID] = handle_cpuid,
-	[SVM_EXIT_RDPMC] = inject_gp,
+	[SVM_EXIT_RDPMC] = handle_rdpmc,
 	[SVM_EXIT_INVD] = handle_nop2,
 	[SVM_EXIT_WBINVD] = handle_nop2,
 	[SVM_EXIT_HLT] = handle_hlt,

@@ -275,6 +275,12 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, cpu);
 
 	local_irq_disable();
+	/*
+	 * A reschedule inside RUN saved the guest's FPU registers and left
+	 * them to be reloaded "on return to userspace": reload them now.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
 	smp_mb();	/* mode before requests; pairs with flush_remote_tlbs */
 	if (test_and_clear_bit(KVMINI_REQ_TLB_FLUSH, &vcpu->requests))

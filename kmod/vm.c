@@ -64,11 +64,11 @@ static long vm_set_identity_map_addr(struct kvmini_vm *vm, void __user *argp)
 	u64 addr;
 	long r = 0;
 
-	if (copy_from_user(&addr, argp, sizeof(addr)))
-		return -EFAULT;
 	mutex_lock(&vm->lock);
 	if (atomic_read(&vm->online_vcpus))
 		r = -EINVAL;	/* only before the first vCPU */
+	else if (copy_from_user(&addr, argp, sizeof(addr)))
+		r = -EFAULT;
 	mutex_unlock(&vm->lock);
 	return r;
 }
