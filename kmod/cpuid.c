@@ -68,7 +68,7 @@ static void host_entry(struct kvmini_cpuid_entry2 *e, u32 function, u32 index)
 	}
 }
 
-static u64 supported_xcr0(void)
+u64 kvmini_supported_xcr0(void)
 {
 	if (!boot_cpu_has(X86_FEATURE_XSAVE))
 		return 0;
@@ -91,7 +91,7 @@ static int supported_cpuid(struct kvmini_cpuid_entry2 *out, int max, int *n)
 				   0x80000008 };
 	u32 max_basic = min(cpuid_eax(0), 0xdU);
 	u32 max_ext = min(cpuid_eax(0x80000000), 0x80000008U);
-	u64 xcr0 = supported_xcr0();
+	u64 xcr0 = kvmini_supported_xcr0();
 	struct kvmini_cpuid_entry2 *e;
 	unsigned int i;
 
@@ -245,6 +245,22 @@ bool kvmini_guest_has(struct kvmini_vcpu *vcpu, u32 function, int reg, int bit)
 		return false;
 	r[0] = e->eax; r[1] = e->ebx; r[2] = e->ecx; r[3] = e->edx;
 	return r[reg] & BIT(bit);
+}
+
+/* XCR0 bits the guest may set: what its CPUID leaf 0xd offers, and x87. */
+u64 kvmini_guest_xcr0(struct kvmini_vcpu *vcpu)
+{
+	const struct kvmini_cpuid_entry2 *e = find_entry(vcpu, 0xd, 0);
+	u64 offered = e ? e->eax | ((u64)e->edx << 32) : 0;
+
+	return (offered & kvmini_supported_xcr0()) | XFEATURE_MASK_FP;
+}
+
+/* XSETBV/KVMINI_SET_XCRS rules: x87 always, AVX needs SSE, nothing else. */
+bool kvmini_xcr0_valid(struct kvmini_vcpu *vcpu, u64 xcr0)
+{
+	return (xcr0 & XFEATURE_MASK_FP) && !(xcr0 & ~kvmini_guest_xcr0(vcpu)) &&
+	       (!(xcr0 & XFEATURE_MASK_YMM) || (xcr0 & XFEATURE_MASK_SSE));
 }
 
 /*

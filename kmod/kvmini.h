@@ -86,6 +86,17 @@ struct kvmini_backend {
 	u64 (*get_cr8)(struct kvmini_vcpu *vcpu);
 	void (*set_cr8)(struct kvmini_vcpu *vcpu, u64 cr8);
 	bool (*interrupt_allowed)(struct kvmini_vcpu *vcpu);
+	/*
+	 * Interrupts off, before entry: inject irq_pending if the guest can
+	 * take it now, and ask for an exit when it can (irq_pending still
+	 * waiting, or want_irq_window).
+	 */
+	void (*inject_events)(struct kvmini_vcpu *vcpu);
+	/* KVMINI_GET/SET_VCPU_EVENTS: the event in flight and the shadow. */
+	void (*get_events)(struct kvmini_vcpu *vcpu, struct kvmini_vcpu_events *e);
+	void (*set_events)(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_events *e);
+	/* Is an NMI being injected right now (in flight)? */
+	bool (*nmi_in_flight)(struct kvmini_vcpu *vcpu);
 	/* MSRs: 0 or -EINVAL (unknown MSR or bad value); @host: from an ioctl. */
 	int (*get_msr)(struct kvmini_vcpu *vcpu, u32 msr, u64 *val);
 	int (*set_msr)(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host);
@@ -122,6 +133,11 @@ struct kvmini_vcpu {
 	struct fpu_guest fpu;		/* guest FPU/SSE/AVX state */
 	u64 xcr0;
 	u64 apic_base;			/* IA32_APIC_BASE (no in-kernel APIC) */
+	u64 dr[4], dr6, dr7;		/* the guest's debug registers */
+	int irq_pending;		/* KVMINI_INTERRUPT's vector, or -1 */
+	unsigned int nmi_pending;	/* KVMINI_NMI not yet injected (<= 2) */
+	bool nmi_masked;		/* in the guest's NMI handler, until IRET */
+	bool want_irq_window;		/* run->request_interrupt_window */
 	bool has_run;
 	bool sigset_active;
 	sigset_t sigset;		/* KVMINI_SET_SIGNAL_MASK */
@@ -250,6 +266,9 @@ long kvmini_get_supported_cpuid(void __user *argp);
 long kvmini_set_cpuid2(struct kvmini_vcpu *vcpu, void __user *argp);
 long kvmini_get_cpuid2(struct kvmini_vcpu *vcpu, void __user *argp);
 void kvmini_emulate_cpuid(struct kvmini_vcpu *vcpu, u64 cr4);
+u64 kvmini_guest_xcr0(struct kvmini_vcpu *vcpu);
+u64 kvmini_supported_xcr0(void);
+bool kvmini_xcr0_valid(struct kvmini_vcpu *vcpu, u64 xcr0);
 bool kvmini_guest_has(struct kvmini_vcpu *vcpu, u32 function, int reg, int bit);
 
 /* virt.c */

@@ -35,6 +35,13 @@ static const struct {
 	{ KVMINI_CAP_MAX_VCPU_ID, KVMINI_MAX_VCPUS },
 	{ KVMINI_CAP_CHECK_EXTENSION_VM, 1 },
 	{ KVMINI_CAP_IMMEDIATE_EXIT, 1 },
+	{ KVMINI_CAP_MP_STATE, 1 },
+	{ KVMINI_CAP_USER_NMI, 1 },
+	{ KVMINI_CAP_VCPU_EVENTS, 1 },
+	{ KVMINI_CAP_INTR_SHADOW, 1 },
+	{ KVMINI_CAP_DEBUGREGS, 1 },
+	{ KVMINI_CAP_XSAVE, 1 },
+	{ KVMINI_CAP_XCRS, 1 },
 };
 
 long kvmini_check_extension(struct kvmini_vm *vm, long cap)

@@ -49,14 +49,19 @@ struct svm_vcpu {
 	bool entry_failed;	/* the last VMRUN failed: VMCB not synced */
 	bool svm_off;		/* SVM was off at entry: the host is rebooting */
 	bool dr_live;		/* debug registers not intercepted this run */
+	bool awaiting_iret;	/* the NMI handler's IRET is about to run */
+	u64 iret_rip;
+	bool nmi_singlestep;	/* stepping over that IRET to unmask NMIs */
 	u64 tsc_aux;
-	u64 dr[4], dr6, dr7;	/* the guest's; in the CPU only while it runs */
 };
 
 static inline struct svm_vcpu *to_svm(struct kvmini_vcpu *vcpu)
 {
 	return vcpu->arch;
 }
+
+static void svm_queue_exception(struct kvmini_vcpu *vcpu, u8 vector,
+				bool has_error, u32 error, u64 cr2);
 
 asmlinkage void kvmini_svm_vmrun(u64 vmcb_pa, unsigned long *regs,
 				 u64 host_save_pa);
@@ -435,6 +440,144 @@ static bool svm_interrupt_allowed(struct kvmini_vcpu *vcpu)
 	       !(c->event_inj & SVM_EVTINJ_VALID);
 }
 
+#define V_IRQ_WINDOW	(V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK)
+
+/*
+ * KVMINI_INTERRUPT's vector goes in through EVENTINJ at the next entry.
+ * For an interrupt window, a dummy virtual interrupt (V_IRQ) is posted
+ * with the VINTR intercept: the CPU exits the moment it would deliver it
+ * (IF=1, no interrupt shadow), without polling.
+ */
+static void set_intercept(struct vmcb_control_area *c, int bit, bool on)
+{
+	if (on)
+		c->intercepts[bit / 32] |= BIT(bit % 32);
+	else
+		c->intercepts[bit / 32] &= ~BIT(bit % 32);
+}
+
+static void svm_inject_events(struct kvmini_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	/*
+	 * NMIs: one at a time, masked until the handler's IRET completes. The
+	 * IRET intercept comes before it runs; a single step over it tells
+	 * when it has (as KVM without virtual NMI).
+	 */
+	if (vcpu->nmi_pending && !vcpu->nmi_masked && !(c->event_inj & SVM_EVTINJ_VALID)) {
+		c->event_inj = 2 | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
+		vcpu->nmi_pending--;
+		vcpu->nmi_masked = true;
+	}
+	set_intercept(c, INTERCEPT_IRET, vcpu->nmi_masked && !svm->awaiting_iret);
+	if (vcpu->nmi_pending && svm->awaiting_iret && !svm->nmi_singlestep) {
+		svm->nmi_singlestep = true;
+		vcpu->rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
+	}
+
+	if (vcpu->irq_pending >= 0 && !(c->event_inj & SVM_EVTINJ_VALID)) {
+		c->event_inj = vcpu->irq_pending | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
+		vcpu->irq_pending = -1;
+	}
+	if (vcpu->want_irq_window)
+		c->int_ctl |= V_IRQ_WINDOW;
+	else
+		c->int_ctl &= ~V_IRQ_WINDOW;
+	set_intercept(c, INTERCEPT_VINTR, c->int_ctl & V_IRQ_MASK);
+}
+
+static int handle_iret(struct kvmini_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->awaiting_iret = true;
+	svm->iret_rip = vcpu->rip;
+	set_intercept(&svm->vmcb->control, INTERCEPT_IRET, false);
+	return 1;
+}
+
+/* After any exit: has the NMI handler's IRET run? Then NMIs unmask. */
+static void nmi_unmask_check(struct kvmini_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm->awaiting_iret && vcpu->rip != svm->iret_rip) {
+		svm->awaiting_iret = false;
+		vcpu->nmi_masked = false;
+	}
+}
+
+static bool svm_nmi_in_flight(struct kvmini_vcpu *vcpu)
+{
+	u32 inj = to_svm(vcpu)->vmcb->control.event_inj;
+
+	return (inj & SVM_EVTINJ_VALID) &&
+	       (inj & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_NMI;
+}
+
+static void svm_get_events(struct kvmini_vcpu *vcpu, struct kvmini_vcpu_events *e)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	u32 inj = c->event_inj, type = inj & SVM_EVTINJ_TYPE_MASK;
+
+	if (inj & SVM_EVTINJ_VALID) {
+		if (type == SVM_EVTINJ_TYPE_EXEPT) {
+			e->exception.injected = 1;
+			e->exception.nr = inj & SVM_EVTINJ_VEC_MASK;
+			e->exception.has_error_code = !!(inj & SVM_EVTINJ_VALID_ERR);
+			e->exception.error_code = c->event_inj_err;
+		} else if (type == SVM_EVTINJ_TYPE_INTR || type == SVM_EVTINJ_TYPE_SOFT) {
+			e->interrupt.injected = 1;
+			e->interrupt.nr = inj & SVM_EVTINJ_VEC_MASK;
+			e->interrupt.soft = type == SVM_EVTINJ_TYPE_SOFT;
+		} else if (type == SVM_EVTINJ_TYPE_NMI) {
+			e->nmi.injected = 1;
+		}
+	}
+	if (c->int_state & SVM_INTERRUPT_SHADOW_MASK)
+		e->interrupt.shadow = KVMINI_X86_SHADOW_INT_MOV_SS | KVMINI_X86_SHADOW_INT_STI;
+}
+
+static void svm_set_events(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_events *e)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->event_inj = 0;
+	if (e->exception.injected || e->exception.pending)
+		svm_queue_exception(vcpu, e->exception.nr, e->exception.has_error_code,
+				    e->exception.error_code, to_svm(vcpu)->vmcb->save.cr2);
+	else if (e->interrupt.injected)
+		c->event_inj = e->interrupt.nr | SVM_EVTINJ_VALID |
+			       (e->interrupt.soft ? SVM_EVTINJ_TYPE_SOFT : SVM_EVTINJ_TYPE_INTR);
+	else if (e->nmi.injected)
+		c->event_inj = 2 | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
+	if (e->flags & KVMINI_VCPUEVENT_VALID_SHADOW) {
+		c->int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+		if (e->interrupt.shadow)
+			c->int_state |= SVM_INTERRUPT_SHADOW_MASK;
+	}
+	if (!vcpu->nmi_masked)
+		to_svm(vcpu)->awaiting_iret = false;
+}
+
+/* The window is open: inject on the next entry, or tell the VMM. */
+static int handle_vintr(struct kvmini_vcpu *vcpu)
+{
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+
+	c->int_ctl &= ~V_IRQ_WINDOW;
+	c->intercepts[INTERCEPT_VINTR / 32] &= ~BIT(INTERCEPT_VINTR % 32);
+	/* Only if it really is open: some CPUs (QEMU) exit inside a shadow. */
+	if (vcpu->irq_pending < 0 && vcpu->want_irq_window &&
+	    svm_interrupt_allowed(vcpu)) {
+		vcpu->run->exit_reason = KVMINI_EXIT_IRQ_WINDOW_OPEN;
+		return 0;
+	}
+	return 1;
+}
+
 /* --- vCPU life cycle --- */
 
 static void svm_set_intercepts(struct vmcb_control_area *c)
@@ -501,9 +644,9 @@ static void svm_reset(struct kvmini_vcpu *vcpu)
 	vcpu->rflags = X86_EFLAGS_FIXED;
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
-	svm->dr6 = DR6_INIT;
-	svm->dr7 = DR7_INIT;
-	memset(svm->dr, 0, sizeof(svm->dr));
+	vcpu->dr6 = DR6_INIT;
+	vcpu->dr7 = DR7_INIT;
+	memset(vcpu->dr, 0, sizeof(vcpu->dr));
 	svm->new_asid = true;
 }
 
@@ -590,14 +733,14 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	 * guest uses them (breakpoints enabled, or it is moving them), its
 	 * DR0-3 go into the CPU and the host's come back afterwards.
 	 */
-	guest_bp = (svm->dr7 & 0xff) || svm->dr_live;
-	vmcb->save.dr6 = svm->dr6;
-	vmcb->save.dr7 = svm->dr7;
+	guest_bp = (vcpu->dr7 & 0xff) || svm->dr_live;
+	vmcb->save.dr6 = vcpu->dr6;
+	vmcb->save.dr7 = vcpu->dr7;
 	if (guest_bp) {
-		set_debugreg(svm->dr[0], 0);
-		set_debugreg(svm->dr[1], 1);
-		set_debugreg(svm->dr[2], 2);
-		set_debugreg(svm->dr[3], 3);
+		set_debugreg(vcpu->dr[0], 0);
+		set_debugreg(vcpu->dr[1], 1);
+		set_debugreg(vcpu->dr[2], 2);
+		set_debugreg(vcpu->dr[3], 3);
 	}
 	/* RDTSCP/RDPID read the TSC_AUX MSR itself: give it the guest's. */
 	if (svm_has_tsc_aux) {
@@ -632,10 +775,10 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	if (svm_has_tsc_aux && host_tsc_aux != svm->tsc_aux)
 		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
 	if (svm->dr_live) {	/* read back what the guest did, intercept again */
-		get_debugreg(svm->dr[0], 0);
-		get_debugreg(svm->dr[1], 1);
-		get_debugreg(svm->dr[2], 2);
-		get_debugreg(svm->dr[3], 3);
+		get_debugreg(vcpu->dr[0], 0);
+		get_debugreg(vcpu->dr[1], 1);
+		get_debugreg(vcpu->dr[2], 2);
+		get_debugreg(vcpu->dr[3], 3);
 		vmcb->control.intercepts[INTERCEPT_DR] = 0xffffffff;
 		svm->dr_live = false;
 	}
@@ -648,8 +791,8 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	svm->entry_failed = vmcb->control.exit_code == (u32)SVM_EXIT_ERR;
 	if (svm->entry_failed)
 		return;		/* VMCB register state is not the guest's */
-	svm->dr6 = vmcb->save.dr6;
-	svm->dr7 = vmcb->save.dr7;
+	vcpu->dr6 = vmcb->save.dr6;
+	vcpu->dr7 = vmcb->save.dr7;
 	vcpu->regs[REG_RAX] = vmcb->save.rax;
 	vcpu->regs[REG_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
@@ -700,8 +843,14 @@ static int handle_reflect(struct kvmini_vcpu *vcpu)
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 	u8 vector = vmcb->control.exit_code - SVM_EXIT_EXCP_BASE;
 
+	if (vector == 1 && to_svm(vcpu)->nmi_singlestep) {
+		/* Our step over the NMI handler's IRET: not the guest's #DB. */
+		to_svm(vcpu)->nmi_singlestep = false;
+		if (!(vmcb->save.dr6 & ~DR6_INIT & ~0x4000ULL))	/* only BS */
+			return 1;
+	}
 	if (vector == 1)	/* #DB: DR6 says why; the guest reads it */
-		to_svm(vcpu)->dr6 = vmcb->save.dr6;
+		vcpu->dr6 = vmcb->save.dr6;
 
 	svm_queue_exception(vcpu, vector, vector == 17, 0, 0);
 	return 1;
@@ -969,8 +1118,7 @@ static int handle_xsetbv(struct kvmini_vcpu *vcpu)
 	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
 
 	if (to_svm(vcpu)->vmcb->save.cpl || (u32)vcpu->regs[REG_RCX] != 0 ||
-	    !(val & XFEATURE_MASK_FP) || (val & ~svm_host_xcr0) ||
-	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)))
+	    !kvmini_xcr0_valid(vcpu, val))
 		return inject_gp(vcpu);
 	vcpu->xcr0 = val;
 	return skip(vcpu, 3);
@@ -1023,6 +1171,8 @@ static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[SVM_EXIT_EXCP_BASE + 17] = handle_reflect,	/* #AC */
 	[SVM_EXIT_EXCP_BASE + 18] = handle_nothing,	/* #MC: the host's */
 	[SVM_EXIT_INTR] = handle_nothing,
+	[SVM_EXIT_VINTR] = handle_vintr,
+	[SVM_EXIT_IRET] = handle_iret,
 	[SVM_EXIT_NMI] = handle_nothing,
 	[SVM_EXIT_SMI] = handle_nothing,
 	[SVM_EXIT_CPUID] = handle_cpuid,
@@ -1072,6 +1222,7 @@ static int svm_handle_exit(struct kvmini_vcpu *vcpu)
 		c->event_inj = c->exit_int_info;
 		c->event_inj_err = c->exit_int_info_err;
 	}
+	nmi_unmask_check(vcpu);
 	if (code < ARRAY_SIZE(svm_exit_handlers))
 		handler = svm_exit_handlers[code];
 	return handler ? handler(vcpu) : handle_unexpected(vcpu);
@@ -1108,6 +1259,10 @@ const struct kvmini_backend kvmini_svm_backend = {
 	.get_cr8 = svm_get_cr8,
 	.set_cr8 = svm_set_cr8,
 	.interrupt_allowed = svm_interrupt_allowed,
+	.inject_events = svm_inject_events,
+	.get_events = svm_get_events,
+	.set_events = svm_set_events,
+	.nmi_in_flight = svm_nmi_in_flight,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
 	.msrs = svm_msrs,

@@ -275,6 +275,7 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, cpu);
 
 	local_irq_disable();
+	be->inject_events(vcpu);
 	/*
 	 * A reschedule inside RUN saved the guest's FPU registers and left
 	 * them to be reloaded "on return to userspace": reload them now.
@@ -321,7 +322,15 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 	}
 	if (r > 0 && READ_ONCE(run->immediate_exit))
 		r = -EINTR;	/* as KVM: exit_reason stays what it was */
+	vcpu->want_irq_window = run->request_interrupt_window;
 	while (r > 0) {
+		/* As KVM: the VMM asked for the window, and it is open. */
+		if (vcpu->want_irq_window && vcpu->irq_pending < 0 &&
+		    kvmini_backend->interrupt_allowed(vcpu)) {
+			run->exit_reason = KVMINI_EXIT_IRQ_WINDOW_OPEN;
+			r = 0;
+			break;
+		}
 		if (signal_pending(current)) {
 			run->exit_reason = KVMINI_EXIT_INTR;
 			r = -EINTR;
@@ -338,7 +347,7 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
 	run->cr8 = kvmini_backend->get_cr8(vcpu);
 	run->apic_base = vcpu->apic_base;
-	run->ready_for_interrupt_injection =
+	run->ready_for_interrupt_injection = vcpu->irq_pending < 0 &&
 		kvmini_backend->interrupt_allowed(vcpu);
 	run->flags = 0;
 	return r;
@@ -457,6 +466,162 @@ static int set_fpu(struct kvmini_vcpu *vcpu, const struct kvmini_fpu *f)
 	return r;
 }
 
+/*
+ * KVMINI_INTERRUPT with the VMM's own irqchip, as KVM: the vector goes in
+ * at the next entry, whatever IF says (the VMM waits for
+ * ready_for_interrupt_injection or an interrupt window); a second call
+ * before that replaces the first.
+ */
+static long vcpu_interrupt(struct kvmini_vcpu *vcpu, void __user *argp)
+{
+	struct kvmini_interrupt irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (irq.irq >= KVMINI_NR_INTERRUPTS)
+		return -EINVAL;
+	vcpu->irq_pending = irq.irq;
+	return 0;
+}
+
+/* KVMINI_NMI: at most two pending, one if an NMI is masked or in flight. */
+static long vcpu_nmi(struct kvmini_vcpu *vcpu)
+{
+	unsigned int limit = (vcpu->nmi_masked ||
+			      kvmini_backend->nmi_in_flight(vcpu)) ? 1 : 2;
+
+	vcpu->nmi_pending = min(vcpu->nmi_pending + 1, limit);
+	return 0;
+}
+
+#define EVENTS_VALID	(KVMINI_VCPUEVENT_VALID_NMI_PENDING | \
+			 KVMINI_VCPUEVENT_VALID_SIPI_VECTOR | \
+			 KVMINI_VCPUEVENT_VALID_SHADOW | KVMINI_VCPUEVENT_VALID_SMM)
+
+static long vcpu_events(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct kvmini_vcpu_events e;
+
+	if (!set) {
+		memset(&e, 0, sizeof(e));
+		kvmini_backend->get_events(vcpu, &e);
+		if (vcpu->irq_pending >= 0) {	/* KVMINI_INTERRUPT, about to go in */
+			e.interrupt.injected = 1;
+			e.interrupt.nr = vcpu->irq_pending;
+		}
+		e.nmi.pending = vcpu->nmi_pending != 0;
+		e.nmi.masked = vcpu->nmi_masked;
+		e.flags = KVMINI_VCPUEVENT_VALID_NMI_PENDING |
+			  KVMINI_VCPUEVENT_VALID_SHADOW | KVMINI_VCPUEVENT_VALID_SMM;
+		return copy_to_user(argp, &e, sizeof(e)) ? -EFAULT : 0;
+	}
+	if (copy_from_user(&e, argp, sizeof(e)))
+		return -EFAULT;
+	if (e.flags & ~EVENTS_VALID)
+		return -EINVAL;
+	if ((e.exception.injected || e.exception.pending) &&
+	    (e.exception.nr > 31 || e.exception.nr == 2))
+		return -EINVAL;		/* not an exception vector (NMI is 2) */
+	if ((e.flags & KVMINI_VCPUEVENT_VALID_SMM) && e.smi.smm)
+		return -EINVAL;		/* no SMM */
+	kvmini_backend->set_events(vcpu, &e);
+	if (e.flags & KVMINI_VCPUEVENT_VALID_NMI_PENDING)
+		vcpu->nmi_pending = e.nmi.pending;
+	vcpu->nmi_masked = e.nmi.masked;
+	return 0;
+}
+
+/*
+ * KVMINI_GET/SET_MP_STATE. As KVM without an in-kernel APIC: the vCPU is
+ * always RUNNABLE (HLT exits to the VMM, which also does INIT/SIPI), and
+ * RUNNABLE is the only state the VMM may set.
+ */
+static long vcpu_mp_state(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct kvmini_mp_state m = { .mp_state = KVMINI_MP_STATE_RUNNABLE };
+
+	if (!set)
+		return copy_to_user(argp, &m, sizeof(m)) ? -EFAULT : 0;
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	return m.mp_state == KVMINI_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+}
+
+#define DR6_FIXED	0xfffe0ff0ULL	/* reads as 1 (RTM not offered: bit 16 too) */
+#define DR6_VOLATILE	0x0001e00fULL
+#define DR7_VOLATILE	0xffff2bffULL
+
+static long vcpu_debugregs(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct kvmini_debugregs d;
+
+	if (!set) {
+		memset(&d, 0, sizeof(d));
+		memcpy(d.db, vcpu->dr, sizeof(d.db));
+		d.dr6 = vcpu->dr6;
+		d.dr7 = vcpu->dr7;
+		return copy_to_user(argp, &d, sizeof(d)) ? -EFAULT : 0;
+	}
+	if (copy_from_user(&d, argp, sizeof(d)))
+		return -EFAULT;
+	if (d.flags || (d.dr6 >> 32) || (d.dr7 >> 32))
+		return -EINVAL;
+	memcpy(vcpu->dr, d.db, sizeof(vcpu->dr));
+	vcpu->dr6 = (d.dr6 & DR6_VOLATILE) | DR6_FIXED | BIT(16);
+	vcpu->dr7 = (d.dr7 & DR7_VOLATILE) | 0x400;
+	return 0;
+}
+
+static long vcpu_xcrs(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct kvmini_xcrs x;
+	unsigned int i;
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		return -EINVAL;
+	if (!set) {
+		memset(&x, 0, sizeof(x));
+		x.nr_xcrs = 1;
+		x.xcrs[0].xcr = 0;
+		x.xcrs[0].value = vcpu->xcr0;
+		return copy_to_user(argp, &x, sizeof(x)) ? -EFAULT : 0;
+	}
+	if (copy_from_user(&x, argp, sizeof(x)))
+		return -EFAULT;
+	if (x.nr_xcrs > ARRAY_SIZE(x.xcrs) || x.flags)
+		return -EINVAL;
+	for (i = 0; i < x.nr_xcrs; i++)
+		if (x.xcrs[i].xcr != 0 || !kvmini_xcr0_valid(vcpu, x.xcrs[i].value))
+			return -EINVAL;
+	for (i = 0; i < x.nr_xcrs; i++)
+		vcpu->xcr0 = x.xcrs[i].value;
+	return 0;
+}
+
+/* KVMINI_GET/SET_XSAVE: the guest's XSAVE image, standard format, 4 KiB. */
+static long vcpu_xsave(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct kvmini_xsave *x = kvzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
+	u32 pkru = 0;
+	long r = 0;
+
+	if (!x)
+		return -ENOMEM;
+	if (!set) {
+		fpu_copy_guest_fpstate_to_uabi(&vcpu->fpu, x->region, sizeof(x->region),
+					       vcpu->fpu.xfeatures, 0);
+		if (copy_to_user(argp, x, sizeof(*x)))
+			r = -EFAULT;
+	} else if (copy_from_user(x, argp, sizeof(*x))) {
+		r = -EFAULT;
+	} else {
+		r = fpu_copy_uabi_to_guest_fpstate(&vcpu->fpu, x->region,
+						   kvmini_supported_xcr0(), &pkru);
+	}
+	kvfree(x);
+	return r;
+}
+
 /* KVMINI_GET/SET_MSRS: as KVM, returns how many entries were done. */
 #define MAX_IO_MSRS	256
 
@@ -532,6 +697,25 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
 			return -EFAULT;
 		return be->set_sregs(vcpu, &u.sregs);
+	case KVMINI_INTERRUPT:
+		return vcpu_interrupt(vcpu, argp);
+	case KVMINI_NMI:
+		return vcpu_nmi(vcpu);
+	case KVMINI_GET_MP_STATE:
+	case KVMINI_SET_MP_STATE:
+		return vcpu_mp_state(vcpu, argp, cmd == KVMINI_SET_MP_STATE);
+	case KVMINI_GET_VCPU_EVENTS:
+	case KVMINI_SET_VCPU_EVENTS:
+		return vcpu_events(vcpu, argp, cmd == KVMINI_SET_VCPU_EVENTS);
+	case KVMINI_GET_DEBUGREGS:
+	case KVMINI_SET_DEBUGREGS:
+		return vcpu_debugregs(vcpu, argp, cmd == KVMINI_SET_DEBUGREGS);
+	case KVMINI_GET_XCRS:
+	case KVMINI_SET_XCRS:
+		return vcpu_xcrs(vcpu, argp, cmd == KVMINI_SET_XCRS);
+	case KVMINI_GET_XSAVE:
+	case KVMINI_SET_XSAVE:
+		return vcpu_xsave(vcpu, argp, cmd == KVMINI_SET_XSAVE);
 	case KVMINI_SET_SIGNAL_MASK:
 		return vcpu_set_signal_mask(vcpu, argp);
 	case KVMINI_GET_MSRS:
@@ -651,6 +835,7 @@ int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id)
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->irq_pending = -1;
 	mutex_init(&vcpu->mutex);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
