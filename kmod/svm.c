@@ -761,7 +761,14 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	svm->svm_off = !(native_read_msr(MSR_EFER) & EFER_SVME);
 	if (!svm->svm_off) {
 		asm volatile("clgi" ::: "memory");
+		/*
+		 * IF=1 at VMRUN lets host interrupts exit the guest; with GIF=0
+		 * none comes in here. Set early: an STI just before VMRUN would
+		 * put the guest's first instruction in its interrupt shadow.
+		 */
+		raw_local_irq_enable();
 		kvmini_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
+		raw_local_irq_disable();
 		asm volatile("stgi" ::: "memory");
 	}
 

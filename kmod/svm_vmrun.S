@@ -10,9 +10,10 @@
  * KERNEL_GS_BASE, STAR/LSTAR/CSTAR/SFMASK, SYSENTER_*): host's to
  * host_save_pa and back, guest's from and to the VMCB. The guest's other
  * general-purpose registers are loaded from and stored to regs[] (x86
- * order; RAX and RSP live in the VMCB). STI before VMRUN lets physical
- * interrupts force a #VMEXIT (INTR intercept) while GIF stays 0 on the
- * host side; the caller does STGI afterwards.
+ * order; RAX and RSP live in the VMCB). The caller sets RFLAGS.IF well
+ * before (GIF=0 holds interrupts off meanwhile): the host's IF at VMRUN
+ * lets physical interrupts force a #VMEXIT (INTR intercept). Not STI right
+ * here: its one-instruction shadow would bleed into the guest's state.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
@@ -66,9 +67,7 @@ SYM_FUNC_START(kvmini_svm_vmrun)
 	mov	R15(%rsi), %r15
 	mov	RSI(%rsi), %rsi
 
-	sti
 	vmrun	%rax
-	cli
 
 	mov	16(%rsp), %rax		/* regs */
 	mov	%rcx, RCX(%rax)
