@@ -8,6 +8,7 @@
  *   vm.c    VM objects and their ioctls
  *   vcpu.c  vCPU objects, their ioctls and the run loop
  *   mmu.c   memory slots, nested page tables, guest memory access
+ *   cpuid.c supported CPUID, the vCPU's CPUID table, guest CPUID
  *   virt.c  turning hardware virtualization on and off on host CPUs
  *   svm.c   AMD SVM backend (svm_vmrun.S: the world switch)
  *   vmx.c   Intel VMX backend
