@@ -15,13 +15,6 @@
 #define GUEST_DR(i)	(0x7fe000000000ULL + 0x10 * (i))
 #define GUEST_DR7	0x4aaULL	/* G0-G3 */
 
-#define REQUIRE_CAP(vm, cap) do {					\
-	if (ioctl((vm)->dev_fd, KVMINI_CHECK_EXTENSION, cap) <= 0) {	\
-		vm_free(vm);						\
-		SKIP(return, "%s: no " #cap, kvmini_dev_path());	\
-	}								\
-} while (0)
-
 static void guest_dr(void)
 {
 	uint64_t d0, d1, d2, d3, d6, d7;

@@ -14,13 +14,6 @@
 #define VALID_GET	(KVMINI_VCPUEVENT_VALID_NMI_PENDING | \
 			 KVMINI_VCPUEVENT_VALID_SHADOW | KVMINI_VCPUEVENT_VALID_SMM)
 
-#define REQUIRE_CAP(vm, cap) do {					\
-	if (ioctl((vm)->dev_fd, KVMINI_CHECK_EXTENSION, cap) <= 0) {	\
-		vm_free(vm);						\
-		SKIP(return, "%s: no " #cap, kvmini_dev_path());	\
-	}								\
-} while (0)
-
 static void get_events(struct kvmini_vcpu *vcpu, struct kvmini_vcpu_events *ev)
 {
 	memset(ev, 0xaa, sizeof(*ev));

@@ -16,13 +16,6 @@
 #define XSTATE_BV_OFF	512
 #define X86_CR4_OSXSAVE	(1ULL << 18)
 
-#define REQUIRE_CAP(vm, cap) do {					\
-	if (ioctl((vm)->dev_fd, KVMINI_CHECK_EXTENSION, cap) <= 0) {	\
-		vm_free(vm);						\
-		SKIP(return, "%s: no " #cap, kvmini_dev_path());	\
-	}								\
-} while (0)
-
 static const uint64_t host_xmm[4] = {
 	0x0123456789abcdefULL, 0xfedcba9876543210ULL,
 	0x1111222233334444ULL, 0x5555666677778888ULL,

@@ -317,6 +317,13 @@ struct kvmini_vm *vm_create_guest(void *fn, struct kvmini_vcpu **vcpu);
 	if (!(vm))							\
 		SKIP(return, "%s: %s", kvmini_dev_path(), strerror(errno)); \
 } while (0)
+/* Skip the test (freeing @vm) if the device does not offer capability @cap. */
+#define REQUIRE_CAP(vm, cap) do {					\
+	if (ioctl((vm)->dev_fd, KVMINI_CHECK_EXTENSION, cap) <= 0) {	\
+		vm_free(vm);						\
+		SKIP(return, "%s: no " #cap, kvmini_dev_path());	\
+	}								\
+} while (0)
 /*
  * The same in a FIXTURE_SETUP: the 6.1 harness would still run the test
  * body after a SKIP there, so end the test's process (255 = skipped).
