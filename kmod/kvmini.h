@@ -190,6 +190,10 @@ struct kvmini_memslot {
 	struct rcu_head rcu;
 };
 
+/* DR6/DR7 as after reset: every bit that reads as 1 set, nothing armed. */
+#define KVMINI_DR6_INIT		0xffff0ff0ULL
+#define KVMINI_DR7_INIT		0x400ULL
+
 /* x86 #PF error code bits. */
 #define KVMINI_PF_PRESENT	BIT(0)
 #define KVMINI_PF_WRITE		BIT(1)

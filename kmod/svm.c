@@ -192,8 +192,6 @@ static void svm_cpu_disable(void)
 
 /* --- segments and control registers --- */
 
-#define DR6_INIT		0xffff0ff0ULL	/* DR6 after reset */
-#define DR7_INIT		0x400ULL	/* DR7 after reset */
 #define SEG_TYPE_LDT		2
 #define SEG_TYPE_BUSY_TSS16	3
 
@@ -634,8 +632,8 @@ static void svm_reset(struct kvmini_vcpu *vcpu)
 	vmcb->save.tr.attrib = SVM_SELECTOR_P_MASK | SEG_TYPE_BUSY_TSS16;
 	vmcb->save.cr0 = X86_CR0_NW | X86_CR0_CD | X86_CR0_ET;
 	vmcb->save.efer = EFER_SVME;
-	vmcb->save.dr6 = DR6_INIT;
-	vmcb->save.dr7 = DR7_INIT;
+	vmcb->save.dr6 = KVMINI_DR6_INIT;
+	vmcb->save.dr7 = KVMINI_DR7_INIT;
 	vmcb->save.g_pat = 0x0007040600070406ULL;	/* the power-on PAT */
 
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
@@ -644,8 +642,8 @@ static void svm_reset(struct kvmini_vcpu *vcpu)
 	vcpu->rflags = X86_EFLAGS_FIXED;
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
-	vcpu->dr6 = DR6_INIT;
-	vcpu->dr7 = DR7_INIT;
+	vcpu->dr6 = KVMINI_DR6_INIT;
+	vcpu->dr7 = KVMINI_DR7_INIT;
 	memset(vcpu->dr, 0, sizeof(vcpu->dr));
 	svm->new_asid = true;
 }
@@ -853,7 +851,7 @@ static int handle_reflect(struct kvmini_vcpu *vcpu)
 	if (vector == 1 && to_svm(vcpu)->nmi_singlestep) {
 		/* Our step over the NMI handler's IRET: not the guest's #DB. */
 		to_svm(vcpu)->nmi_singlestep = false;
-		if (!(vmcb->save.dr6 & ~DR6_INIT & ~0x4000ULL))	/* only BS */
+		if (!(vmcb->save.dr6 & ~KVMINI_DR6_INIT & ~0x4000ULL))	/* only BS */
 			return 1;
 	}
 	if (vector == 1)	/* #DB: DR6 says why; the guest reads it */

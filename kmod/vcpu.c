@@ -547,7 +547,6 @@ static long vcpu_mp_state(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 	return m.mp_state == KVMINI_MP_STATE_RUNNABLE ? 0 : -EINVAL;
 }
 
-#define DR6_FIXED	0xfffe0ff0ULL	/* reads as 1 (RTM not offered: bit 16 too) */
 #define DR6_VOLATILE	0x0001e00fULL
 #define DR7_VOLATILE	0xffff2bffULL
 
@@ -567,8 +566,9 @@ static long vcpu_debugregs(struct kvmini_vcpu *vcpu, void __user *argp, bool set
 	if (d.flags || (d.dr6 >> 32) || (d.dr7 >> 32))
 		return -EINVAL;
 	memcpy(vcpu->dr, d.db, sizeof(vcpu->dr));
-	vcpu->dr6 = (d.dr6 & DR6_VOLATILE) | DR6_FIXED | BIT(16);
-	vcpu->dr7 = (d.dr7 & DR7_VOLATILE) | 0x400;
+	/* The fixed bits (bit 16 too: RTM is not offered) read as 1. */
+	vcpu->dr6 = (d.dr6 & DR6_VOLATILE) | KVMINI_DR6_INIT;
+	vcpu->dr7 = (d.dr7 & DR7_VOLATILE) | KVMINI_DR7_INIT;
 	return 0;
 }
 
