@@ -88,11 +88,12 @@ struct kvmini_backend {
 	void (*set_cr8)(struct kvmini_vcpu *vcpu, u64 cr8);
 	bool (*interrupt_allowed)(struct kvmini_vcpu *vcpu);
 	/*
-	 * Interrupts off, before entry: inject irq_pending if the guest can
-	 * take it now, and ask for an exit when it can (irq_pending still
-	 * waiting, or want_irq_window).
+	 * Interrupts off, before entry: inject irq_pending unless another
+	 * event is already going in, and ask for an exit when the guest can
+	 * take one (irq_pending still waiting, or want_irq_window). True if
+	 * this entry delivers an external interrupt.
 	 */
-	void (*inject_events)(struct kvmini_vcpu *vcpu);
+	bool (*inject_events)(struct kvmini_vcpu *vcpu);
 	/* KVMINI_GET/SET_VCPU_EVENTS: the event in flight and the shadow. */
 	void (*get_events)(struct kvmini_vcpu *vcpu, struct kvmini_vcpu_events *e);
 	void (*set_events)(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_events *e);

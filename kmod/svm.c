@@ -454,7 +454,7 @@ static void set_intercept(struct vmcb_control_area *c, int bit, bool on)
 		c->intercepts[bit / 32] &= ~BIT(bit % 32);
 }
 
-static void svm_inject_events(struct kvmini_vcpu *vcpu)
+static bool svm_inject_events(struct kvmini_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_control_area *c = &svm->vmcb->control;
@@ -484,6 +484,8 @@ static void svm_inject_events(struct kvmini_vcpu *vcpu)
 	else
 		c->int_ctl &= ~V_IRQ_WINDOW;
 	set_intercept(c, INTERCEPT_VINTR, c->int_ctl & V_IRQ_MASK);
+	return (c->event_inj & (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_MASK)) ==
+	       (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_INTR);
 }
 
 static int handle_iret(struct kvmini_vcpu *vcpu)

@@ -267,6 +267,7 @@ int kvmini_exit_pio(struct kvmini_vcpu *vcpu)
 static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 {
 	const struct kvmini_backend *be = kvmini_backend;
+	bool irq_in;
 	int cpu;
 
 	preempt_disable();
@@ -275,7 +276,7 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, cpu);
 
 	local_irq_disable();
-	be->inject_events(vcpu);
+	irq_in = be->inject_events(vcpu);
 	/*
 	 * A reschedule inside RUN saved the guest's FPU registers and left
 	 * them to be reloaded "on return to userspace": reload them now.
@@ -292,6 +293,16 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 		preempt_enable();
 		return 1;	/* go round: reschedule or take the signal */
 	}
+	/*
+	 * As KVM with a userspace irqchip: an entry that delivers an external
+	 * interrupt exits again right after delivering it (a self-IPI waits
+	 * while interrupts are off), and the run loop looks again. This also
+	 * keeps clear of a bug in QEMU 7.2's emulated SVM (our test host): it
+	 * delivers such an interrupt a second time when an unrelated event
+	 * stops the emulated CPU before the guest's next exit.
+	 */
+	if (irq_in)
+		smp_send_reschedule(cpu);
 	be->enter_guest(vcpu);
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	local_irq_enable();

@@ -30,17 +30,23 @@ static void outl(uint16_t port, uint32_t v)
 }
 
 /* Guest state. */
-uint64_t ipi_recv[NCPU], work[NCPU];
+uint64_t ipi_recv[NCPU], work[NCPU], ipi_if0[NCPU];
 
-/* Interrupt gates (no IST: one IST stack cannot serve 4 vCPUs) for 0x40+i. */
+/*
+ * Interrupt gates (no IST: one IST stack cannot serve 4 vCPUs) for 0x40+i.
+ * The VMM injects only at open windows, so no IPI may interrupt IF=0 code.
+ */
 extern char ipi_stubs[];
 asm(".pushsection .text\n"
-    ".align 16\n"
+    ".align 32\n"
     "ipi_stubs:\n"
     "n = 0\n"
     ".rept 4\n"
-    "	.align 16\n"
-    "	lock incq ipi_recv + 8 * n(%rip)\n"
+    "	.align 32\n"
+    "	testl $0x200, 16(%rsp)\n"	/* the interrupted RFLAGS.IF */
+    "	jnz 1f\n"
+    "	lock incq ipi_if0 + 8 * n(%rip)\n"
+    "1:	lock incq ipi_recv + 8 * n(%rip)\n"
     "	iretq\n"
     "	n = n + 1\n"
     ".endr\n"
@@ -153,7 +159,7 @@ TEST(ipi_ring)
 	REQUIRE_VM(vm);
 	sigaction(SIGUSR1, &sa, NULL);
 	for (i = 0; i < NCPU; i++) {
-		set_gate(vm, IPI_VEC + i, (uintptr_t)ipi_stubs + 16 * i);
+		set_gate(vm, IPI_VEC + i, (uintptr_t)ipi_stubs + 32 * i);
 		cpus[i].vcpu = i ? vcpu_add(vm, i) : vcpu0;
 		if (i)
 			vcpu_setup_long_mode(cpus[i].vcpu, guest_ipi);
@@ -168,6 +174,7 @@ TEST(ipi_ring)
 		sum += i;
 	for (i = 0; i < NCPU; i++) {
 		EXPECT_EQ((uint64_t)ROUNDS, GUEST_VAR(vm, ipi_recv[i]));
+		EXPECT_EQ(0ULL, GUEST_VAR(vm, ipi_if0[i]));
 		EXPECT_EQ(ROUNDS * sum, GUEST_VAR(vm, work[i]));
 		EXPECT_EQ(ROUNDS, cpus[i].sent);
 		EXPECT_EQ(ROUNDS, cpus[i].injected);
