@@ -8,6 +8,8 @@
  *   vm.c    VM objects and their ioctls
  *   vcpu.c  vCPU objects, their ioctls and the run loop
  *   mmu.c   memory slots, nested page tables, guest memory access
+ *   mmio.c  MMIO: emulating the instruction of a device access
+ *   insn.c  x86 decoder and ALU for it (also built in userspace: insn.h)
  *   cpuid.c supported CPUID, the vCPU's CPUID table, guest CPUID
  *   virt.c  turning hardware virtualization on and off on host CPUs
  *   svm.c   AMD SVM backend (svm_vmrun.S: the world switch)
@@ -40,6 +42,8 @@
 #include <asm/fpu/types.h>
 
 #include <linux/kvmini.h>
+
+#include "insn.h"
 
 #define KVMINI_PFX "kvmini: "
 
@@ -83,6 +87,7 @@ struct kvmini_backend {
 	/* Segment base and 16/32/64-bit mode of the code segment. */
 	u64 (*seg_base)(struct kvmini_vcpu *vcpu, int seg);
 	int (*cs_mode)(struct kvmini_vcpu *vcpu);
+	int (*cpl)(struct kvmini_vcpu *vcpu);
 	/* The TPR (CR8), and whether an external interrupt could go in now. */
 	u64 (*get_cr8)(struct kvmini_vcpu *vcpu);
 	void (*set_cr8)(struct kvmini_vcpu *vcpu, u64 cr8);
@@ -117,6 +122,17 @@ enum {
 };
 
 enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
+
+/* mmio.c: one memory access of an emulated instruction, by pages. */
+struct kvmini_mmio_access {
+	struct kvmini_mmio_piece {
+		u64 gpa;
+		u8 off, len;		/* bytes of the operand in this page */
+		bool ram;		/* in a slot (else the VMM's device) */
+	} piece[2];
+	u8 npieces, cur, len;
+	bool write;
+};
 #define KVMINI_REQ_TLB_FLUSH	0	/* bit in vcpu->requests */
 
 struct kvmini_vcpu {
@@ -158,6 +174,13 @@ struct kvmini_vcpu {
 		u8 addr_size;		/* 2, 4, 8 */
 		u32 count;		/* elements in the data page */
 	} pio;
+
+	struct {			/* an MMIO instruction in progress */
+		struct insn insn;
+		struct kvmini_mmio_access rd, wr;
+		u8 in[8], out[8];	/* the memory operand read, and to write */
+		u64 bit;		/* BT's bit offset */
+	} mmio;
 
 	void *arch;			/* the backend's */
 };
@@ -241,10 +264,13 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 			     const struct kvmini_userspace_memory_region *r);
 /*
  * Nested page fault at @gpa: map the page. 0: mapped (or raced: just
- * re-enter the guest); -ENOENT: no slot there (MMIO); -EFAULT: the slot's
+ * re-enter the guest); -ENOENT: no slot there, or a write to a read-only
+ * slot (MMIO); -EFAULT: the slot's
  * memory is not accessible; -EINTR: fatal signal; -ENOMEM.
  */
 int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write);
+/* Is @gpa memory in a slot (writable, for @write)? Else it is MMIO. */
+bool kvmini_gpa_is_ram(struct kvmini_vm *vm, u64 gpa, bool write);
 /* Copy to/from guest physical memory through the slots (may sleep). */
 int kvmini_read_gpa(struct kvmini_vm *vm, u64 gpa, void *buf, unsigned int len);
 int kvmini_write_gpa(struct kvmini_vm *vm, u64 gpa, const void *buf, unsigned int len);
@@ -294,6 +320,8 @@ void kvmini_free_vcpus(struct kvmini_vm *vm);
 /* Exit helpers for backends: fill vcpu->run, return 0 (to userspace). */
 int kvmini_exit_pio(struct kvmini_vcpu *vcpu);
 int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...);
+/* mmio.c: 1 re-enter, 0 exit to userspace (run set). */
+int kvmini_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa, bool fetch);
 /* Read up to @len instruction bytes at the guest's RIP. */
 int kvmini_fetch_insn(struct kvmini_vcpu *vcpu, u8 *buf, unsigned int len);
 extern atomic_t kvmini_live_vms;

@@ -42,6 +42,7 @@ static const struct {
 	{ KVMINI_CAP_DEBUGREGS, 1 },
 	{ KVMINI_CAP_XSAVE, 1 },
 	{ KVMINI_CAP_XCRS, 1 },
+	{ KVMINI_CAP_READONLY_MEM, 1 },
 };
 
 long kvmini_check_extension(struct kvmini_vm *vm, long cap)

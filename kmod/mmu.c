@@ -238,10 +238,8 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 		writable = !(slot->flags & KVMINI_MEM_READONLY);
 	}
 	rcu_read_unlock();
-	if (!slot)
-		return -ENOENT;
-	if (write && !writable)
-		return -EFAULT;
+	if (!slot || (write && !writable))
+		return -ENOENT;		/* a device's, to emulate */
 
 	r = pt_cache_fill(mmu, gfn, &cache);
 	if (r)
@@ -498,8 +496,8 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 	struct kvmini_memslot *old, *new;
 	int ret;
 
-	/* KVMINI_MEM_LOG_DIRTY_PAGES and KVMINI_MEM_READONLY: not yet. */
-	if (r->flags)
+	/* KVMINI_MEM_LOG_DIRTY_PAGES: not yet. */
+	if (r->flags & ~KVMINI_MEM_READONLY)
 		return -EINVAL;
 	if ((r->memory_size | r->guest_phys_addr | r->userspace_addr) & ~PAGE_MASK)
 		return -EINVAL;
@@ -571,6 +569,21 @@ static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva)
 		*hva = slot->userspace_addr + (gpa - (slot->base_gfn << PAGE_SHIFT));
 	rcu_read_unlock();
 	return slot ? 0 : -ENOENT;
+}
+
+bool kvmini_gpa_is_ram(struct kvmini_vm *vm, u64 gpa, bool write)
+{
+	struct kvmini_memslot *slot;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	bool ram;
+
+	if (gfn >= MAX_GFN)
+		return false;
+	rcu_read_lock();
+	slot = mtree_load(&vm->mmu->gfn_tree, gfn);
+	ram = slot && !(write && (slot->flags & KVMINI_MEM_READONLY));
+	rcu_read_unlock();
+	return ram;
 }
 
 /*

@@ -254,6 +254,11 @@ static int svm_cs_mode(struct kvmini_vcpu *vcpu)
 	return (vmcb->save.cs.attrib & SVM_SELECTOR_DB_MASK) ? 4 : 2;
 }
 
+static int svm_cpl(struct kvmini_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.cpl;
+}
+
 static u64 svm_seg_base(struct kvmini_vcpu *vcpu, int seg)
 {
 	if (seg < SEG_FS && svm_cs_mode(vcpu) == 8)
@@ -976,9 +981,8 @@ static int handle_npf(struct kvmini_vcpu *vcpu)
 
 	if (r == 0)
 		return 1;
-	if (r == -ENOENT)	/* MMIO: not emulated yet */
-		return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_EMULATION,
-					    2, gpa, vmcb->control.exit_info_1);
+	if (r == -ENOENT)	/* a device's: exit_info_1 bit 4, a fetch */
+		return kvmini_emulate_mmio(vcpu, gpa, vmcb->control.exit_info_1 & 0x10);
 	return r;
 }
 
@@ -1263,6 +1267,7 @@ const struct kvmini_backend kvmini_svm_backend = {
 	.queue_exception = svm_queue_exception,
 	.seg_base = svm_seg_base,
 	.cs_mode = svm_cs_mode,
+	.cpl = svm_cpl,
 	.get_cr8 = svm_get_cr8,
 	.set_cr8 = svm_set_cr8,
 	.interrupt_allowed = svm_interrupt_allowed,

@@ -271,19 +271,11 @@ TEST_F(mn, delete_slot_while_running)
 		}
 		pthread_join(t, NULL);
 		ASSERT_EQ(0, rn.r) TH_LOG("round %d: KVMINI_RUN: %s", i, strerror(-rn.r));
-		if (kvmini_dev_is_kvm()) {
-			/* The load or the store, emulated as MMIO now. */
-			ASSERT_EQ(KVMINI_EXIT_MMIO, (int)run->exit_reason)
-				TH_LOG("exit %s", exit_reason_str(run->exit_reason));
-			EXPECT_EQ(GPA + OFF_P, run->mmio.phys_addr);
-			EXPECT_EQ(8U, run->mmio.len);
-		} else {
-			/* kvmini: no MMIO emulation yet (see memslot_test). */
-			ASSERT_EQ(KVMINI_EXIT_INTERNAL_ERROR, (int)run->exit_reason)
-				TH_LOG("exit %s", exit_reason_str(run->exit_reason));
-			EXPECT_EQ(KVMINI_INTERNAL_ERROR_EMULATION, (int)run->internal.suberror);
-			EXPECT_EQ(GPA + OFF_P, run->internal.data[0]);
-		}
+		/* The load or the store, emulated as MMIO now. */
+		ASSERT_EQ(KVMINI_EXIT_MMIO, (int)run->exit_reason)
+			TH_LOG("exit %s", exit_reason_str(run->exit_reason));
+		EXPECT_EQ(GPA + OFF_P, run->mmio.phys_addr);
+		EXPECT_EQ(8U, run->mmio.len);
 		/* Nobody writes the memory any more. */
 		seen = *ctr;
 		usleep(20 * 1000);

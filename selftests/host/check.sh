@@ -120,6 +120,23 @@ EOF
 	return 0
 }
 
+# --- 5. the instruction decoder's unit test, on this machine ---
+run_insn() {
+	local log=$build/insn_test.log line
+	make -s -C selftests/insn test > "$log" 2>&1 || true
+	grep -E '^(not )?ok ' "$log" | grep '^not ok' || true
+	line=$(sed -n 's/^# insn_test: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -n1)
+	if [ -n "$line" ]; then
+		read -r p f <<<"$line"
+		pass=$((pass + p)) fail=$((fail + f))
+		echo "# insn_test (build machine): $p passed, $f failed"
+	else
+		tail -n 20 "$log"
+		point not-ok "insn_test ran to completion"
+	fi
+}
+if [ -z "$T" ] || matches insn; then run_insn; fi
+
 case "$HOST" in
 all|amd)
 	run_suite amd svm "msr kvm_amd"

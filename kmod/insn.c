@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86 decoder and ALU for MMIO emulation (see insn.h for the supported
+ * set). One table per opcode map says what each opcode is; the code
+ * around it reads prefixes, ModRM/SIB/displacement and the immediate.
+ */
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#include <linux/string.h>
+#else
+#include <errno.h>
+#include <string.h>
+#endif
+
+#include "insn.h"
+
+/* Operand forms. */
+enum {
+	F_NONE,		/* not supported */
+	F_RM_REG,	/* r/m <- op reg:  00 08 ... 88 89, XCHG, BT reg */
+	F_REG_RM,	/* reg <- op r/m:  02 0A ... 8A 8B, MOVZX/MOVSX */
+	F_RM_IMM,	/* r/m <- op imm:  80 81 83 C6 C7 F6 F7, 0F BA */
+	F_MOFFS_LOAD,	/* A0 A1 */
+	F_MOFFS_STORE,	/* A2 A3 */
+	F_STRING,	/* A4 A5 AA AB */
+};
+
+/* Flags of a table entry. */
+#define B	0x01	/* byte operands */
+#define GRP	0x02	/* ModRM reg field selects the ALU op (80-83) */
+#define I8	0x04	/* imm8 (sign-extended) whatever the operand size */
+#define W_ONLY	0x08	/* the memory operand is only written (MOV stores) */
+#define R_ONLY	0x10	/* only read (CMP/TEST/BT, loads) */
+#define LOCKOK	0x20	/* LOCK allowed when memory is the destination */
+#define SRC1	0x40	/* MOVZX/MOVSX: 8-bit source */
+#define SRC2	0x80	/* 16-bit source */
+
+struct form {
+	u8 form, op, alu, flags;
+};
+
+#define ALU_ROW(base, a)						\
+	[base + 0] = { F_RM_REG, INSN_ALU, a, B | LOCKOK },		\
+	[base + 1] = { F_RM_REG, INSN_ALU, a, LOCKOK },			\
+	[base + 2] = { F_REG_RM, INSN_ALU, a, B | R_ONLY },		\
+	[base + 3] = { F_REG_RM, INSN_ALU, a, R_ONLY }
+
+static const struct form one_byte[256] = {
+	ALU_ROW(0x00, ALU_ADD), ALU_ROW(0x08, ALU_OR),
+	ALU_ROW(0x10, ALU_ADC), ALU_ROW(0x18, ALU_SBB),
+	ALU_ROW(0x20, ALU_AND), ALU_ROW(0x28, ALU_SUB),
+	ALU_ROW(0x30, ALU_XOR), ALU_ROW(0x38, ALU_CMP),
+	[0x63] = { F_REG_RM, INSN_MOVSX, 0, R_ONLY },	/* MOVSXD, REX.W only */
+	[0x80] = { F_RM_IMM, INSN_ALU, 0, B | GRP | LOCKOK },
+	[0x81] = { F_RM_IMM, INSN_ALU, 0, GRP | LOCKOK },
+	[0x83] = { F_RM_IMM, INSN_ALU, 0, GRP | I8 | LOCKOK },
+	[0x84] = { F_RM_REG, INSN_ALU, ALU_TEST, B | R_ONLY },
+	[0x85] = { F_RM_REG, INSN_ALU, ALU_TEST, R_ONLY },
+	[0x86] = { F_RM_REG, INSN_XCHG, 0, B | LOCKOK },
+	[0x87] = { F_RM_REG, INSN_XCHG, 0, LOCKOK },
+	[0x88] = { F_RM_REG, INSN_MOV, 0, B | W_ONLY },
+	[0x89] = { F_RM_REG, INSN_MOV, 0, W_ONLY },
+	[0x8a] = { F_REG_RM, INSN_MOV, 0, B | R_ONLY },
+	[0x8b] = { F_REG_RM, INSN_MOV, 0, R_ONLY },
+	[0xa0] = { F_MOFFS_LOAD, INSN_MOV, 0, B | R_ONLY },
+	[0xa1] = { F_MOFFS_LOAD, INSN_MOV, 0, R_ONLY },
+	[0xa2] = { F_MOFFS_STORE, INSN_MOV, 0, B | W_ONLY },
+	[0xa3] = { F_MOFFS_STORE, INSN_MOV, 0, W_ONLY },
+	[0xa4] = { F_STRING, INSN_MOVS, 0, B },
+	[0xa5] = { F_STRING, INSN_MOVS, 0, 0 },
+	[0xaa] = { F_STRING, INSN_STOS, 0, B | W_ONLY },
+	[0xab] = { F_STRING, INSN_STOS, 0, W_ONLY },
+	[0xc6] = { F_RM_IMM, INSN_MOV, 0, B | W_ONLY },
+	[0xc7] = { F_RM_IMM, INSN_MOV, 0, W_ONLY },
+	[0xf6] = { F_RM_IMM, INSN_ALU, ALU_TEST, B | R_ONLY },
+	[0xf7] = { F_RM_IMM, INSN_ALU, ALU_TEST, R_ONLY },
+};
+
+static const struct form two_byte[256] = {
+	[0xa3] = { F_RM_REG, INSN_BT, ALU_BT, R_ONLY },
+	[0xab] = { F_RM_REG, INSN_BT, ALU_BTS, LOCKOK },
+	[0xb3] = { F_RM_REG, INSN_BT, ALU_BTR, LOCKOK },
+	[0xbb] = { F_RM_REG, INSN_BT, ALU_BTC, LOCKOK },
+	[0xba] = { F_RM_IMM, INSN_BT, 0, I8 | GRP | LOCKOK },	/* /4-/7 */
+	[0xb6] = { F_REG_RM, INSN_MOVZX, 0, R_ONLY | SRC1 },
+	[0xb7] = { F_REG_RM, INSN_MOVZX, 0, R_ONLY | SRC2 },
+	[0xbe] = { F_REG_RM, INSN_MOVSX, 0, R_ONLY | SRC1 },
+	[0xbf] = { F_REG_RM, INSN_MOVSX, 0, R_ONLY | SRC2 },
+	[0xc3] = { F_RM_REG, INSN_MOV, 0, W_ONLY },		/* MOVNTI */
+};
+
+/* A little-endian field of @n bytes at @p, sign-extended if @sx. */
+static u64 field(const u8 *p, unsigned int n, int sx)
+{
+	u64 v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v |= (u64)p[i] << (8 * i);
+	if (sx && n < 8 && (v >> (8 * n - 1)) & 1)
+		v |= ~0ULL << (8 * n);
+	return v;
+}
+
+/* 16-bit addressing: ModRM rm -> base, index (BX SI, BX DI, BP SI, ...). */
+static const s8 rm16_base[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };
+static const s8 rm16_index[8] = { 6, 7, 6, 7, -1, -1, -1, -1 };
+
+int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
+		unsigned int cs_mode)
+{
+	unsigned int n = avail < INSN_MAX_LEN ? avail : INSN_MAX_LEN;
+	unsigned int i = 0, opsize, modrm, mod, rm, regf, rex = 0, disp_len = 0;
+	int lock = 0, rep = 0, seg = -1, osz = 0, asz = 0;
+	const struct form *f;
+	u8 op;
+
+#define NEXT() ({ if (i >= n) return i >= INSN_MAX_LEN ? -EINVAL : -EFAULT; buf[i++]; })
+	memset(in, 0, sizeof(*in));
+	for (;;) {
+		op = NEXT();
+		switch (op) {
+		case 0x66: osz = 1; rex = 0; continue;
+		case 0x67: asz = 1; rex = 0; continue;
+		case 0xf0: lock = 1; rex = 0; continue;
+		case 0xf2: case 0xf3: rep = op; rex = 0; continue;
+		case 0x26: case 0x2e: case 0x36: case 0x3e:
+			if (cs_mode != 8)
+				seg = (op >> 3) & 3;	/* ES CS SS DS */
+			rex = 0;
+			continue;
+		case 0x64: case 0x65: seg = op - 0x60; rex = 0; continue;
+		}
+		if (cs_mode == 8 && (op & 0xf0) == 0x40) {
+			rex = op;	/* counts only right before the opcode */
+			continue;
+		}
+		break;
+	}
+	f = &one_byte[op];
+	if (op == 0x0f) {
+		op = NEXT();
+		f = &two_byte[op];
+	}
+	if (f->form == F_NONE)
+		return -EINVAL;
+
+	in->op = f->op;
+	in->alu = f->alu;
+	in->reg = in->base = in->index = INSN_NONE;
+	in->scale = 1;
+	if (cs_mode == 8)
+		opsize = (rex & 8) ? 8 : osz ? 2 : 4;
+	else
+		opsize = (cs_mode == 4) ^ osz ? 4 : 2;
+	in->size = (f->flags & B) ? 1 : opsize;
+	in->reg_size = in->size;
+	in->addr_size = cs_mode == 8 ? (asz ? 4 : 8) : ((cs_mode == 4) ^ asz ? 4 : 2);
+	in->mem_read = !(f->flags & W_ONLY);
+	in->mem_write = !(f->flags & R_ONLY);
+
+	if (f->form == F_STRING) {
+		if (lock || rep == 0xf2)
+			return -EINVAL;
+		in->rep = rep != 0;
+		in->seg = seg < 0 ? 3 : seg;
+		in->reg = 0;
+		goto done;
+	}
+	if (rep)
+		return -EINVAL;
+	if (f->form == F_MOFFS_LOAD || f->form == F_MOFFS_STORE) {
+		if (lock || i + in->addr_size > n)
+			return lock ? -EINVAL : (n < INSN_MAX_LEN ? -EFAULT : -EINVAL);
+		in->disp = field(buf + i, in->addr_size, 0);
+		i += in->addr_size;
+		in->reg = 0;
+		in->reg_dst = f->form == F_MOFFS_LOAD;
+		in->seg = seg < 0 ? 3 : seg;
+		goto done;
+	}
+
+	/* ModRM: memory operands only. */
+	modrm = NEXT();
+	mod = modrm >> 6;
+	regf = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+	rm = modrm & 7;
+	if (mod == 3)
+		return -EINVAL;
+	if (in->addr_size == 2) {
+		if (mod == 0 && rm == 6) {
+			disp_len = 2;
+		} else {
+			in->base = rm16_base[rm];
+			in->index = rm16_index[rm];
+			disp_len = mod == 1 ? 1 : mod == 2 ? 2 : 0;
+		}
+	} else {
+		if (rm == 4) {
+			unsigned int sib = NEXT();
+			unsigned int idx = ((sib >> 3) & 7) | ((rex & 2) ? 8 : 0);
+			unsigned int base = sib & 7;
+
+			in->scale = 1 << (sib >> 6);
+			if (idx != 4)
+				in->index = idx;
+			if (base == 5 && mod == 0)
+				disp_len = 4;
+			else
+				in->base = base | ((rex & 1) ? 8 : 0);
+		} else if (rm == 5 && mod == 0) {
+			disp_len = 4;
+			if (cs_mode == 8)
+				in->base = INSN_RIP;
+		} else {
+			in->base = rm | ((rex & 1) ? 8 : 0);
+		}
+		if (mod)
+			disp_len = mod == 1 ? 1 : 4;
+	}
+	if (i + disp_len > n)
+		return n < INSN_MAX_LEN ? -EFAULT : -EINVAL;
+	in->disp = field(buf + i, disp_len, 1);
+	if (in->addr_size == 2 && disp_len == 2 && in->base == INSN_NONE)
+		in->disp &= 0xffff;
+	i += disp_len;
+	if (seg >= 0)
+		in->seg = seg;
+	else
+		in->seg = (in->base == 4 || in->base == 5) && in->addr_size != 2 ? 2 :
+			  in->addr_size == 2 && in->base == 5 ? 2 : 3;
+
+	if (f->form == F_RM_IMM) {
+		unsigned int ilen = (f->flags & I8) || in->size == 1 ? 1 :
+				    in->size == 2 ? 2 : 4;
+
+		if (f->flags & GRP) {
+			if (in->op == INSN_BT) {
+				if ((regf & 7) < 4)
+					return -EINVAL;
+				in->alu = ALU_BT + (regf & 7) - 4;
+				if (in->alu == ALU_BT)
+					in->mem_write = 0;
+			} else {
+				in->alu = regf & 7;
+				if (in->alu == ALU_CMP)
+					in->mem_write = 0;
+			}
+		} else if (regf & 7) {
+			return -EINVAL;	/* C6/C7 /0, F6/F7 /0 only */
+		}
+		if (i + ilen > n)
+			return n < INSN_MAX_LEN ? -EFAULT : -EINVAL;
+		in->imm = field(buf + i, ilen, in->op != INSN_BT);
+		in->has_imm = 1;
+		i += ilen;
+	} else {
+		in->reg = regf;
+		if (in->size == 1 && !rex && regf >= 4 && regf < 8)
+			in->reg = INSN_REG_AH + regf - 4;
+		in->reg_dst = f->form == F_REG_RM || in->op == INSN_XCHG;
+		if (in->alu == ALU_CMP && in->op == INSN_ALU)
+			in->mem_write = 0;
+		if (f->flags & (SRC1 | SRC2))
+			in->size = (f->flags & SRC1) ? 1 : 2;
+		if (op == 0x63 && f == &one_byte[0x63]) {
+			if (!(rex & 8))
+				return -EINVAL;	/* MOVSXD without REX.W: not emulated */
+			in->size = 4;
+		}
+	}
+	if (lock && (!(f->flags & LOCKOK) || !in->mem_write))
+		return -EINVAL;
+done:
+	if (i > INSN_MAX_LEN)
+		return -EINVAL;
+	in->len = i;
+	memcpy(in->bytes, buf, i);
+	return 0;
+#undef NEXT
+}
+
+/* --- ALU: the host CPU computes result and flags --- */
+
+#define STATUS_FLAGS	0x8d5ULL	/* CF PF AF ZF SF OF */
+
+#define ALU2(insn, sfx, type)						\
+	do {								\
+	type v = (type)d;						\
+	asm("lea -128(%%rsp), %%rsp\n\t"	/* past a userspace red zone */ \
+	    "pushfq; andq %[keep], (%%rsp); orq %[in], (%%rsp); popfq\n\t" \
+	    insn sfx " %[s], %[d]\n\t"					\
+	    "pushfq; popq %[out]\n\t"					\
+	    "lea 128(%%rsp), %%rsp"					\
+	    : [d] "+q" (v), [out] "=&r" (out)				\
+	    : [s] "q" ((type)src), [in] "r" (fl), [keep] "i" (~STATUS_FLAGS) \
+	    : "cc");							\
+	d = v;								\
+	} while (0)
+
+#define ALU_SIZES(insn)							\
+	do {								\
+		switch (size) {						\
+		case 1: ALU2(insn, "b", u8); break;			\
+		case 2: ALU2(insn, "w", u16); break;			\
+		case 4: ALU2(insn, "l", u32); break;			\
+		default: ALU2(insn, "q", u64); break;			\
+		}							\
+	} while (0)
+
+/* BT* have no 8-bit form: 16-bit with the offset below 8 is the same. */
+#define BT_SIZES(insn)							\
+	do {								\
+		switch (size) {						\
+		case 1: case 2: ALU2(insn, "w", u16); break;		\
+		case 4: ALU2(insn, "l", u32); break;			\
+		default: ALU2(insn, "q", u64); break;			\
+		}							\
+	} while (0)
+
+u64 insn_alu(unsigned int alu, unsigned int size, u64 dst, u64 src, u64 *rflags)
+{
+	u64 d = dst, fl = *rflags & STATUS_FLAGS, out = 0;
+	u64 mask = size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+
+	if (alu >= ALU_BT)
+		src &= size * 8 - 1;
+	switch (alu) {
+	case ALU_ADD: ALU_SIZES("add"); break;
+	case ALU_OR: ALU_SIZES("or"); break;
+	case ALU_ADC: ALU_SIZES("adc"); break;
+	case ALU_SBB: ALU_SIZES("sbb"); break;
+	case ALU_AND: ALU_SIZES("and"); break;
+	case ALU_SUB: ALU_SIZES("sub"); break;
+	case ALU_XOR: ALU_SIZES("xor"); break;
+	case ALU_CMP: ALU_SIZES("cmp"); break;
+	case ALU_TEST: ALU_SIZES("test"); break;
+	case ALU_BT: BT_SIZES("bt"); break;
+	case ALU_BTS: BT_SIZES("bts"); break;
+	case ALU_BTR: BT_SIZES("btr"); break;
+	case ALU_BTC: BT_SIZES("btc"); break;
+	default: return dst;
+	}
+	*rflags = (*rflags & ~STATUS_FLAGS) | (out & STATUS_FLAGS);
+	if (alu == ALU_CMP || alu == ALU_TEST || alu == ALU_BT)
+		return dst;
+	return (dst & ~mask) | (d & mask);
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * x86 instruction decoding and data operations for MMIO emulation: the
+ * forms guests use on device memory, nothing more. Pure code: no kernel
+ * state, no guest memory, no registers; vcpu.c does the rest. The same
+ * insn.c builds into the module and, unchanged, into the userspace unit
+ * test and fuzzer in selftests/insn/.
+ *
+ * Supported (anything else: insn_decode() returns -EINVAL):
+ *   MOV   88 89 8A 8B (r/m, reg both ways), C6 /0, C7 /0 (imm to r/m),
+ *         A0-A3 (moffs), 0F C3 (MOVNTI)
+ *   MOVZX 0F B6, 0F B7; MOVSX 0F BE, 0F BF; MOVSXD 63 (REX.W)
+ *   ALU   00-03 08-0B 10-13 18-1B 20-23 28-2B 30-33 38-3B (r/m, reg both
+ *         ways), 80 81 83 /0-/7 (imm), 84 85 (TEST r/m, reg), F6 F7 /0 (TEST imm)
+ *   XCHG  86 87
+ *   BT    0F A3 AB B3 BB (bit offset in a register), 0F BA /4-/7 (imm8)
+ *   MOVS  A4 A5; STOS AA AB (with or without REP, F3)
+ * Prefixes: 66, 67, F0 (LOCK, only where x86 allows it), F3 (REP, string
+ * forms only), segment overrides, REX in 64-bit mode.
+ */
+#ifndef KVMINI_INSN_H
+#define KVMINI_INSN_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stdint.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int8_t s8;
+typedef int64_t s64;
+#endif
+
+#define INSN_MAX_LEN	15
+
+enum insn_op {
+	INSN_MOV,	/* destination <- source (a load, a store, an immediate) */
+	INSN_MOVZX,	/* register <- zero-extended memory */
+	INSN_MOVSX,	/* register <- sign-extended memory (MOVSXD too) */
+	INSN_ALU,	/* insn_alu(alu, ...): the ALU ops and TEST */
+	INSN_XCHG,	/* register <-> memory */
+	INSN_BT,	/* insn_alu(alu = ALU_BT..ALU_BTC, ...) */
+	INSN_MOVS,	/* ES:[rDI] <- seg:[rSI], then both step by size */
+	INSN_STOS,	/* ES:[rDI] <- rAX, then rDI steps by size */
+};
+
+/* ALU_ADD..ALU_CMP are the x86 encodings (opcode bits 5:3, or /r of 80-83). */
+enum insn_alu {
+	ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP,
+	ALU_TEST, ALU_BT, ALU_BTS, ALU_BTR, ALU_BTC,
+};
+
+/* Register numbers: 0-15 are RAX..R15 (x86 order). */
+#define INSN_REG_AH	16	/* 16-19: AH CH DH BH (8-bit operand, no REX) */
+#define INSN_RIP	20	/* as a memory base: RIP-relative (64-bit mode) */
+#define INSN_NONE	(-1)
+
+struct insn {
+	u8 len;			/* bytes, prefixes included */
+	u8 op;			/* enum insn_op */
+	u8 alu;			/* enum insn_alu, for INSN_ALU and INSN_BT */
+	u8 size;		/* bytes of the memory access: 1, 2, 4 or 8 */
+	u8 reg_size;		/* the register operand's size (MOVZX/MOVSX: 2 4 8) */
+	u8 addr_size;		/* 2, 4 or 8 */
+	bool mem_read;		/* the memory operand is read ... */
+	bool mem_write;		/* ... and/or written */
+	bool reg_dst;		/* the result goes to the register operand */
+	bool rep;		/* F3 on MOVS/STOS */
+	bool has_imm;
+	s8 reg;			/* register operand (see above), or INSN_NONE */
+	u64 imm;		/* sign-extended as x86 does for the encoding */
+	/*
+	 * The memory operand, seg:[base + index * scale + disp], wrapped to
+	 * addr_size. Not used by MOVS/STOS (rSI, rDI) or moffs (disp only).
+	 */
+	s8 base;		/* register, INSN_RIP (disp from the next insn) or INSN_NONE */
+	s8 index;		/* register or INSN_NONE */
+	u8 scale;		/* 1 2 4 8 */
+	s64 disp;
+	u8 seg;			/* 0-5: ES CS SS DS FS GS; override or the default */
+	u8 bytes[INSN_MAX_LEN];	/* copied from the input, len of them */
+};
+
+/*
+ * Decode the instruction at @buf, @avail bytes of which are readable
+ * (only up to INSN_MAX_LEN are looked at), for a code segment whose
+ * default operand and address size is @cs_mode bytes: 2 (16-bit), 4
+ * (32-bit) or 8 (64-bit mode). Returns 0 and fills @insn; -EINVAL if the
+ * instruction is invalid or not in the supported set, or has no memory
+ * operand; -EFAULT if @avail ends before the instruction does.
+ */
+int insn_decode(struct insn *insn, const u8 *buf, unsigned int avail,
+		unsigned int cs_mode);
+
+/*
+ * The data operation of INSN_ALU and INSN_BT on @size bytes (1 2 4 8):
+ * returns the result and sets CF PF AF ZF SF OF in *@rflags as the CPU
+ * does (undefined flags as this CPU leaves them); no other bit of
+ * *@rflags changes. ADC/SBB read CF from *@rflags. CMP, TEST and BT
+ * return @dst unchanged. For BT*, @src is the bit offset, taken modulo
+ * the operand size (the caller moves the address for register offsets).
+ */
+u64 insn_alu(unsigned int alu, unsigned int size, u64 dst, u64 src, u64 *rflags);
+
+#endif
