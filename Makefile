@@ -5,6 +5,7 @@
 #   make check           build everything and run the selftests in emulated hosts
 #                        (T=<pattern> for a subset, HOST=amd for one host)
 #   make demo            run the sample VMM (selftests/demo) in an emulated host
+#   make fuzz            fuzz the MMIO instruction decoder (FUZZ_SECONDS=180)
 #   make clean           back to the tree as cloned
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -26,10 +27,16 @@ check:
 demo:
 	@selftests/demo/demo.sh
 
+fuzz:
+	@command -v clang > /dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang; }
+	$(MAKE) -C selftests/insn fuzz
+
 clean:
 	rm -rf kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order \
 	       .*.cmd Module.symvers modules.order .tmp_versions build
 	$(MAKE) -C selftests clean
 	$(MAKE) -C selftests/demo clean
+	$(MAKE) -C selftests/insn clean
 
-.PHONY: all modules install check demo clean
+.PHONY: all modules install check demo fuzz clean

@@ -97,7 +97,7 @@ static u64 field(const u8 *p, unsigned int n, int sx)
 
 	for (i = 0; i < n; i++)
 		v |= (u64)p[i] << (8 * i);
-	if (sx && n < 8 && (v >> (8 * n - 1)) & 1)
+	if (sx && n && n < 8 && (v >> (8 * n - 1)) & 1)
 		v |= ~0ULL << (8 * n);
 	return v;
 }

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit test of kmod/insn.c in userspace: every supported form decodes to
+ * what the SDM says, what is outside the set is refused, truncated input
+ * asks for more, and insn_alu() computes what this CPU computes (result
+ * and status flags) without touching any other RFLAGS bit.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "insn.h"
+
+static int passed, failed;
+
+static void check(int ok, const char *what)
+{
+	if (ok)
+		passed++;
+	else
+		failed++;
+	printf("%sok %d - %s\n", ok ? "" : "not ", passed + failed, what);
+}
+
+#define N INSN_NONE
+#define AH INSN_REG_AH
+#define RIP INSN_RIP
+enum { ES, CS, SS, DS, FS, GS };
+
+/* One decoded form: mode, bytes, and the fields that matter. */
+struct want {
+	const char *name;
+	unsigned int mode;
+	unsigned char b[INSN_MAX_LEN];
+	unsigned int n;		/* bytes in b */
+	u8 op, alu, size, reg_size, addr_size;
+	bool rd, wr, reg_dst, rep;
+	s8 reg, base, index;
+	u8 scale;
+	s64 disp;
+	u8 seg;
+	u64 imm;
+};
+
+#define B(...) { __VA_ARGS__ }, sizeof((unsigned char[]){ __VA_ARGS__ })
+
+static const struct want forms[] = {
+	/* name, mode, bytes, op, alu, size, reg_size, asz, rd, wr, reg_dst, rep, reg, base, index, scale, disp, seg, imm */
+	{ "mov [rax],r8d", 8, B(0x44, 0x89, 0x00), INSN_MOV, 0, 4, 4, 8, 0, 1, 0, 0, 8, 0, N, 1, 0, DS, 0 },
+	{ "mov [rax],rdx", 8, B(0x48, 0x89, 0x10), INSN_MOV, 0, 8, 8, 8, 0, 1, 0, 0, 2, 0, N, 1, 0, DS, 0 },
+	{ "mov ah,[rbx]", 8, B(0x8a, 0x23), INSN_MOV, 0, 1, 1, 8, 1, 0, 1, 0, AH, 3, N, 1, 0, DS, 0 },
+	{ "mov spl,[rbx]", 8, B(0x40, 0x8a, 0x23), INSN_MOV, 0, 1, 1, 8, 1, 0, 1, 0, 4, 3, N, 1, 0, DS, 0 },
+	{ "mov [rsi],bh", 4, B(0x88, 0x3e), INSN_MOV, 0, 1, 1, 4, 0, 1, 0, 0, AH + 3, 6, N, 1, 0, DS, 0 },
+	{ "mov ax,[rdi+8]", 8, B(0x66, 0x8b, 0x47, 0x08), INSN_MOV, 0, 2, 2, 8, 1, 0, 1, 0, 0, 7, N, 1, 8, DS, 0 },
+	{ "mov ax,[bx+si] (16)", 2, B(0x8b, 0x00), INSN_MOV, 0, 2, 2, 2, 1, 0, 1, 0, 0, 3, 6, 1, 0, DS, 0 },
+	{ "mov ax,[bp+8] (16)", 2, B(0x8b, 0x46, 0x08), INSN_MOV, 0, 2, 2, 2, 1, 0, 1, 0, 0, 5, N, 1, 8, SS, 0 },
+	{ "mov ax,[0x1234] (16)", 2, B(0x8b, 0x06, 0x34, 0x12), INSN_MOV, 0, 2, 2, 2, 1, 0, 1, 0, 0, N, N, 1, 0x1234, DS, 0 },
+	{ "mov eax,[eax] (16, 66 67)", 2, B(0x66, 0x67, 0x8b, 0x00), INSN_MOV, 0, 4, 4, 4, 1, 0, 1, 0, 0, 0, N, 1, 0, DS, 0 },
+	{ "mov eax,[ebp-4] (32)", 4, B(0x8b, 0x45, 0xfc), INSN_MOV, 0, 4, 4, 4, 1, 0, 1, 0, 0, 5, N, 1, -4, SS, 0 },
+	{ "mov eax,[eax] (64, 67)", 8, B(0x67, 0x8b, 0x00), INSN_MOV, 0, 4, 4, 4, 1, 0, 1, 0, 0, 0, N, 1, 0, DS, 0 },
+	{ "mov eax,[rip+16]", 8, B(0x8b, 0x05, 0x10, 0, 0, 0), INSN_MOV, 0, 4, 4, 8, 1, 0, 1, 0, 0, RIP, N, 1, 16, DS, 0 },
+	{ "mov eax,[0x1000+rcx*4]", 8, B(0x8b, 0x04, 0x8d, 0, 0x10, 0, 0), INSN_MOV, 0, 4, 4, 8, 1, 0, 1, 0, 0, N, 1, 4, 0x1000, DS, 0 },
+	{ "mov eax,[r12+r13*8]", 8, B(0x43, 0x8b, 0x04, 0xec), INSN_MOV, 0, 4, 4, 8, 1, 0, 1, 0, 0, 12, 13, 8, 0, DS, 0 },
+	{ "mov eax,[rsp+8]", 8, B(0x8b, 0x44, 0x24, 0x08), INSN_MOV, 0, 4, 4, 8, 1, 0, 1, 0, 0, 4, N, 1, 8, SS, 0 },
+	{ "mov eax,fs:[rax]", 8, B(0x64, 0x8b, 0x00), INSN_MOV, 0, 4, 4, 8, 1, 0, 1, 0, 0, 0, N, 1, 0, FS, 0 },
+	{ "mov eax,cs:[rax] (64: DS)", 8, B(0x2e, 0x8b, 0x00), INSN_MOV, 0, 4, 4, 8, 1, 0, 1, 0, 0, 0, N, 1, 0, DS, 0 },
+	{ "mov eax,es:[eax] (32)", 4, B(0x26, 0x8b, 0x00), INSN_MOV, 0, 4, 4, 4, 1, 0, 1, 0, 0, 0, N, 1, 0, ES, 0 },
+	{ "movb $5,[rax]", 8, B(0xc6, 0x00, 0x05), INSN_MOV, 0, 1, 1, 8, 0, 1, 0, 0, N, 0, N, 1, 0, DS, 5 },
+	{ "movw $0x1234,[rax]", 8, B(0x66, 0xc7, 0x00, 0x34, 0x12), INSN_MOV, 0, 2, 2, 8, 0, 1, 0, 0, N, 0, N, 1, 0, DS, 0x1234 },
+	{ "movq $-3,[rax]", 8, B(0x48, 0xc7, 0x00, 0xfd, 0xff, 0xff, 0xff), INSN_MOV, 0, 8, 8, 8, 0, 1, 0, 0, N, 0, N, 1, 0, DS, -3ULL },
+	{ "movabs eax,[moffs64]", 8, B(0xa1, 1, 2, 3, 4, 5, 6, 7, 8), INSN_MOV, 0, 4, 4, 8, 1, 0, 1, 0, 0, N, N, 1, 0x0807060504030201LL, DS, 0 },
+	{ "movabs [moffs64],al", 8, B(0xa2, 1, 0, 0, 0xc0, 0, 0, 0, 0), INSN_MOV, 0, 1, 1, 8, 0, 1, 0, 0, 0, N, N, 1, 0xc0000001LL, DS, 0 },
+	{ "mov ax,[moffs16] (16)", 2, B(0xa1, 0x34, 0x12), INSN_MOV, 0, 2, 2, 2, 1, 0, 1, 0, 0, N, N, 1, 0x1234, DS, 0 },
+	{ "movnti [rax],ecx", 8, B(0x0f, 0xc3, 0x08), INSN_MOV, 0, 4, 4, 8, 0, 1, 0, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "movzx eax,byte [rax]", 8, B(0x0f, 0xb6, 0x00), INSN_MOVZX, 0, 1, 4, 8, 1, 0, 1, 0, 0, 0, N, 1, 0, DS, 0 },
+	{ "movzx rax,word [rax]", 8, B(0x48, 0x0f, 0xb7, 0x00), INSN_MOVZX, 0, 2, 8, 8, 1, 0, 1, 0, 0, 0, N, 1, 0, DS, 0 },
+	{ "movsx ax,byte [rax]", 8, B(0x66, 0x0f, 0xbe, 0x00), INSN_MOVSX, 0, 1, 2, 8, 1, 0, 1, 0, 0, 0, N, 1, 0, DS, 0 },
+	{ "movsxd rax,[rax]", 8, B(0x48, 0x63, 0x00), INSN_MOVSX, 0, 4, 8, 8, 1, 0, 1, 0, 0, 0, N, 1, 0, DS, 0 },
+	{ "add [rax],ecx", 8, B(0x01, 0x08), INSN_ALU, ALU_ADD, 4, 4, 8, 1, 1, 0, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "sub cl,[rax]", 8, B(0x2a, 0x08), INSN_ALU, ALU_SUB, 1, 1, 8, 1, 0, 1, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "cmp [rax],ecx", 8, B(0x39, 0x08), INSN_ALU, ALU_CMP, 4, 4, 8, 1, 0, 0, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "cmp ecx,[rax]", 8, B(0x3b, 0x08), INSN_ALU, ALU_CMP, 4, 4, 8, 1, 0, 1, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "lock or [rax],rdx", 8, B(0xf0, 0x48, 0x09, 0x10), INSN_ALU, ALU_OR, 8, 8, 8, 1, 1, 0, 0, 2, 0, N, 1, 0, DS, 0 },
+	{ "adc byte [rax],7", 8, B(0x80, 0x10, 0x07), INSN_ALU, ALU_ADC, 1, 1, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, 7 },
+	{ "and dword [rax],imm32", 8, B(0x81, 0x20, 0, 0, 0, 0x80), INSN_ALU, ALU_AND, 4, 4, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, 0xffffffff80000000ULL },
+	{ "sub qword [rax],-3", 8, B(0x48, 0x83, 0x28, 0xfd), INSN_ALU, ALU_SUB, 8, 8, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, -3ULL },
+	{ "cmp word [rax],5", 8, B(0x66, 0x83, 0x38, 0x05), INSN_ALU, ALU_CMP, 2, 2, 8, 1, 0, 0, 0, N, 0, N, 1, 0, DS, 5 },
+	{ "test [rax],ecx", 8, B(0x85, 0x08), INSN_ALU, ALU_TEST, 4, 4, 8, 1, 0, 0, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "test byte [rax],0x80", 8, B(0xf6, 0x00, 0x80), INSN_ALU, ALU_TEST, 1, 1, 8, 1, 0, 0, 0, N, 0, N, 1, 0, DS, -0x80ULL },
+	{ "xchg [rax],ecx", 8, B(0x87, 0x08), INSN_XCHG, 0, 4, 4, 8, 1, 1, 1, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "bt [rax],ecx", 8, B(0x0f, 0xa3, 0x08), INSN_BT, ALU_BT, 4, 4, 8, 1, 0, 0, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "bts [rax],rcx", 8, B(0x48, 0x0f, 0xab, 0x08), INSN_BT, ALU_BTS, 8, 8, 8, 1, 1, 0, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "btr dword [rax],31", 8, B(0x0f, 0xba, 0x30, 0x1f), INSN_BT, ALU_BTR, 4, 4, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, 31 },
+	{ "btc word [rax],200", 8, B(0x66, 0x0f, 0xba, 0x38, 0xc8), INSN_BT, ALU_BTC, 2, 2, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, 200 },
+	{ "movsb", 8, B(0xa4), INSN_MOVS, 0, 1, 1, 8, 1, 1, 0, 0, 0, N, N, 1, 0, DS, 0 },
+	{ "rep movsd fs:", 8, B(0x64, 0xf3, 0xa5), INSN_MOVS, 0, 4, 4, 8, 1, 1, 0, 1, 0, N, N, 1, 0, FS, 0 },
+	{ "rep stosq", 8, B(0xf3, 0x48, 0xab), INSN_STOS, 0, 8, 8, 8, 0, 1, 0, 1, 0, N, N, 1, 0, DS, 0 },
+	{ "stosw (16)", 2, B(0xab), INSN_STOS, 0, 2, 2, 2, 0, 1, 0, 0, 0, N, N, 1, 0, DS, 0 },
+};
+
+static void test_forms(void)
+{
+	char what[128];
+	unsigned int i, n;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		const struct want *w = &forms[i];
+		struct insn in;
+		int r = insn_decode(&in, w->b, w->n, w->mode), ok;
+
+		ok = !r && in.len == w->n && in.op == w->op && in.alu == w->alu &&
+		     in.size == w->size && in.reg_size == w->reg_size &&
+		     in.addr_size == w->addr_size && in.mem_read == w->rd &&
+		     in.mem_write == w->wr && in.reg_dst == w->reg_dst &&
+		     in.rep == w->rep && in.reg == w->reg && in.base == w->base &&
+		     in.index == w->index && in.scale == w->scale &&
+		     in.disp == w->disp && in.seg == w->seg && in.imm == w->imm &&
+		     !memcmp(in.bytes, w->b, w->n);
+		snprintf(what, sizeof(what), "decode %s", w->name);
+		check(ok, what);
+		/* Every shorter input asks for more bytes. */
+		for (ok = 1, n = 0; n < w->n; n++)
+			ok &= insn_decode(&in, w->b, n, w->mode) == -EFAULT;
+		snprintf(what, sizeof(what), "truncated %s: -EFAULT", w->name);
+		check(ok, what);
+	}
+}
+
+static const struct want refused[] = {
+	{ "mov eax,ecx (no memory)", 8, B(0x89, 0xc8) },
+	{ "movups xmm0,[rax]", 8, B(0x0f, 0x10, 0x00) },
+	{ "movq mm0,[rax]", 8, B(0x0f, 0x6f, 0x00) },
+	{ "inc dword [rax]", 8, B(0xff, 0x00) },
+	{ "neg dword [rax]", 8, B(0xf7, 0x18) },
+	{ "lock mov [rax],ecx", 8, B(0xf0, 0x89, 0x08) },
+	{ "lock cmp [rax],ecx", 8, B(0xf0, 0x39, 0x08) },
+	{ "lock add ecx,[rax]", 8, B(0xf0, 0x03, 0x08) },
+	{ "rep mov [rax],ecx", 8, B(0xf3, 0x89, 0x08) },
+	{ "movsxd without REX.W", 8, B(0x63, 0x00) },
+	{ "bt [rax],0 as /3", 8, B(0x0f, 0xba, 0x18, 0x00) },
+	{ "mov /1 imm", 8, B(0xc7, 0x08, 0, 0, 0, 0) },
+	{ "inc eax (32: 40 is not REX)", 4, B(0x40, 0x8b, 0x00) },
+	{ "15 prefixes", 8, B(0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+			      0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x89) },
+};
+
+static void test_refused(void)
+{
+	char what[128];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct insn in;
+
+		snprintf(what, sizeof(what), "refuse %s", refused[i].name);
+		check(insn_decode(&in, refused[i].b, refused[i].n, refused[i].mode) == -EINVAL,
+		      what);
+	}
+}
+
+/* --- insn_alu() against this CPU, run here by separate code --- */
+
+#define STATUS 0x8d5ULL
+
+#define REF(op, sfx, type)						\
+	asm("lea -128(%%rsp), %%rsp; pushq %[f]; popfq\n\t"		\
+	    op sfx " %[s], %[d]\n\t"					\
+	    "pushfq; popq %[f]; lea 128(%%rsp), %%rsp"			\
+	    : [d] "+q" (d##type), [f] "+r" (f) : [s] "q" ((type)s) : "cc")
+
+#define REF_ALL(op)							\
+	do {								\
+		if (size == 1) REF(op, "b", u8);			\
+		else if (size == 2) REF(op, "w", u16);			\
+		else if (size == 4) REF(op, "l", u32);			\
+		else REF(op, "q", u64);					\
+	} while (0)
+
+static u64 ref(unsigned int alu, unsigned int size, u64 d, u64 s, u64 *flags)
+{
+	u8 du8 = d;
+	u16 du16 = d;
+	u32 du32 = d;
+	u64 du64 = d, f = (*flags & STATUS) | 0x2, r;
+
+	switch (alu) {
+	case ALU_ADD: REF_ALL("add"); break;
+	case ALU_OR: REF_ALL("or"); break;
+	case ALU_ADC: REF_ALL("adc"); break;
+	case ALU_SBB: REF_ALL("sbb"); break;
+	case ALU_AND: REF_ALL("and"); break;
+	case ALU_SUB: REF_ALL("sub"); break;
+	case ALU_XOR: REF_ALL("xor"); break;
+	case ALU_CMP: REF_ALL("cmp"); break;
+	case ALU_TEST: REF_ALL("test"); break;
+	}
+	r = size == 1 ? du8 : size == 2 ? du16 : size == 4 ? du32 : du64;
+	*flags = f & STATUS;
+	return alu == ALU_CMP || alu == ALU_TEST ? d : (d & ~(size == 8 ? ~0ULL : (1ULL << size * 8) - 1)) | r;
+}
+
+static void test_alu(void)
+{
+	static const u64 vals[] = {
+		0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff,
+		0x80000000, 0xffffffff, 0x7fffffffffffffffULL, 0x8000000000000000ULL,
+		~0ULL, 0x123456789abcdef0ULL, 0xdeadbeefcafef00dULL,
+	};
+	const u64 others = ~STATUS & ~0x300ULL;	/* every other bit but IF, TF */
+	unsigned int alu, size, i, j, c, bad = 0, bad_bits = 0, bad_bt = 0;
+	char what[96];
+
+	for (alu = ALU_ADD; alu <= ALU_TEST; alu++) {
+		for (size = 1; size <= 8; size *= 2) {
+			for (i = 0; i < sizeof(vals) / 8; i++)
+				for (j = 0; j < sizeof(vals) / 8; j++)
+					for (c = 0; c < 2; c++) {
+						u64 f1 = others | c, f2 = c;
+						u64 r1 = insn_alu(alu, size, vals[i], vals[j], &f1);
+						u64 r2 = ref(alu, size, vals[i], vals[j], &f2);
+
+						bad += r1 != r2 || (f1 & STATUS) != f2;
+						bad_bits += (f1 & ~STATUS) != others;
+					}
+		}
+		snprintf(what, sizeof(what), "alu %u: results and flags as the CPU's", alu);
+		check(!bad, what);
+		bad = 0;
+	}
+	check(!bad_bits, "alu: RFLAGS bits other than the status flags untouched");
+
+	/* BT*: CF = the bit, modulo the operand size; the result per op. */
+	for (size = 1; size <= 8; size *= 2)
+		for (i = 0; i < 130; i++) {
+			u64 v = 0xa5a5a5a5a5a5a5a5ULL, f = 0, bit = i % (size * 8);
+			u64 m = 1ULL << bit, cf = (v >> bit) & 1;
+
+			bad_bt += insn_alu(ALU_BT, size, v, i, &f) != v || (f & 1) != cf;
+			bad_bt += insn_alu(ALU_BTS, size, v, i, &f) != (v | m) || (f & 1) != cf;
+			bad_bt += insn_alu(ALU_BTR, size, v, i, &f) != (v & ~m) || (f & 1) != cf;
+			bad_bt += insn_alu(ALU_BTC, size, v, i, &f) != (v ^ m) || (f & 1) != cf;
+		}
+	check(!bad_bt, "bt/bts/btr/btc: bit, result and CF");
+}
+
+int main(void)
+{
+	test_forms();
+	test_refused();
+	test_alu();
+	printf("# insn_test: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
