@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMIO emulation, differentially: each instruction form runs once on RAM
+ * (the CPU itself) and once on a device the VMM emulates behind
+ * KVMINI_EXIT_MMIO, from the same memory, registers and flags; result
+ * register, status flags and the memory afterwards must agree. Also: an
+ * access straddling RAM and the device, a read-modify-write of a
+ * read-only slot, and an instruction outside the emulated set.
+ */
+#include <sys/mman.h>
+
+#include "kvmini_util.h"
+#include "kvmini_vm.h"
+#include "kselftest_harness.h"
+
+#define DEV_GPA		0xc0000000ULL	/* no slot: the VMM's device */
+#define RAM_GPA		0xbffff000ULL	/* one RAM page right below it */
+#define RO_GPA		0xd0000000ULL	/* a read-only slot */
+#define AREA		64		/* bytes compared after each case */
+#define OFF		16		/* operands at area + OFF (BT reaches back) */
+
+static uint8_t dev[2 * 4096];
+static const uint8_t pattern[AREA] = {
+	0x80, 0x7f, 0xff, 0x01, 0x00, 0x00, 0x00, 0x80, 0xf0, 0x0f, 0x55, 0xaa,
+	0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0xff, 0xff, 0xff, 0x7f,
+	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xfe, 0xdc, 0xba, 0x98,
+	0x76, 0x54, 0x32, 0x10, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+	0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0xa5, 0x5a, 0xc3, 0x3c,
+	0x00, 0xff, 0x00, 0xff,
+};
+
+/* Guest side. */
+uint8_t ram[AREA] __attribute__((aligned(64)));
+
+struct out {
+	uint64_t r, f;
+};
+
+/* Instruction forms on [p] (RDX); %[r] is RBX (so %h is BH), r0 its input. */
+#define FORMS(X)							\
+	X("movb (%[p]), %b[r]", 0) X("movb 1(%[p]), %h[r]", 0)		\
+	X("movw 2(%[p]), %w[r]", 0) X("movl 4(%[p]), %k[r]", 0)		\
+	X("movq 8(%[p]), %q[r]", 0) X("movb %h[r], 1(%[p])", 0)		\
+	X("movw %w[r], 2(%[p])", 0) X("movl %k[r], 4(%[p])", 0)		\
+	X("movq %q[r], -8(%[p])", 0) X("movb $0x5a, 3(%[p])", 0)	\
+	X("movw $0x1234, 6(%[p])", 0) X("movl $0x89abcdef, 12(%[p])", 0) \
+	X("movq $-3, 16(%[p])", 0) X("movzbl 1(%[p]), %k[r]", 0)	\
+	X("movzwq 2(%[p]), %q[r]", 0) X("movsbq 3(%[p]), %q[r]", 0)	\
+	X("movswl 6(%[p]), %k[r]", 0) X("movslq 12(%[p]), %q[r]", 0)	\
+	X("movnti %k[r], 20(%[p])", 0)					\
+	X("movq %q[r], %%r9; movl %%r9d, 24(%[p]); movq 8(%[p]), %%r9; movq %%r9, %q[r]", 0) \
+	X("movq $2, %%r10; movl 4(%[p],%%r10,4), %k[r]", 0)		\
+	X("xchgl %k[r], 4(%[p])", 0) X("xchgb %h[r], 1(%[p])", 0)	\
+	X("testl %k[r], 4(%[p])", 0) X("testb $0x80, 3(%[p])", 0)	\
+	X("btl $5, 4(%[p])", 0) X("btsq $63, 8(%[p])", 0)		\
+	X("btrw $3, 2(%[p])", 0) X("btcl $31, 12(%[p])", 0)		\
+	X("btl %k[r], (%[p])", 70) X("btsq %q[r], (%[p])", 100)		\
+	X("btrl %k[r], 8(%[p])", -5) X("btcw %w[r], (%[p])", 17)	\
+	X("lea (%[p]), %%rsi; lea 32(%[p]), %%rdi; mov $5, %%ecx; rep movsb", 0) \
+	X("lea 40(%[p]), %%rdi; mov %q[r], %%rax; stosq", 0)		\
+	ALU(add) ALU(or) ALU(adc) ALU(sbb) ALU(and) ALU(sub) ALU(xor) ALU(cmp)
+
+#define ALU(op)								\
+	X(#op "l %k[r], 4(%[p])", 0) X(#op "q 8(%[p]), %q[r]", 0)	\
+	X(#op "b %b[r], 1(%[p])", 0) X(#op "w $-3, 2(%[p])", 0)	\
+	X(#op "q $0x7fffffff, 8(%[p])", 0) X(#op "b $0x80, (%[p])", 0)	\
+	X(#op "w 6(%[p]), %w[r]", 0) X(#op "b 3(%[p]), %h[r]", 0)
+
+#define X(insn, r0) insn,
+static const char *const names[] = { FORMS(X) };
+#undef X
+
+static void run_case(unsigned int i, uint8_t *p, struct out *o)
+{
+	unsigned int k = 0;
+	uint64_t r, f;
+
+#define X(insn, r0)							\
+	if (i == k++) {							\
+		r = (r0) ? (uint64_t)(r0) : 0x8899aabbccddeeffULL;	\
+		asm volatile("sub $128, %%rsp; pushq %[fin]; popfq\n\t"	\
+			     insn "\n\tpushfq; popq %[f]; add $128, %%rsp" \
+			     : [r] "+b" (r), [f] "=&r" (f)		\
+			     : [p] "d" (p), [fin] "r" (o->f)		\
+			     : "memory", "cc", "rax", "rcx", "rsi", "rdi", "r9", "r10"); \
+		o->r = r;						\
+		o->f = f & 0x8d5;					\
+		return;							\
+	}
+	FORMS(X)
+#undef X
+}
+
+/* Each case on RAM, then on the device (the VMM resets it at SYNC 1). */
+static void guest_forms(void)
+{
+	uint8_t *devp = (uint8_t *)DEV_GPA;
+	unsigned int i, j, fl;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (fl = 0; fl < 2; fl++) {
+			struct out a = { 0, fl ? 0x8d5 : 0 }, b = a;
+
+			for (j = 0; j < AREA; j++)
+				ram[j] = pattern[j];
+			GUEST_SYNC4(1, i, 0, 0);
+			run_case(i, ram + OFF, &a);
+			run_case(i, devp + OFF, &b);
+			GUEST_ASSERT_EQ(a.r, b.r);
+			GUEST_ASSERT_EQ(a.f, b.f);
+			GUEST_SYNC4(2, i, 0, 0);	/* the VMM compares memory */
+		}
+}
+
+/* Host side: the device, and a run loop that serves it. */
+static void serve(struct __test_metadata *_metadata, struct kvmini_run *run, uint64_t base,
+		  uint8_t *mem, uint64_t size)
+{
+	uint64_t off = run->mmio.phys_addr - base;
+
+	ASSERT_TRUE(off < size && run->mmio.len <= 8 && off + run->mmio.len <= size)
+		TH_LOG("MMIO at %#llx len %u", run->mmio.phys_addr, run->mmio.len);
+	if (run->mmio.is_write)
+		memcpy(mem + off, run->mmio.data, run->mmio.len);
+	else
+		memcpy(run->mmio.data, mem + off, run->mmio.len);
+}
+
+static struct kvmini_vm *setup(void *guest, struct kvmini_vcpu **vcpu)
+{
+	struct kvmini_vm *vm = vm_create_guest(guest, vcpu);
+
+	if (vm)
+		vm_map(vm, DEV_GPA, DEV_GPA, sizeof(dev));
+	return vm;
+}
+
+TEST(forms)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = setup(guest_forms, &vcpu);
+	unsigned int at = 0, exits = 0;
+	struct ucall uc;
+
+	REQUIRE_VM(vm);
+	for (;;) {
+		ASSERT_EQ(0, vcpu_run(vcpu));
+		if (vcpu->run->exit_reason == KVMINI_EXIT_MMIO) {
+			serve(_metadata, vcpu->run, DEV_GPA, dev, sizeof(dev));
+			exits++;
+			continue;
+		}
+		switch (vcpu_get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			at = uc.args[1];
+			if (uc.args[0] == 1)
+				memcpy(dev, pattern, AREA);
+			else
+				ASSERT_EQ(0, memcmp(dev, &GUEST_VAR(vm, ram), AREA))
+					TH_LOG("memory after \"%s\"", names[at]);
+			continue;
+		case UCALL_DONE:
+			break;
+		case UCALL_ASSERT:
+			ASSERT_TRUE(0) TH_LOG("\"%s\": RAM %#lx, device %#lx (%s)", names[at],
+					      (unsigned long)uc.args[0],
+					      (unsigned long)uc.args[1], uc.expr);
+			break;
+		default:
+			ASSERT_TRUE(0) TH_LOG("exit %s", exit_reason_str(vcpu->run->exit_reason));
+		}
+		break;
+	}
+	TH_LOG("%zu forms, twice each: %u MMIO exits", sizeof(names) / sizeof(names[0]), exits);
+	vm_free(vm);
+}
+
+/* moffs: 64-bit absolute addresses. */
+static void guest_moffs(void)
+{
+	uint64_t v;
+
+	asm volatile("movabs 0xc0000010, %%rax" : "=a"(v));
+	GUEST_SYNC(v);
+	asm volatile("movabs %%al, 0xc0000021" : : "a"(0x5a));
+	asm volatile("movabs %%eax, 0xc0000024" : : "a"(0xdeadbeef));
+}
+
+/* 8 bytes, 4 in the RAM page below the device and 4 in the device. */
+static void guest_straddle(void)
+{
+	volatile uint64_t *q = (uint64_t *)(DEV_GPA - 4);
+
+	*q = 0x1122334455667788ULL;
+	GUEST_SYNC(*q);
+}
+
+/* ADD to a read-only slot: read from memory, the write exits. */
+static void guest_readonly(void)
+{
+	asm volatile("addl $1, (%0)" : : "r"(RO_GPA) : "memory", "cc");
+	GUEST_SYNC(*(volatile uint32_t *)RO_GPA);
+}
+
+/* Run to a ucall, serving MMIO; the exits seen go into @log (up to 4). */
+static int run_logged(struct __test_metadata *_metadata, struct kvmini_vcpu *vcpu,
+		      struct ucall *uc, struct kvmini_run *log, int *n)
+{
+	for (;;) {
+		EXPECT_EQ(0, vcpu_run(vcpu));
+		if (vcpu->run->exit_reason != KVMINI_EXIT_MMIO)
+			return vcpu_get_ucall(vcpu, uc);
+		if (*n < 4)
+			log[*n] = *vcpu->run;
+		(*n)++;
+		serve(_metadata, vcpu->run, DEV_GPA, dev, sizeof(dev));
+	}
+}
+
+TEST(moffs_straddle_readonly)
+{
+	struct kvmini_run log[4];
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = setup(guest_moffs, &vcpu);
+	uint32_t *ro;
+	uint8_t *below;
+	struct ucall uc;
+	int n = 0;
+
+	REQUIRE_VM(vm);
+	memcpy(dev, pattern, AREA);
+	ASSERT_EQ(UCALL_SYNC, run_logged(_metadata, vcpu, &uc, log, &n));
+	EXPECT_EQ(*(uint64_t *)&pattern[16], uc.args[0]);
+	ASSERT_EQ(UCALL_DONE, run_logged(_metadata, vcpu, &uc, log, &n));
+	EXPECT_EQ(0x5a, dev[0x21]);
+	EXPECT_EQ(0xdeadbeef, *(uint32_t *)&dev[0x24]);
+	EXPECT_EQ(3, n);
+
+	below = vm_add_mem(vm, 1, RAM_GPA, 0x1000);
+	vm_map(vm, RAM_GPA, RAM_GPA, 0x1000);
+	vcpu_setup_long_mode(vcpu, guest_straddle);
+	n = 0;
+	memset(dev, 0, 8);
+	dev[4] = 0x99;
+	ASSERT_EQ(UCALL_SYNC, run_logged(_metadata, vcpu, &uc, log, &n));
+	ASSERT_EQ(2, n);	/* the device half only, out and back */
+	EXPECT_EQ(DEV_GPA, log[0].mmio.phys_addr);
+	EXPECT_EQ(4U, log[0].mmio.len);
+	EXPECT_TRUE(log[0].mmio.is_write);
+	EXPECT_EQ(0x11223344U, *(uint32_t *)log[0].mmio.data);
+	EXPECT_EQ(4U, log[1].mmio.len);
+	EXPECT_FALSE(log[1].mmio.is_write);
+	EXPECT_EQ(0x55667788U, *(uint32_t *)(below + 0xffc));
+	EXPECT_EQ(0x1122334455667788ULL, uc.args[0]);
+	EXPECT_EQ(0x99, dev[4]);	/* never touched */
+
+	ro = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ro[0] = 41;
+	ASSERT_EQ(0, vm_set_region(vm, 2, KVMINI_MEM_READONLY, RO_GPA, 0x1000, ro));
+	vm_map(vm, RO_GPA, RO_GPA, 0x1000);
+	vcpu_setup_long_mode(vcpu, guest_readonly);
+	EXPECT_EQ(0, vcpu_run(vcpu));
+	ASSERT_EQ(KVMINI_EXIT_MMIO, (int)vcpu->run->exit_reason);
+	EXPECT_EQ(RO_GPA, vcpu->run->mmio.phys_addr);
+	EXPECT_EQ(4U, vcpu->run->mmio.len);
+	EXPECT_TRUE(vcpu->run->mmio.is_write);
+	EXPECT_EQ(42U, *(uint32_t *)vcpu->run->mmio.data);
+	vcpu_run_ucall(vcpu, &uc);
+	EXPECT_EQ(41ULL, uc.args[0]);	/* the slot's memory did not change */
+	vm_free(vm);
+}
+
+/* x87 FLD from the device: not emulated, by kvmini nor by KVM. */
+static void guest_fld(void)
+{
+	asm volatile("mov %0, %%rax; .byte 0xd9, 0x00" : : "r"(DEV_GPA) : "rax", "memory");
+}
+
+TEST(unsupported)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = setup(guest_fld, &vcpu);
+	struct kvmini_run *run;
+
+	REQUIRE_VM(vm);
+	run = vcpu->run;
+	vcpu_run_expect(vcpu, KVMINI_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(KVMINI_INTERNAL_ERROR_EMULATION, (int)run->emulation_failure.suberror);
+	TH_LOG("ndata %u flags %#llx insn_size %u", run->emulation_failure.ndata,
+	       (unsigned long long)run->emulation_failure.flags, run->emulation_failure.insn_size);
+	if (run->emulation_failure.flags & KVMINI_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) {
+		EXPECT_LE(2, run->emulation_failure.insn_size);
+		EXPECT_EQ(0xd9, run->emulation_failure.insn_bytes[0]);
+		EXPECT_EQ(0x00, run->emulation_failure.insn_bytes[1]);
+	}
+	/* KVM 6.1 gives the bytes too; kvmini always does. */
+	EXPECT_TRUE(!!(run->emulation_failure.flags &
+		       KVMINI_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES));
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
