@@ -180,6 +180,7 @@ struct kvmini_vcpu {
 		struct kvmini_mmio_access rd, wr;
 		u8 in[8], out[8];	/* the memory operand read, and to write */
 		u64 bit;		/* BT's bit offset */
+		u64 dst_la;		/* MOVS: where it writes */
 	} mmio;
 
 	void *arch;			/* the backend's */

@@ -198,6 +198,13 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 	u64 val = 0, src, out = 0, rflags = vcpu->rflags;
 	bool retire = true;
 
+	/* MOVS: the destination is looked at once the source is read. */
+	if (in->op == INSN_MOVS) {
+		int r = translate(vcpu, &vcpu->mmio.wr, vcpu->mmio.dst_la, size, true);
+
+		if (r != EMU_OK)
+			return r == EMU_REENTER;
+	}
 	memcpy(&val, vcpu->mmio.in, size);
 	src = in->has_imm ? in->imm : in->reg != INSN_NONE ? reg_read(vcpu, in->reg, size) : 0;
 
@@ -351,9 +358,14 @@ int kvmini_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa, bool fetch)
 	} else {
 		la = la2 = operand_la(vcpu, in, &vcpu->mmio.bit);
 	}
-	/* Every address is translated before anything is accessed. */
+	/*
+	 * The operand is translated before it is accessed (for a write
+	 * too: a read-modify-write faults before it reads), except MOVS's
+	 * destination, as the CPU: its source read comes first.
+	 */
+	vcpu->mmio.dst_la = la2;
 	r = in->mem_read ? translate(vcpu, &vcpu->mmio.rd, la, in->size, false) : EMU_OK;
-	if (r == EMU_OK && in->mem_write)
+	if (r == EMU_OK && in->mem_write && in->op != INSN_MOVS)
 		r = translate(vcpu, &vcpu->mmio.wr, la2, in->size, true);
 	if (r != EMU_OK)
 		return r == EMU_REENTER;
