@@ -27,9 +27,9 @@ check:
 demo:
 	@selftests/demo/demo.sh
 
-fuzz:
-	@command -v clang > /dev/null || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang; }
+fuzz:	# clang with libFuzzer: Debian's clang and libclang-rt-dev
+	@dpkg-query -W clang libclang-rt-dev > /dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-dev; }
 	$(MAKE) -C selftests/insn fuzz
 
 clean:
