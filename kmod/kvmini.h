@@ -205,7 +205,11 @@ struct kvmini_pt_format {
 	u64 present;	/* any of these set: the entry is in use */
 };
 
-/* One memory slot (KVMINI_SET_USER_MEMORY_REGION); immutable once added. */
+/*
+ * One memory slot (KVMINI_SET_USER_MEMORY_REGION); immutable once added,
+ * but for its dirty bitmap (KVMINI_MEM_LOG_DIRTY_PAGES), one bit per page,
+ * set under mmu_lock when a page is mapped writable or written by kvmini.
+ */
 struct kvmini_memslot {
 	u64 base_gfn;
 	u64 npages;
@@ -213,6 +217,7 @@ struct kvmini_memslot {
 	u32 flags;
 	u32 id;
 	struct rcu_head rcu;
+	unsigned long dirty[];	/* with LOG_DIRTY_PAGES only */
 };
 
 /* DR6/DR7 as after reset: every bit that reads as 1 set, nothing armed. */
@@ -270,6 +275,8 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
  * memory is not accessible; -EINTR: fatal signal; -ENOMEM.
  */
 int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write);
+/* KVMINI_GET_DIRTY_LOG, the struct already copied in. */
+int kvmini_get_dirty_log(struct kvmini_vm *vm, const struct kvmini_dirty_log *log);
 /* Is @gpa memory in a slot (writable, for @write)? Else it is MMIO. */
 bool kvmini_gpa_is_ram(struct kvmini_vm *vm, u64 gpa, bool write);
 /* Copy to/from guest physical memory through the slots (may sleep). */

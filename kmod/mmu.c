@@ -13,7 +13,14 @@
  *     have nested mappings, so the MMU notifier walks it: a slot enters it
  *     before gfn_tree (before any fault can map it) and leaves it only
  *     after it left gfn_tree and its mappings were zapped.
- * A replaced slot is freed with kfree_rcu, so RCU readers may keep using it.
+ * A replaced slot is freed with kvfree_rcu, so RCU readers may keep using it.
+ *
+ * Dirty logging (KVMINI_MEM_LOG_DIRTY_PAGES): such a slot's pages are only
+ * ever mapped read-only until a write fault, which sets the page's bit as
+ * it maps the page writable, under mmu_lock. KVMINI_GET_DIRTY_LOG takes
+ * and clears the bits and write-protects those pages again, under mmu_lock
+ * too, so no write goes unseen: one that slips in before the protection
+ * is flushed was made to a page reported dirty in this round.
  *
  * Nested page tables. Four levels of 512 entries (48-bit GPAs), in the
  * backend's entry format (kvmini_backend->pt_format). Only 4 KiB leaves.
@@ -135,6 +142,36 @@ static void pt_free(u64 *table, int level)
 	free_page((unsigned long)table);
 }
 
+/* Make @gfn's leaf read-only; true if it was writable. Under mmu_lock. */
+static bool pt_wrprotect(struct kvmini_mmu *mmu, u64 gfn)
+{
+	u64 write = kvmini_backend->pt_format->write, *table = mmu->root, e;
+	int level;
+
+	for (level = NPT_LEVELS; level > 1; level--) {
+		e = READ_ONCE(table[pt_index(gfn, level)]);
+		if (!pt_present(e))
+			return false;
+		table = pt_child(e);
+	}
+	e = READ_ONCE(table[pt_index(gfn, 1)]);
+	if (!(e & write))
+		return false;
+	WRITE_ONCE(table[pt_index(gfn, 1)], e & ~write);
+	return true;
+}
+
+static bool slot_logs(const struct kvmini_memslot *slot)
+{
+	return slot->flags & KVMINI_MEM_LOG_DIRTY_PAGES;
+}
+
+static void mark_dirty(struct kvmini_memslot *slot, u64 gfn)
+{
+	if (slot_logs(slot))
+		set_bit(gfn - slot->base_gfn, slot->dirty);
+}
+
 /* Zap gfns [start, end), flush, and make racing faults retry. */
 static void zap_gfns(struct kvmini_mmu *mmu, u64 start, u64 end)
 {
@@ -251,7 +288,7 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	 * there read-only (the zero page, a COW page, read-only memory): a
 	 * later write faults again and takes it writable.
 	 */
-	if (write || !writable ||
+	if (write || !writable || slot_logs(slot) ||
 	    get_user_pages_fast_only(hva, 1, FOLL_WRITE, &page) != 1) {
 		writable = write;
 		r = get_user_pages_fast(hva, 1, write ? FOLL_WRITE : 0, &page);
@@ -270,8 +307,12 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	spin_lock(&mmu->mmu_lock);
 	if (mmu->released)
 		r = -EFAULT;
-	else if (!mmu->invalidating && mmu->seq == seq)
+	else if (!mmu->invalidating && mmu->seq == seq) {
+		/* seq unchanged: @slot was not replaced, so not freed either. */
+		if (writable)
+			mark_dirty(slot, gfn);
 		pt_map(mmu, gfn, page_to_pfn(page), writable, &cache);
+	}
 	/* else: raced with an invalidation; the guest faults again. */
 	spin_unlock(&mmu->mmu_lock);
 	put_page(page);		/* the notifier, not a pin, keeps us coherent */
@@ -398,7 +439,7 @@ void kvmini_mmu_destroy(struct kvmini_vm *vm)
 	if (mmu->registered)
 		mmu_notifier_unregister(&mmu->mn, vm->mm);
 	xa_for_each(&mmu->slots, id, slot)
-		kfree(slot);
+		kvfree(slot);
 	xa_destroy(&mmu->slots);
 	/*
 	 * No reader is left. Freeing a tree still in RCU mode crashed 6.1's
@@ -459,7 +500,7 @@ static void slot_delete(struct kvmini_mmu *mmu, struct kvmini_memslot *old)
 {
 	slot_unpublish(mmu, old);
 	xa_erase(&mmu->slots, old->id);
-	kfree_rcu(old, rcu);
+	kvfree_rcu(old, rcu);
 }
 
 /* Move @old or change its flags: @new takes its place. */
@@ -473,7 +514,7 @@ static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 	xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT);
 	r = slot_publish(mmu, new);
 	if (!r) {
-		kfree_rcu(old, rcu);
+		kvfree_rcu(old, rcu);
 		return 0;
 	}
 	/* Out of memory: put the old slot back; if even that fails, it is gone. */
@@ -481,7 +522,7 @@ static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 	if (slot_publish(mmu, old)) {
 		pr_warn_ratelimited(KVMINI_PFX "slot %u lost: out of memory\n", old->id);
 		xa_erase(&mmu->slots, old->id);
-		kfree_rcu(old, rcu);
+		kvfree_rcu(old, rcu);
 	}
 	return r;
 }
@@ -496,8 +537,7 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 	struct kvmini_memslot *old, *new;
 	int ret;
 
-	/* KVMINI_MEM_LOG_DIRTY_PAGES: not yet. */
-	if (r->flags & ~KVMINI_MEM_READONLY)
+	if (r->flags & ~(KVMINI_MEM_READONLY | KVMINI_MEM_LOG_DIRTY_PAGES))
 		return -EINVAL;
 	if ((r->memory_size | r->guest_phys_addr | r->userspace_addr) & ~PAGE_MASK)
 		return -EINVAL;
@@ -537,7 +577,8 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 		goto out;
 
 	ret = -ENOMEM;
-	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	new = kvzalloc(struct_size(new, dirty, (r->flags & KVMINI_MEM_LOG_DIRTY_PAGES) ?
+					  BITS_TO_LONGS(npages) : 0), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		goto out;
 	new->base_gfn = base_gfn;
@@ -547,7 +588,7 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 	new->id = id;
 	ret = old ? slot_replace(mmu, old, new) : slot_create(mmu, new);
 	if (ret)
-		kfree(new);
+		kvfree(new);
 out:
 	mutex_unlock(&vm->lock);
 	return ret;
@@ -555,18 +596,29 @@ out:
 
 /* --- guest memory access by GPA --- */
 
-/* The host address of @gpa; -ENOENT if no slot has it. */
-static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva)
+/*
+ * The host address of @gpa; -ENOENT if no slot has it. For a write the
+ * page counts as dirty (marked before the write: the VMM may see it set
+ * early, never late).
+ */
+static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva, bool write)
 {
+	struct kvmini_mmu *mmu = vm->mmu;
 	struct kvmini_memslot *slot;
 	u64 gfn = gpa >> PAGE_SHIFT;
 
 	if (gfn >= MAX_GFN)
 		return -ENOENT;
 	rcu_read_lock();
-	slot = mtree_load(&vm->mmu->gfn_tree, gfn);
-	if (slot)
+	slot = mtree_load(&mmu->gfn_tree, gfn);
+	if (slot) {
 		*hva = slot->userspace_addr + (gpa - (slot->base_gfn << PAGE_SHIFT));
+		if (write && slot_logs(slot)) {
+			spin_lock(&mmu->mmu_lock);
+			mark_dirty(slot, gfn);
+			spin_unlock(&mmu->mmu_lock);
+		}
+	}
 	rcu_read_unlock();
 	return slot ? 0 : -ENOENT;
 }
@@ -602,7 +654,7 @@ static int gpa_copy(struct kvmini_vm *vm, u64 gpa, u8 *buf, unsigned int len,
 		return -ENOENT;
 	while (len) {
 		n = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(gpa));
-		r = gpa_to_hva(vm, gpa, &hva);
+		r = gpa_to_hva(vm, gpa, &hva, write);
 		if (r)
 			return r;
 		if (write)
@@ -751,4 +803,46 @@ fault:
 		err |= KVMINI_PF_FETCH;
 	*pf_error = err;
 	return -EFAULT;
+}
+
+/* --- dirty logging --- */
+
+int kvmini_get_dirty_log(struct kvmini_vm *vm, const struct kvmini_dirty_log *log)
+{
+	struct kvmini_mmu *mmu = vm->mmu;
+	struct kvmini_memslot *slot;
+	unsigned long *bits, n, i, b;
+	bool flush = false;
+	int r = 0;
+
+	if (log->slot >> 16 || (log->slot & 0xffff) >= KVMINI_MAX_MEMSLOTS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	slot = xa_load(&mmu->slots, log->slot);
+	if (!slot || !slot_logs(slot)) {
+		r = -ENOENT;		/* as KVM: no slot, or not logging */
+		goto out;
+	}
+	n = BITS_TO_LONGS(slot->npages);
+	bits = kvmalloc_array(n, sizeof(long), GFP_KERNEL_ACCOUNT);
+	if (!bits) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* Take the bits and protect those pages again, in one go. */
+	spin_lock(&mmu->mmu_lock);
+	for (i = 0; i < n; i++) {
+		bits[i] = xchg(&slot->dirty[i], 0);
+		for_each_set_bit(b, &bits[i], BITS_PER_LONG)
+			flush |= pt_wrprotect(mmu, slot->base_gfn + i * BITS_PER_LONG + b);
+	}
+	if (flush)
+		kvmini_flush_remote_tlbs(vm);
+	spin_unlock(&mmu->mmu_lock);
+	if (copy_to_user(u64_to_user_ptr(log->dirty_bitmap), bits, n * sizeof(long)))
+		r = -EFAULT;
+	kvfree(bits);
+out:
+	mutex_unlock(&vm->lock);
+	return r;
 }

@@ -51,6 +51,15 @@ static long vm_set_memory_region(struct kvmini_vm *vm, void __user *argp)
 	return kvmini_set_memory_region(vm, &r);
 }
 
+static long vm_get_dirty_log(struct kvmini_vm *vm, void __user *argp)
+{
+	struct kvmini_dirty_log log;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	return kvmini_get_dirty_log(vm, &log);
+}
+
 /* No-ops on SVM; validated as KVM does so VMMs written for KVM work. */
 static long vm_set_tss_addr(struct kvmini_vm *vm, unsigned long addr)
 {
@@ -89,6 +98,8 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 		return kvmini_create_vcpu(vm, arg);
 	case KVMINI_SET_USER_MEMORY_REGION:
 		return vm_set_memory_region(vm, argp);
+	case KVMINI_GET_DIRTY_LOG:
+		return vm_get_dirty_log(vm, argp);
 	case KVMINI_SET_TSS_ADDR:
 		return vm_set_tss_addr(vm, arg);
 	case KVMINI_SET_IDENTITY_MAP_ADDR:
