@@ -96,6 +96,23 @@ static struct miscdevice kvmini_dev = {
 	.mode = 0600,	/* udev gives group kvm access (kmod/60-kvmini.rules) */
 };
 
+/*
+ * kvm_alias=1: also be /dev/kvm (misc minor 232, KVM's own), for KVM
+ * clients that open that path (QEMU). Refused while kvm.ko holds it; and
+ * while kvmini holds it, kvm_amd/kvm_intel cannot load.
+ */
+#define KVM_MISC_MINOR	232
+static bool kvm_alias;
+module_param(kvm_alias, bool, 0444);
+MODULE_PARM_DESC(kvm_alias, "also register /dev/kvm (when kvm.ko is not loaded)");
+
+static struct miscdevice kvmini_kvm_alias = {
+	.minor = KVM_MISC_MINOR,
+	.name = "kvm",
+	.fops = &kvmini_dev_fops,
+	.mode = 0600,
+};
+
 static const struct kvmini_backend *const kvmini_backends[] = {
 	&kvmini_svm_backend,
 	&kvmini_vmx_backend,
@@ -135,6 +152,14 @@ static int __init kvmini_init(void)
 	r = misc_register(&kvmini_dev);
 	if (r)
 		goto out_virt;
+	if (kvm_alias) {
+		r = misc_register(&kvmini_kvm_alias);
+		if (r) {
+			pr_err(KVMINI_PFX "kvm_alias: /dev/kvm is taken (kvm.ko loaded?)\n");
+			misc_deregister(&kvmini_dev);
+			goto out_virt;
+		}
+	}
 
 	/* Live-object counters for leak tests and diagnostics. */
 	kvmini_debugfs = debugfs_create_dir("kvmini", NULL);
@@ -152,6 +177,8 @@ out_backend:
 static void __exit kvmini_exit(void)
 {
 	debugfs_remove_recursive(kvmini_debugfs);
+	if (kvm_alias)
+		misc_deregister(&kvmini_kvm_alias);
 	misc_deregister(&kvmini_dev);
 	kvmini_virt_exit();
 	kvmini_backend->exit();
