@@ -43,6 +43,8 @@ static const struct {
 	{ KVMINI_CAP_XSAVE, 1 },
 	{ KVMINI_CAP_XCRS, 1 },
 	{ KVMINI_CAP_READONLY_MEM, 1 },
+	/* KVM's value; SET_GSI_ROUTING is EINVAL without an irqchip (as KVM). */
+	{ KVMINI_CAP_IRQ_ROUTING, 4096 },
 };
 
 long kvmini_check_extension(struct kvmini_vm *vm, long cap)

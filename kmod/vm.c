@@ -100,6 +100,14 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 		return vm_set_memory_region(vm, argp);
 	case KVMINI_GET_DIRTY_LOG:
 		return vm_get_dirty_log(vm, argp);
+	case KVMINI_SET_GSI_ROUTING: {
+		struct kvmini_irq_routing routing;
+
+		/* As KVM without an in-kernel irqchip: nothing to route to. */
+		if (copy_from_user(&routing, argp, sizeof(routing)))
+			return -EFAULT;
+		return -EINVAL;
+	}
 	case KVMINI_SET_TSS_ADDR:
 		return vm_set_tss_addr(vm, arg);
 	case KVMINI_SET_IDENTITY_MAP_ADDR:

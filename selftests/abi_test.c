@@ -341,6 +341,10 @@ SAME_FIELD(dirty_log, slot);
 SAME_FIELD(dirty_log, padding1);
 SAME_SLOT(dirty_log, dirty_bitmap);
 
+SAME_STRUCT(irq_routing);
+SAME_FIELD(irq_routing, nr);
+SAME_FIELD(irq_routing, flags);
+
 SAME_STRUCT(clear_dirty_log);
 SAME_FIELD(clear_dirty_log, slot);
 SAME_FIELD(clear_dirty_log, num_pages);
@@ -424,6 +428,7 @@ SAME_CONST(MSR_FILTER_DEFAULT_DENY);
 /* VM ioctl numbers */
 SAME_CONST(CREATE_VCPU);
 SAME_CONST(GET_DIRTY_LOG);
+SAME_CONST(SET_GSI_ROUTING);
 SAME_CONST(SET_NR_MMU_PAGES);
 SAME_CONST(GET_NR_MMU_PAGES);
 SAME_CONST(SET_USER_MEMORY_REGION);
@@ -861,7 +866,7 @@ SAME_CONST(GET_XSAVE2);
 enum { ABI_FACTS = __COUNTER__ - ABI_FACTS_BASE - 1 };
 
 /* Number of fact lines above; grows with the header. */
-#define ABI_FACTS_EXPECTED	642
+#define ABI_FACTS_EXPECTED	646
 
 TEST(abi_version)
 {

@@ -167,6 +167,7 @@ TEST_F(err, einval_eexist)
 {
 	struct kvmini_vm *vm = self->vm;
 	long max_id = ioctl_err(vm->fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_MAX_VCPU_ID);
+	struct kvmini_irq_routing routing = { .nr = 0 };
 	long fd;
 
 	EXPECT_EQ(-EINVAL, ioctl_err(self->vcpu->fd, KVMINI_RUN, 1));
@@ -186,6 +187,10 @@ TEST_F(err, einval_eexist)
 	EXPECT_EQ(-EINVAL, ioctl_err(vm->fd, KVMINI_SET_TSS_ADDR, 0xffffd001));
 	EXPECT_EQ(-EINVAL, ioctl_err(vm->fd, KVMINI_SET_TSS_ADDR, 0xffffe000));
 	EXPECT_EQ(-EINVAL, ioctl_err(vm->fd, KVMINI_SET_TSS_ADDR, 1UL << 32));
+	/* GSI routing needs an in-kernel irqchip, which this VM has not. */
+	EXPECT_EQ(4096, ioctl_err(vm->fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_IRQ_ROUTING));
+	EXPECT_EQ(-EINVAL, ioctl_err(vm->fd, KVMINI_SET_GSI_ROUTING, (unsigned long)&routing));
+	EXPECT_EQ(-EFAULT, ioctl_err(vm->fd, KVMINI_SET_GSI_ROUTING, 0));
 }
 
 /* A VM and its vCPUs answer only their creator's mm: EIO from a child. */

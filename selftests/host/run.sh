@@ -12,6 +12,10 @@
 #     --timeout SECONDS       whole boot + job (default 600)
 #     --out DIR               where logs go (default: a new temp dir)
 #     --print-kver            print the distro kernel version and exit
+#     --hostroot              share this machine's / read-only over virtio 9p,
+#                             mounted at /host in the emulated host (for jobs
+#                             that run this machine's programs, e.g. QEMU:
+#                             chroot /host, with /dev, /proc, /sys, /tmp)
 #
 # JOB_DIR is copied to /job in the host's initramfs (busybox userland, so
 # programs in it must be static) and /job/run runs there as root, with
@@ -24,7 +28,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-host=amd kver="" modules="" timeout=600 out=""
+host=amd kver="" modules="" timeout=600 out="" hostroot=""
 
 distro_kver() {
 	dpkg-query -W -f='${Depends}\n' linux-image-amd64 2>/dev/null |
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--print-kver) distro_kver; exit 0 ;;
+	--hostroot) hostroot=1; shift ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -55,6 +60,11 @@ amd) cpu=EPYC ;;
 amd-novirt) cpu=EPYC,-svm ;;
 *) echo "run.sh: unknown host '$host'" >&2; exit 2 ;;
 esac
+
+# The 9p share needs these (virtio PCI transport, then 9p over it).
+[ -n "$hostroot" ] && modules="$modules virtio_pci 9pnet_virtio 9p"
+virtfs=()
+[ -n "$hostroot" ] && virtfs=(-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
 
 # --- initramfs: busybox, distro modules in load order, the job, /init ---
 root=$out/root
@@ -84,6 +94,12 @@ mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 mount -t debugfs debugfs /sys/kernel/debug
 for m in $(cat /modules/order); do insmod /modules/$m || echo "init: insmod $m failed"; done
+if grep -q hostroot /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null; then
+	mkdir -p /host
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host &&
+	mount -t proc proc /host/proc && mount -t sysfs sys /host/sys &&
+	mount -t devtmpfs dev /host/dev && mount -t tmpfs tmp /host/tmp
+fi
 exec > /dev/ttyS1 2>&1
 stty -F /dev/ttyS1 -onlcr 2>/dev/null
 echo "@@KVMINI-JOB-BEGIN@@"
@@ -103,7 +119,7 @@ chmod +x "$root/init"
 start=$(date +%s)
 # Single-threaded TCG: with MTTCG the host froze now and then (see notes).
 timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=single \
-	-cpu "$cpu" -smp 2 -m 2048 -nographic -no-reboot -monitor none -net none \
+	-cpu "$cpu" -smp 2 -m 2048 -nographic -no-reboot -monitor none -net none "${virtfs[@]}" \
 	-kernel "$kernel" -initrd "$out/initrd.cpio" \
 	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=5 mitigations=off tsc=reliable" \
 	-serial "file:$out/console.log" -serial "file:$out/serial1.log" \

@@ -260,6 +260,16 @@ struct kvmini_userspace_memory_region {
 #define KVMINI_MEM_LOG_DIRTY_PAGES	(1UL << 0)
 #define KVMINI_MEM_READONLY		(1UL << 1)
 
+/*
+ * --- GSI routing: KVMINI_SET_GSI_ROUTING ---
+ * Needs an in-kernel irqchip, which kvmini does not have: EINVAL, as KVM
+ * without one. The routing entries that would follow are not defined here.
+ */
+struct kvmini_irq_routing {
+	__u32 nr;
+	__u32 flags;
+} __attribute__((aligned(8)));	/* as KVM's, whose entries hold __u64s */
+
 /* --- dirty page tracking: KVMINI_GET_DIRTY_LOG / KVMINI_CLEAR_DIRTY_LOG --- */
 
 struct kvmini_dirty_log {
@@ -390,6 +400,7 @@ struct kvmini_msr_filter {
 #define KVMINI_GET_NR_MMU_PAGES		_IO(KVMINIIO, 0x45)
 #define KVMINI_SET_USER_MEMORY_REGION	_IOW(KVMINIIO, 0x46, struct kvmini_userspace_memory_region)
 #define KVMINI_SET_TSS_ADDR		_IO(KVMINIIO, 0x47)	/* arg: guest physical address */
+#define KVMINI_SET_GSI_ROUTING		_IOW(KVMINIIO, 0x6a, struct kvmini_irq_routing)
 #define KVMINI_SET_IDENTITY_MAP_ADDR	_IOW(KVMINIIO, 0x48, __u64)
 #define KVMINI_REGISTER_COALESCED_MMIO	_IOW(KVMINIIO, 0x67, struct kvmini_coalesced_mmio_zone)
 #define KVMINI_UNREGISTER_COALESCED_MMIO _IOW(KVMINIIO, 0x68, struct kvmini_coalesced_mmio_zone)
