@@ -11,6 +11,7 @@
  *   mmio.c  MMIO: emulating the instruction of a device access
  *   insn.c  x86 decoder and ALU for it (also built in userspace: insn.h)
  *   cpuid.c supported CPUID, the vCPU's CPUID table, guest CPUID
+ *   msr.c   vendor-neutral MSR state: MTRRs, machine check, kvmclock (off)
  *   virt.c  turning hardware virtualization on and off on host CPUs
  *   svm.c   AMD SVM backend (svm_vmrun.S: the world switch)
  *   vmx.c   Intel VMX backend
@@ -123,6 +124,21 @@ enum {
 
 enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE };
 
+/* msr.c: MSRs that are plain vCPU state, for every vendor. */
+#define KVMINI_NR_FIXED_MTRRS	11
+#define KVMINI_NR_VAR_MTRRS	8
+#define KVMINI_MCE_BANKS	32	/* as KVM */
+struct kvmini_msr_state {
+	u64 mtrr_fixed[KVMINI_NR_FIXED_MTRRS];
+	u64 mtrr_var[2 * KVMINI_NR_VAR_MTRRS];	/* base, mask pairs */
+	u64 mtrr_deftype;
+	u64 mcg_status, mcg_ctl;
+	u64 mce_banks[4 * KVMINI_MCE_BANKS];	/* CTL STATUS ADDR MISC */
+};
+int kvmini_common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val);
+int kvmini_common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host);
+void kvmini_common_msr_reset(struct kvmini_vcpu *vcpu);
+
 /* mmio.c: one memory access of an emulated instruction, by pages. */
 struct kvmini_mmio_access {
 	struct kvmini_mmio_piece {
@@ -174,6 +190,8 @@ struct kvmini_vcpu {
 		u8 addr_size;		/* 2, 4, 8 */
 		u32 count;		/* elements in the data page */
 	} pio;
+
+	struct kvmini_msr_state msr;	/* msr.c */
 
 	struct {			/* an MMIO instruction in progress */
 		struct insn insn;

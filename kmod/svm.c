@@ -1033,7 +1033,7 @@ static int svm_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	}
 	p = svm_msr_slot(vcpu, msr);
 	if (!p)
-		return -EINVAL;
+		return kvmini_common_get_msr(vcpu, msr, val);
 	*val = *p;
 	return 0;
 }
@@ -1093,7 +1093,7 @@ static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	}
 	p = svm_msr_slot(vcpu, msr);
 	if (!p)
-		return -EINVAL;
+		return kvmini_common_set_msr(vcpu, msr, val, host);
 	*p = val;
 	return 0;
 }

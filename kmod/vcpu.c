@@ -847,6 +847,7 @@ int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id)
 	vcpu->cpu = -1;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	vcpu->irq_pending = -1;
+	kvmini_common_msr_reset(vcpu);
 	mutex_init(&vcpu->mutex);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MSRs that are pure vCPU state, the same for every vendor: MTRRs, the
+ * machine-check architecture and KVM's kvmclock MSRs (which kvmini does
+ * not offer: they exist, read 0 and take only 0). Rules as KVM's, so a
+ * VMM that saves and restores them (QEMU writes all of them at reset)
+ * and a guest that reads them (MTRRs at boot) see what KVM gives.
+ */
+#include <linux/kernel.h>
+#include <asm/msr-index.h>
+
+#include "kvmini.h"
+
+#define MTRR_CAP	(0x500ULL | 0x100 | KVMINI_NR_VAR_MTRRS)	/* WC, FIX, VCNT */
+#define MCG_CTL_P	BIT_ULL(8)
+#define MCG_CAP		(MCG_CTL_P | KVMINI_MCE_BANKS)
+#define KVM_WALL_CLOCK	0x11
+#define KVM_SYSTEM_TIME	0x12
+
+static const u32 mtrr_fixed[KVMINI_NR_FIXED_MTRRS] = {
+	MSR_MTRRfix64K_00000, MSR_MTRRfix16K_80000, MSR_MTRRfix16K_A0000,
+	MSR_MTRRfix4K_C0000, MSR_MTRRfix4K_C8000, MSR_MTRRfix4K_D0000,
+	MSR_MTRRfix4K_D8000, MSR_MTRRfix4K_E0000, MSR_MTRRfix4K_E8000,
+	MSR_MTRRfix4K_F0000, MSR_MTRRfix4K_F8000,
+};
+
+/* Memory types an MTRR may hold: UC WC WT WP WB. */
+static bool mtrr_type_ok(u64 t)
+{
+	return t < 8 && t != 2 && t != 3 && t != 7;
+}
+
+/* Where the MSR lives in @vcpu, or NULL; *kind says how it is checked. */
+enum { M_FIXED, M_DEFTYPE, M_VBASE, M_VMASK, M_MCG, M_BANK, M_KVMCLOCK };
+
+static u64 *slot(struct kvmini_vcpu *vcpu, u32 msr, int *kind)
+{
+	struct kvmini_msr_state *s = &vcpu->msr;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mtrr_fixed); i++)
+		if (msr == mtrr_fixed[i]) {
+			*kind = M_FIXED;
+			return &s->mtrr_fixed[i];
+		}
+	if (msr == MSR_MTRRdefType) {
+		*kind = M_DEFTYPE;
+		return &s->mtrr_deftype;
+	}
+	if (msr >= 0x200 && msr < 0x200 + 2 * KVMINI_NR_VAR_MTRRS) {
+		*kind = (msr & 1) ? M_VMASK : M_VBASE;
+		return &s->mtrr_var[msr - 0x200];
+	}
+	if (msr == MSR_IA32_MCG_STATUS || msr == MSR_IA32_MCG_CTL) {
+		*kind = M_MCG;
+		return msr == MSR_IA32_MCG_STATUS ? &s->mcg_status : &s->mcg_ctl;
+	}
+	if (msr >= MSR_IA32_MC0_CTL && msr < MSR_IA32_MCx_CTL(KVMINI_MCE_BANKS)) {
+		*kind = M_BANK;
+		return &s->mce_banks[msr - MSR_IA32_MC0_CTL];
+	}
+	if (msr == KVM_WALL_CLOCK || msr == KVM_SYSTEM_TIME) {
+		*kind = M_KVMCLOCK;
+		return NULL;
+	}
+	return NULL;
+}
+
+int kvmini_common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
+{
+	int kind = -1;
+	u64 *p;
+
+	switch (msr) {
+	case MSR_MTRRcap:
+		*val = MTRR_CAP;
+		return 0;
+	case MSR_IA32_MCG_CAP:
+		*val = MCG_CAP;
+		return 0;
+	}
+	p = slot(vcpu, msr, &kind);
+	if (kind == M_KVMCLOCK) {
+		*val = 0;
+		return 0;
+	}
+	if (!p)
+		return -EINVAL;
+	*val = *p;
+	return 0;
+}
+
+int kvmini_common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
+{
+	u64 phys_rsvd = ~GENMASK_ULL(51, 0);	/* no MAXPHYADDR below 52 checked */
+	int kind = -1, i;
+	u64 *p;
+
+	if (msr == MSR_MTRRcap || msr == MSR_IA32_MCG_CAP)	/* read-only */
+		return (host && val == (msr == MSR_MTRRcap ? MTRR_CAP : MCG_CAP)) ? 0 : -EINVAL;
+	p = slot(vcpu, msr, &kind);
+	switch (kind) {
+	case M_FIXED:
+		for (i = 0; i < 8; i++)
+			if (!mtrr_type_ok((val >> (i * 8)) & 0xff))
+				return -EINVAL;
+		break;
+	case M_DEFTYPE:	/* type, FE (bit 10), E (bit 11) */
+		if ((val & ~0xcffULL) || !mtrr_type_ok(val & 0xff))
+			return -EINVAL;
+		break;
+	case M_VBASE:
+		if ((val & phys_rsvd) || (val & 0xf00) || !mtrr_type_ok(val & 0xff))
+			return -EINVAL;
+		break;
+	case M_VMASK:	/* V is bit 11 */
+		if ((val & phys_rsvd) || (val & 0x7ff))
+			return -EINVAL;
+		break;
+	case M_MCG:
+		if (msr == MSR_IA32_MCG_CTL && val && val != ~0ULL)
+			return -EINVAL;
+		break;
+	case M_BANK:
+		/* MCi_CTL: 0 or all ones (AMD: bit 10 of MC4_CTL may differ). */
+		if ((msr & 3) == 0 && val && (val | BIT_ULL(10)) != ~0ULL)
+			return -EINVAL;
+		/* MCi_STATUS: the guest may only clear it. */
+		if ((msr & 3) == 1 && val && !host)
+			return -EINVAL;
+		break;
+	case M_KVMCLOCK:
+		return val ? -EINVAL : 0;	/* not offered: off is all it takes */
+	default:
+		return -EINVAL;
+	}
+	*p = val;
+	return 0;
+}
+
+/* As after RESET (the MCE banks' CTL all ones, as KVM). */
+void kvmini_common_msr_reset(struct kvmini_vcpu *vcpu)
+{
+	struct kvmini_msr_state *s = &vcpu->msr;
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < KVMINI_MCE_BANKS; i++)
+		s->mce_banks[i * 4] = ~0ULL;
+}

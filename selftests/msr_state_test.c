@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MSRs that are plain vCPU state (kmod/msr.c), as KVM has them: MTRRs
+ * (MTRRcap 0x508, fixed, variable, default type), machine check (MCG_CAP
+ * with MCG_CTL_P and 32 banks, fixed in kvmini, which has no
+ * X86_SETUP_MCE; MCi_CTL only 0 or all ones) and the
+ * values QEMU writes at every reset, which KVMINI_SET_MSRS must take all
+ * of (QEMU aborts otherwise); the guest reads and writes them too.
+ */
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+
+#include "kvmini_util.h"
+#include "kvmini_vm.h"
+#include "kselftest_harness.h"
+
+static long msrs(struct kvmini_vcpu *vcpu, unsigned long cmd, const uint32_t *idx,
+		 uint64_t *data, uint32_t n)
+{
+	struct kvmini_msrs *m = calloc(1, sizeof(*m) + n * sizeof(m->entries[0]));
+	uint32_t i;
+	long r;
+
+	m->nmsrs = n;
+	for (i = 0; i < n; i++)
+		m->entries[i] = (struct kvmini_msr_entry){ .index = idx[i], .data = data[i] };
+	r = ioctl_err(vcpu->fd, cmd, (unsigned long)m);
+	for (i = 0; i < n; i++)
+		data[i] = m->entries[i].data;
+	free(m);
+	return r;
+}
+
+/* What QEMU 7.2 put on a qemu64 vCPU at reset (seen on kvmini). */
+TEST(qemu_reset_set)
+{
+	struct kvmini_vm *vm = vm_create();
+	struct kvmini_vcpu *vcpu;
+	uint32_t idx[64];
+	uint64_t d[64], back[64];
+	unsigned int n = 0, i;
+
+	REQUIRE_VM(vm);
+	vcpu = vcpu_add(vm, 0);
+	if (kvmini_dev_is_kvm()) {
+		/* KVM takes MCG_CTL_P from X86_SETUP_MCE (QEMU calls it there). */
+		uint64_t mcg_cap = 1 << 8 | 32;
+
+		ASSERT_EQ(0, ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &mcg_cap));
+	}
+	idx[n] = 0x12, d[n++] = 0;		/* kvmclock, off */
+	idx[n] = 0x11, d[n++] = 0;
+	idx[n] = 0x2ff, d[n++] = 0xc06;		/* MTRRs on, WB default */
+	idx[n] = 0x250, d[n++] = 0x0606060606060606ULL;
+	idx[n] = 0x259, d[n++] = 0x0000000001010101ULL;
+	idx[n] = 0x200, d[n++] = 0x80000000ULL;	/* base, UC */
+	idx[n] = 0x201, d[n++] = 0xfc0000800ULL;	/* mask, V (36-bit phys) */
+	idx[n] = 0x17a, d[n++] = 0;		/* MCG_STATUS */
+	idx[n] = 0x17b, d[n++] = ~0ULL;		/* MCG_CTL */
+	for (i = 0; i < 7; i++) {		/* banks: CTL STATUS ADDR MISC */
+		idx[n] = 0x400 + 4 * i, d[n++] = ~0ULL;
+		idx[n] = 0x401 + 4 * i, d[n++] = 0;
+		idx[n] = 0x402 + 4 * i, d[n++] = 0;
+		idx[n] = 0x403 + 4 * i, d[n++] = 0;
+	}
+	EXPECT_EQ((long)n, msrs(vcpu, KVMINI_SET_MSRS, idx, d, n));
+	memset(back, 0, sizeof(back));
+	EXPECT_EQ((long)n, msrs(vcpu, KVMINI_GET_MSRS, idx, back, n));
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(d[i], back[i]) TH_LOG("MSR %#x", idx[i]);
+
+	/* Read-only and rejected values stop the batch, as KVM. */
+	idx[0] = 0xfe, idx[1] = 0x179;
+	EXPECT_EQ(2, msrs(vcpu, KVMINI_GET_MSRS, idx, back, 2));
+	EXPECT_EQ(0x508ULL, back[0]);			/* WC, FIX, 8 variable */
+	EXPECT_EQ(1ULL << 8, back[1] & ~0xffULL);	/* MCG_CTL_P */
+	EXPECT_LE(7ULL, back[1] & 0xff);
+	idx[0] = 0x400, d[0] = 1;		/* MC0_CTL: 0 or all ones */
+	EXPECT_EQ(0, msrs(vcpu, KVMINI_SET_MSRS, idx, d, 1));
+	idx[0] = 0x2ff, d[0] = 0x2;		/* type 2 does not exist */
+	EXPECT_EQ(0, msrs(vcpu, KVMINI_SET_MSRS, idx, d, 1));
+	idx[0] = 0x17b, d[0] = 5;
+	EXPECT_EQ(0, msrs(vcpu, KVMINI_SET_MSRS, idx, d, 1));
+	vm_free(vm);
+}
+
+/* The guest sees the same: MTRRcap, the default type the VMM set. */
+static void guest_mtrr(void)
+{
+	uint64_t cap = 0, def = 0;
+
+	rdmsr_safe(0xfe, &cap);
+	rdmsr_safe(0x2ff, &def);
+	GUEST_ASSERT_EQ(GUEST_NO_EXC, wrmsr_safe(0x2ff, 0xc00));	/* UC default */
+	rdmsr_safe(0x2ff, &def);
+	GUEST_SYNC4(cap, def, wrmsr_safe(0x2ff, 0x3), wrmsr_safe(0x401, 1));
+}
+
+TEST(guest)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = vm_create_guest(guest_mtrr, &vcpu);
+	struct ucall uc;
+
+	REQUIRE_VM(vm);
+	vcpu_run_ucall(vcpu, &uc);
+	EXPECT_EQ(0x508ULL, uc.args[0]);
+	EXPECT_EQ(0xc00ULL, uc.args[1]);
+	EXPECT_EQ(13ULL, uc.args[2]);	/* #GP: bad type */
+	EXPECT_EQ(13ULL, uc.args[3]);	/* #GP: the guest may only clear MCi_STATUS */
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
