@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * MSRs that are pure vCPU state, the same for every vendor: MTRRs, the
- * machine-check architecture and KVM's kvmclock MSRs (which kvmini does
- * not offer: they exist, read 0 and take only 0). Rules as KVM's, so a
+ * machine-check architecture, KVM's kvmclock MSRs (which kvmini does
+ * not offer: they exist, read 0 and take only 0), and AMD configuration
+ * MSRs that KVM answers with 0. Rules as KVM's, so a
  * VMM that saves and restores them (QEMU writes all of them at reset)
  * and a guest that reads them (MTRRs at boot) see what KVM gives.
  */
@@ -66,11 +67,42 @@ static u64 *slot(struct kvmini_vcpu *vcpu, u32 msr, int *kind)
 	return NULL;
 }
 
+/*
+ * AMD MSRs that guests (Linux) read, and KVM answers with 0; of them KVM
+ * also lets the guest write the last four, which changes nothing.
+ */
+static const u32 amd_zero[] = {
+	0xc0010010,	/* SYSCFG */
+	0xc0010112,	/* TSEG_ADDR */
+	0xc0010113,	/* TSEG_MASK */
+	0xc0010055,	/* INT_PENDING_MSG */
+	0xc0010058,	/* MMIO_CONF_BASE */
+	0xc001001f,	/* NB_CFG */
+	0xc001102a,	/* BU_CFG2 */
+	0xc0011022,	/* DC_CFG */
+	0xc001102c,	/* EX_CFG */
+};
+#define AMD_ZERO_WRITABLE	4	/* the last four */
+
+static int amd_zero_index(u32 msr)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(amd_zero); i++)
+		if (amd_zero[i] == msr)
+			return i;
+	return -1;
+}
+
 int kvmini_common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 {
 	int kind = -1;
 	u64 *p;
 
+	if (amd_zero_index(msr) >= 0) {
+		*val = 0;
+		return 0;
+	}
 	switch (msr) {
 	case MSR_MTRRcap:
 		*val = MTRR_CAP;
@@ -96,6 +128,9 @@ int kvmini_common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	int kind = -1, i;
 	u64 *p;
 
+	i = amd_zero_index(msr);
+	if (i >= 0)
+		return i >= (int)ARRAY_SIZE(amd_zero) - AMD_ZERO_WRITABLE ? 0 : -EINVAL;
 	if (msr == MSR_MTRRcap || msr == MSR_IA32_MCG_CAP)	/* read-only */
 		return (host && val == (msr == MSR_MTRRcap ? MTRR_CAP : MCG_CAP)) ? 0 : -EINVAL;
 	p = slot(vcpu, msr, &kind);

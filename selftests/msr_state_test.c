@@ -94,6 +94,11 @@ static void guest_mtrr(void)
 	GUEST_ASSERT_EQ(GUEST_NO_EXC, wrmsr_safe(0x2ff, 0xc00));	/* UC default */
 	rdmsr_safe(0x2ff, &def);
 	GUEST_SYNC4(cap, def, wrmsr_safe(0x2ff, 0x3), wrmsr_safe(0x401, 1));
+	/* AMD SYSCFG reads as 0 (Linux reads it at boot); DC_CFG takes writes. */
+	def = 1;
+	GUEST_ASSERT_EQ(GUEST_NO_EXC, rdmsr_safe(0xc0010010, &def));
+	GUEST_ASSERT_EQ(0, def);
+	GUEST_ASSERT_EQ(GUEST_NO_EXC, wrmsr_safe(0xc0011022, 0));
 }
 
 TEST(guest)
@@ -108,6 +113,7 @@ TEST(guest)
 	EXPECT_EQ(0xc00ULL, uc.args[1]);
 	EXPECT_EQ(13ULL, uc.args[2]);	/* #GP: bad type */
 	EXPECT_EQ(13ULL, uc.args[3]);	/* #GP: the guest may only clear MCi_STATUS */
+	EXPECT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
 	vm_free(vm);
 }
 
