@@ -137,10 +137,24 @@ run_insn() {
 }
 if [ -z "$T" ] || matches insn; then run_insn; fi
 
+# --- 6. unmodified QEMU on kvmini, then on KVM, in the AMD host ---
+run_qemu() {
+	local log=$build/qemu.log
+	"$top/selftests/qemu/boot.sh" kmod/kvmini.ko "$build/qemu" > "$log" 2>&1 || true
+	grep -E '^# QEMU boot' "$log" || true
+	while read -r tag what; do
+		[ "$tag" = "@@host-ok" ] && point ok "amd: $what" || point not-ok "amd: $what"
+	done < <(grep -E '^@@host-(ok|fail) ' "$log" || true)
+	grep -q '^@@host-ok qemu-kvmini' "$log" || { tail -n 30 "$log"; point not-ok "amd: QEMU on kvmini ran"; }
+	grep -qE '^# host: kernel log shows problems' "$log" && point not-ok "amd: kernel log clean after QEMU"
+	return 0
+}
+
 case "$HOST" in
 all|amd)
 	run_suite amd svm "msr kvm_amd"
 	if [ -z "$T" ] || matches novirt; then run_novirt; fi
+	if [ -z "$T" ] || matches qemu; then run_qemu; fi
 	;;
 *) echo "check: unknown HOST=$HOST (amd)"; exit 2 ;;
 esac
