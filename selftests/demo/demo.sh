@@ -4,8 +4,10 @@
 # `make demo`: on a Debian 12 machine (root), install what is missing, build
 # kvmini.ko for Debian's distro kernel and the sample VMM with its guest,
 # then boot the emulated AMD host (selftests/host/run.sh), load the module
-# there and run the VMM, whose transcript shows up here.  Exit non-zero if
-# the VMM fails or the host's kernel log shows a problem.
+# there and run the VMM, whose transcript shows up here; then boot Linux
+# under Debian's unmodified QEMU on kvmini and on the distro KVM, showing
+# the guest's console and both boot times (selftests/qemu/boot.sh). Exit
+# non-zero if either fails or the host's kernel log shows a problem.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -57,7 +59,13 @@ exit $rc
 JOB
 
 rc=0
+echo "# 1. the sample VMM (selftests/demo/vmm.c) on kvmini"
 "$top/selftests/host/run.sh" --host amd --kver "$kver" --timeout 300 --out "$build/host" "$job" || rc=$?
+
+# --- 4. unmodified QEMU on kvmini (as /dev/kvm) boots Linux; then on KVM ---
+echo "# 2. Debian's QEMU on kvmini boots Debian's kernel to a shell, then the same on KVM"
+"$top/selftests/qemu/boot.sh" kmod/kvmini.ko "$build/qemu" | tee "$build/qemu.log" || rc=1
+grep -q '^@@host-ok qemu-kvmini' "$build/qemu.log" || rc=1
 if [ $rc = 0 ]; then
 	echo "demo: ok"
 else
