@@ -17,7 +17,8 @@ cd "$top"
 
 # --- 1. packages (the same check as make check's, for what the demo uses) ---
 pkgs="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
-      cpio kmod xz-utils gcc binutils make libc6-dev"
+      cpio kmod xz-utils gcc binutils make libc6-dev
+      syslinux syslinux-common mtools dosfstools"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -65,7 +66,8 @@ echo "# 1. the sample VMM (selftests/demo/vmm.c) on kvmini"
 # --- 4. unmodified QEMU on kvmini (as /dev/kvm) boots Linux; then on KVM ---
 echo "# 2. Debian's QEMU on kvmini boots Debian's kernel to a shell, then the same on KVM"
 "$top/selftests/qemu/boot.sh" kmod/kvmini.ko "$build/qemu" | tee "$build/qemu.log" || rc=1
-grep -q '^@@host-ok qemu-kvmini' "$build/qemu.log" || rc=1
+grep -q '^@@host-ok kvmini-kernel' "$build/qemu.log" || rc=1
+grep -q '^@@host-ok kvmini-seabios' "$build/qemu.log" || rc=1
 if [ $rc = 0 ]; then
 	echo "demo: ok"
 else

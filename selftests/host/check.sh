@@ -19,7 +19,8 @@ cd "$top"
 
 # --- 1. packages ---
 pkgs="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
-      linux-source-6.1 cpio kmod xz-utils gcc make libc6-dev"
+      linux-source-6.1 cpio kmod xz-utils gcc make libc6-dev
+      syslinux syslinux-common mtools dosfstools"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -141,11 +142,11 @@ if [ -z "$T" ] || matches insn; then run_insn; fi
 run_qemu() {
 	local log=$build/qemu.log
 	"$top/selftests/qemu/boot.sh" kmod/kvmini.ko "$build/qemu" > "$log" 2>&1 || true
-	grep -E '^# QEMU boot' "$log" || true
+	grep -E '^# QEMU ' "$log" || true
 	while read -r tag what; do
 		[ "$tag" = "@@host-ok" ] && point ok "amd: $what" || point not-ok "amd: $what"
 	done < <(grep -E '^@@host-(ok|fail) ' "$log" || true)
-	grep -q '^@@host-ok qemu-kvmini' "$log" || { tail -n 30 "$log"; point not-ok "amd: QEMU on kvmini ran"; }
+	grep -q '^@@host-.* kvmini-seabios' "$log" || { tail -n 30 "$log"; point not-ok "amd: QEMU on kvmini ran"; }
 	grep -qE '^# host: kernel log shows problems' "$log" && point not-ok "amd: kernel log clean after QEMU"
 	return 0
 }

@@ -3,8 +3,9 @@
 #
 # Unmodified QEMU (Debian's 7.2) on kvmini: in the emulated AMD host, with
 # kvmini loaded as /dev/kvm (kvm_alias=1), QEMU boots Debian's kernel with
-# a busybox initramfs whose /init runs a few commands and powers off; then
-# the same on the distro's kvm_amd. Prints the guest's console and a line
+# a busybox initramfs whose /init runs a few commands and powers off, by
+# -kernel and through SeaBIOS from a syslinux disk; then the same on the
+# distro's kvm_amd. Prints the guest's console and a line
 #   @@host-ok|fail <what>
 # per check, and both boot times with their ratio.
 #
@@ -37,36 +38,56 @@ chmod +x "$job/g/init"
 (cd "$job/g" && find . | cpio -o -H newc --quiet) > "$job/guest.cpio"
 rm -rf "$job/g"
 
+# The same kernel and initramfs on a disk for SeaBIOS: a FAT volume with
+# syslinux in its boot sector (no partition table: the BIOS boots it).
+append="console=ttyS0 quiet pci=noearly tsc=reliable no_timer_check 8250.nr_uarts=1 panic=-1"
+dd if=/dev/zero of="$job/disk.img" bs=1M count=48 status=none
+mkfs.vfat -n KVMINI "$job/disk.img" > /dev/null
+syslinux --install "$job/disk.img"
+printf 'DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL vmlinuz\n  APPEND initrd=initrd %s\n' \
+	"$append" > "$job/syslinux.cfg"
+mcopy -i "$job/disk.img" "/boot/vmlinuz-$kver" ::vmlinuz
+mcopy -i "$job/disk.img" "$job/guest.cpio" ::initrd
+mcopy -i "$job/disk.img" "$job/syslinux.cfg" ::syslinux.cfg
+
 cat > "$job/run" <<JOB
-cp /job/guest.cpio /host/tmp/
+cp /job/guest.cpio /job/disk.img /host/tmp/
 chroot /host qemu-system-x86_64 -version > /dev/null	# libraries over 9p, once
-qemu() {	# qemu NAME: boot the guest, time it, check its console
-	local s e
+qemu() {	# qemu NAME ARGS...: boot the guest, time it, check its console
+	local name=\$1 s e
+	shift
 	s=\$(cut -d' ' -f1 /proc/uptime)
 	chroot /host timeout -k 5 120 qemu-system-x86_64 -accel kvm \\
 		-machine pc,kernel-irqchip=off -cpu qemu64 -m 256 -smp 1 \\
-		-kernel /boot/vmlinuz-$kver -initrd /tmp/guest.cpio \\
-		-append "console=ttyS0 quiet pci=noearly tsc=reliable no_timer_check 8250.nr_uarts=1 panic=-1" \\
 		-vga none -nodefaults -serial stdio -display none -no-reboot \\
-		> /tmp/\$1.log 2>&1
+		"\$@" > /tmp/\$name.log 2>&1
 	e=\$(cut -d' ' -f1 /proc/uptime)
-	grep -v "host doesn't support requested feature" /tmp/\$1.log
-	echo "@@time \$1 \$s \$e"
-	if grep -q "^@@guest-ok" /tmp/\$1.log && ! grep -qiE "internal error|emulation failure|unchecked MSR" /tmp/\$1.log; then
-		echo "@@host-ok qemu-\$1: unmodified QEMU boots Linux to a shell, no KVM error"
+	echo "## \$name"
+	grep -v "host doesn't support requested feature" /tmp/\$name.log
+	echo "@@time \$name \$s \$e"
+	if grep -q "^@@guest-ok" /tmp/\$name.log && ! grep -qiE "internal error|emulation failure|unchecked MSR" /tmp/\$name.log; then
+		echo "@@host-ok \$name: unmodified QEMU boots Linux to a shell, no KVM error"
 	else
-		echo "@@host-fail qemu-\$1: unmodified QEMU boots Linux to a shell, no KVM error"
+		echo "@@host-fail \$name: unmodified QEMU boots Linux to a shell, no KVM error"
 	fi
 }
+both() {	# both HYPERVISOR: -kernel, then SeaBIOS from the disk
+	qemu \$1-kernel -kernel /boot/vmlinuz-$kver -initrd /tmp/guest.cpio -append "$append"
+	qemu \$1-seabios -drive file=/tmp/disk.img,format=raw,if=virtio
+}
 rmmod kvm_amd && rmmod kvm && insmod /job/kvmini.ko kvm_alias=1 || echo "@@host-fail qemu: kvmini as /dev/kvm"
-qemu kvmini
+both kvmini
 rmmod kvmini
 for m in irqbypass ccp kvm kvm-amd; do insmod /modules/\$m.ko 2>/dev/null; done
-qemu kvm
+both kvm
 JOB
 "$here/../host/run.sh" --hostroot --kver "$kver" --modules "msr kvm_amd" \
 	--timeout 400 --out "$out" "$job" | grep -v '^@@time'
 awk '/^@@time/ { t[$2] = $4 - $3 } END {
-	if (t["kvmini"] && t["kvm"])
-		printf "# QEMU boot to the guest shell and poweroff: kvmini %.2f s, KVM %.2f s, kvmini/KVM %.2f\n",
-		       t["kvmini"], t["kvm"], t["kvmini"] / t["kvm"] }' "$out/job.log"
+	split("kernel seabios", how, " ")
+	for (i = 1; i <= 2; i++) {
+		a = t["kvmini-" how[i]]; b = t["kvm-" how[i]]
+		if (a && b)
+			printf "# QEMU %s boot to the guest shell and poweroff: kvmini %.2f s, KVM %.2f s, kvmini/KVM %.2f\n",
+			       how[i] == "kernel" ? "-kernel" : "SeaBIOS disk", a, b, a / b
+	} }' "$out/job.log"
