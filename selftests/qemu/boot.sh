@@ -29,10 +29,7 @@ cat > "$job/g/init" <<'GUEST'
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 echo "guest: /init after $(cut -d' ' -f1 /proc/uptime) s of guest time"
-echo "guest\$ uname -a; grep -c processor /proc/cpuinfo; free -m"
-uname -a; grep -c processor /proc/cpuinfo; free -m
-echo "@@guest-ok"
-poweroff -f
+PS1='guest# ' exec sh -i
 GUEST
 chmod +x "$job/g/init"
 (cd "$job/g" && find . | cpio -o -H newc --quiet) > "$job/guest.cpio"
@@ -57,15 +54,31 @@ qemu() {	# qemu NAME ARGS...: boot the guest, time it, check its console
 	local name=\$1 s e
 	shift
 	s=\$(cut -d' ' -f1 /proc/uptime)
+	rm -f /host/tmp/in /host/tmp/\$name.log
+	mkfifo /host/tmp/in
+	(	# type at the guest's shell prompt, over its serial console
+		t=0
+		until grep -q "guest# " /host/tmp/\$name.log 2>/dev/null || [ \$t -gt 1200 ]; do
+			sleep 0.1; t=\$((t + 1))
+		done
+		printf 'uname -a; grep -c processor /proc/cpuinfo; free -m\\n'
+		sleep 1
+		printf 'echo @@guest-ok; poweroff -f\\n'
+		sleep 130
+	) > /host/tmp/in &
 	chroot /host timeout -k 5 120 qemu-system-x86_64 -accel kvm \\
 		-machine pc,kernel-irqchip=off -cpu qemu64 -m 256 -smp 1 \\
 		-vga none -nodefaults -serial stdio -display none -no-reboot \\
-		"\$@" > /tmp/\$name.log 2>&1
+		"\$@" < /host/tmp/in > /host/tmp/\$name.log 2>&1
+	kill \$! 2>/dev/null
 	e=\$(cut -d' ' -f1 /proc/uptime)
 	echo "## \$name"
-	grep -v "host doesn't support requested feature" /tmp/\$name.log
+	# (without CRs and the shell's cursor-position queries, ESC [6n)
+	tr -d '\\r' < /host/tmp/\$name.log | sed 's/.\\[6n//g' |
+		grep -v "host doesn't support requested feature"
 	echo "@@time \$name \$s \$e"
-	if grep -q "^@@guest-ok" /tmp/\$name.log && ! grep -qiE "internal error|emulation failure|unchecked MSR" /tmp/\$name.log; then
+	if tr -d '\\r' < /host/tmp/\$name.log | grep -q "^@@guest-ok" &&
+	   ! grep -qiE "internal error|emulation failure|unchecked MSR" /host/tmp/\$name.log; then
 		echo "@@host-ok \$name: unmodified QEMU boots Linux to a shell, no KVM error"
 	else
 		echo "@@host-fail \$name: unmodified QEMU boots Linux to a shell, no KVM error"
