@@ -51,15 +51,6 @@ asm(".pushsection .text\n"
     "	iretq\n"
     ".popsection\n");
 
-static void set_gate(struct kvmini_vm *vm, int v, uint64_t h)
-{
-	uint64_t *idt = vm_gpa2hva(vm, GUEST_IDT);
-
-	idt[2 * v] = (h & 0xffff) | (uint64_t)GUEST_SEL_CS64 << 16 |
-		     1ULL << 32 | 0x8eULL << 40 | ((h >> 16) & 0xffff) << 48;
-	idt[2 * v + 1] = h >> 32;
-}
-
 static struct kvmini_vm *irq_vm(void *fn, struct kvmini_vcpu **vcpu)
 {
 	struct kvmini_vm *vm = vm_create_guest(fn, vcpu);
@@ -67,7 +58,7 @@ static struct kvmini_vm *irq_vm(void *fn, struct kvmini_vcpu **vcpu)
 
 	if (vm)
 		for (v = 0; v < 4; v++)
-			set_gate(vm, 0x30 + v, (uintptr_t)irq_stubs + 16 * v);
+			idt_set_gate(vm_gpa2hva(vm, GUEST_IDT), 0x30 + v, (uintptr_t)irq_stubs + 16 * v, 0);
 	return vm;
 }
 

@@ -14,23 +14,6 @@
 #include "kvmini_vm.h"
 #include "kselftest_harness.h"
 
-static long msrs(struct kvmini_vcpu *vcpu, unsigned long cmd, const uint32_t *idx,
-		 uint64_t *data, uint32_t n)
-{
-	struct kvmini_msrs *m = calloc(1, sizeof(*m) + n * sizeof(m->entries[0]));
-	uint32_t i;
-	long r;
-
-	m->nmsrs = n;
-	for (i = 0; i < n; i++)
-		m->entries[i] = (struct kvmini_msr_entry){ .index = idx[i], .data = data[i] };
-	r = ioctl_err(vcpu->fd, cmd, (unsigned long)m);
-	for (i = 0; i < n; i++)
-		data[i] = m->entries[i].data;
-	free(m);
-	return r;
-}
-
 /* What QEMU 7.2 put on a qemu64 vCPU at reset (seen on kvmini). */
 TEST(qemu_reset_set)
 {
@@ -63,24 +46,24 @@ TEST(qemu_reset_set)
 		idx[n] = 0x402 + 4 * i, d[n++] = 0;
 		idx[n] = 0x403 + 4 * i, d[n++] = 0;
 	}
-	EXPECT_EQ((long)n, msrs(vcpu, KVMINI_SET_MSRS, idx, d, n));
+	EXPECT_EQ((long)n, vcpu_msrs_io(vcpu, KVMINI_SET_MSRS, idx, d, n));
 	memset(back, 0, sizeof(back));
-	EXPECT_EQ((long)n, msrs(vcpu, KVMINI_GET_MSRS, idx, back, n));
+	EXPECT_EQ((long)n, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, idx, back, n));
 	for (i = 0; i < n; i++)
 		EXPECT_EQ(d[i], back[i]) TH_LOG("MSR %#x", idx[i]);
 
 	/* Read-only and rejected values stop the batch, as KVM. */
 	idx[0] = 0xfe, idx[1] = 0x179;
-	EXPECT_EQ(2, msrs(vcpu, KVMINI_GET_MSRS, idx, back, 2));
+	EXPECT_EQ(2, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, idx, back, 2));
 	EXPECT_EQ(0x508ULL, back[0]);			/* WC, FIX, 8 variable */
 	EXPECT_EQ(1ULL << 8, back[1] & ~0xffULL);	/* MCG_CTL_P */
 	EXPECT_LE(7ULL, back[1] & 0xff);
 	idx[0] = 0x400, d[0] = 1;		/* MC0_CTL: 0 or all ones */
-	EXPECT_EQ(0, msrs(vcpu, KVMINI_SET_MSRS, idx, d, 1));
+	EXPECT_EQ(0, vcpu_msrs_io(vcpu, KVMINI_SET_MSRS, idx, d, 1));
 	idx[0] = 0x2ff, d[0] = 0x2;		/* type 2 does not exist */
-	EXPECT_EQ(0, msrs(vcpu, KVMINI_SET_MSRS, idx, d, 1));
+	EXPECT_EQ(0, vcpu_msrs_io(vcpu, KVMINI_SET_MSRS, idx, d, 1));
 	idx[0] = 0x17b, d[0] = 5;
-	EXPECT_EQ(0, msrs(vcpu, KVMINI_SET_MSRS, idx, d, 1));
+	EXPECT_EQ(0, vcpu_msrs_io(vcpu, KVMINI_SET_MSRS, idx, d, 1));
 	vm_free(vm);
 }
 

@@ -47,23 +47,6 @@ static void guest_msrs(void)
 	GUEST_SYNC4(r[0], r[1], r[2], v);
 }
 
-static long msrs_io(struct kvmini_vcpu *vcpu, unsigned long cmd, const uint32_t *idx,
-		    uint64_t *data, uint32_t n)
-{
-	struct kvmini_msrs *m = calloc(1, sizeof(*m) + n * sizeof(m->entries[0]));
-	long r;
-	uint32_t i;
-
-	m->nmsrs = n;
-	for (i = 0; i < n; i++)
-		m->entries[i] = (struct kvmini_msr_entry){ .index = idx[i], .data = data[i] };
-	r = ioctl_err(vcpu->fd, cmd, (unsigned long)m);
-	for (i = 0; i < n; i++)
-		data[i] = m->entries[i].data;
-	free(m);
-	return r;
-}
-
 TEST(index_list)
 {
 	struct kvmini_vm *vm = vm_create();
@@ -98,15 +81,15 @@ TEST(round_trips)
 
 	REQUIRE_VM(vm);
 	memcpy(d, vals[0], sizeof(d));
-	EXPECT_EQ((long)N, msrs_io(vcpu, KVMINI_SET_MSRS, g_idx, d, N));
+	EXPECT_EQ((long)N, vcpu_msrs_io(vcpu, KVMINI_SET_MSRS, g_idx, d, N));
 	memset(d, 0, sizeof(d));
-	EXPECT_EQ((long)N, msrs_io(vcpu, KVMINI_GET_MSRS, g_idx, d, N));
+	EXPECT_EQ((long)N, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, g_idx, d, N));
 	EXPECT_EQ(0, memcmp(d, vals[0], sizeof(d)));
 
 	memcpy(GUEST_VAR(vm, g_new), vals[1], sizeof(vals[1]));
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(0, memcmp(GUEST_VAR(vm, g_val), vals[0], sizeof(vals[0])));
-	EXPECT_EQ((long)N, msrs_io(vcpu, KVMINI_GET_MSRS, g_idx, d, N));
+	EXPECT_EQ((long)N, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, g_idx, d, N));
 	EXPECT_EQ(0, memcmp(d, vals[1], sizeof(d)));
 
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
@@ -133,12 +116,12 @@ TEST(partial)
 
 	REQUIRE_VM(vm);
 	vcpu = vcpu_add(vm, 0);
-	EXPECT_EQ(1, msrs_io(vcpu, KVMINI_SET_MSRS, idx, d, 3));
+	EXPECT_EQ(1, vcpu_msrs_io(vcpu, KVMINI_SET_MSRS, idx, d, 3));
 	d[0] = d[2] = 0;
-	EXPECT_EQ(1, msrs_io(vcpu, KVMINI_GET_MSRS, idx, d, 3));
+	EXPECT_EQ(1, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, idx, d, 3));
 	EXPECT_EQ(0x0010000800000000ULL, d[0]);
 	EXPECT_EQ(0ULL, d[2]);				/* not reached */
-	EXPECT_EQ(0, msrs_io(vcpu, KVMINI_GET_MSRS, idx + 1, d, 2));
+	EXPECT_EQ(0, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, idx + 1, d, 2));
 	/* At most 255 entries per call. */
 	big->nmsrs = 256;
 	EXPECT_EQ(-E2BIG, ioctl_err(vcpu->fd, KVMINI_GET_MSRS, (unsigned long)big));

@@ -39,14 +39,6 @@ static void guest_reinject(void)
 	GUEST_SYNC4(rq_count, rq_vec, rq_err, 0);
 }
 
-/* Interrupt gate at @idt[v], IST2. */
-static void set_gate(uint64_t *idt, int v, uint64_t h)
-{
-	idt[2 * v] = (h & 0xffff) | (uint64_t)GUEST_SEL_CS64 << 16 |
-		     2ULL << 32 | 0x8eULL << 40 | ((h >> 16) & 0xffff) << 48;
-	idt[2 * v + 1] = h >> 32;
-}
-
 /* Use the IDT at @idt_gpa and an IST2 stack ending at @stack_top. */
 static void switch_idt(struct kvmini_vm *vm, struct kvmini_vcpu *vcpu,
 		       uint64_t idt_gpa, uint64_t stack_top)
@@ -73,8 +65,8 @@ TEST(delivery_faults_on_fresh_pages)
 	vm_map(vm, FRESH_GPA, FRESH_GPA, FRESH_SIZE);
 	/* IDTs at +0 and +0x1000 (written by the host only), stacks below
 	 * +0x3000 and +0x5000 (not even the host touches them). */
-	set_gate((uint64_t *)fresh, IRQ_VEC, (uintptr_t)rq_irq);
-	set_gate((uint64_t *)(fresh + 0x1000), 13, (uintptr_t)rq_gp);
+	idt_set_gate((uint64_t *)fresh, IRQ_VEC, (uintptr_t)rq_irq, 2);	/* IST2 */
+	idt_set_gate((uint64_t *)(fresh + 0x1000), 13, (uintptr_t)rq_gp, 2);	/* IST2 */
 
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	ASSERT_EQ(0ULL, uc.args[0]);

@@ -52,15 +52,6 @@ asm(".pushsection .text\n"
     ".endr\n"
     ".popsection\n");
 
-static void set_gate(struct kvmini_vm *vm, int v, uint64_t h)
-{
-	uint64_t *idt = vm_gpa2hva(vm, GUEST_IDT);
-
-	idt[2 * v] = (h & 0xffff) | (uint64_t)GUEST_SEL_CS64 << 16 |
-		     0x8eULL << 40 | ((h >> 16) & 0xffff) << 48;
-	idt[2 * v + 1] = h >> 32;
-}
-
 static void guest_ipi(uint64_t id)
 {
 	uint64_t i, k, to = (id + 1) % NCPU;
@@ -159,7 +150,7 @@ TEST(ipi_ring)
 	REQUIRE_VM(vm);
 	sigaction(SIGUSR1, &sa, NULL);
 	for (i = 0; i < NCPU; i++) {
-		set_gate(vm, IPI_VEC + i, (uintptr_t)ipi_stubs + 32 * i);
+		idt_set_gate(vm_gpa2hva(vm, GUEST_IDT), IPI_VEC + i, (uintptr_t)ipi_stubs + 32 * i, 0);
 		cpus[i].vcpu = i ? vcpu_add(vm, i) : vcpu0;
 		if (i)
 			vcpu_setup_long_mode(cpus[i].vcpu, guest_ipi);

@@ -293,6 +293,11 @@ struct kvmini_vcpu *vcpu_add(struct kvmini_vm *vm, int id);
 void vcpu_setup_long_mode(struct kvmini_vcpu *vcpu, void *fn);
 /* Up to 6 integer arguments for the guest function (RDI, RSI, ...). */
 void vcpu_set_args(struct kvmini_vcpu *vcpu, int n, ...);
+/* A 64-bit interrupt gate (CS64, DPL 0, stack @ist or 0) at @idt[@v]. */
+void idt_set_gate(uint64_t *idt, int v, uint64_t handler, int ist);
+/* KVMINI_GET/SET_MSRS on @n entries @idx/@data (data updated): ioctl's result or -errno. */
+long vcpu_msrs_io(struct kvmini_vcpu *vcpu, unsigned long cmd, const uint32_t *idx,
+		  uint64_t *data, uint32_t n);
 /* Real mode (from reset state) at @gpa: CS = gpa >> 4 & 0xf000, IP = low 16 bits. */
 void vcpu_setup_real_mode(struct kvmini_vcpu *vcpu, uint64_t gpa);
 /* 32-bit flat protected mode, no paging, at @gpa. */

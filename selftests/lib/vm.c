@@ -646,3 +646,29 @@ void __vcpu_run_expect(struct kvmini_vcpu *vcpu, uint32_t reason,
 	kvmini_fail(file, line, "expected exit %s, got %s", exit_reason_str(reason),
 		    exit_str(vcpu, buf, sizeof(buf)));
 }
+
+void idt_set_gate(uint64_t *idt, int v, uint64_t handler, int ist)
+{
+	idt[2 * v] = (handler & 0xffff) | (uint64_t)GUEST_SEL_CS64 << 16 |
+		     (uint64_t)ist << 32 | 0x8eULL << 40 | ((handler >> 16) & 0xffff) << 48;
+	idt[2 * v + 1] = handler >> 32;
+}
+
+long vcpu_msrs_io(struct kvmini_vcpu *vcpu, unsigned long cmd, const uint32_t *idx,
+		  uint64_t *data, uint32_t n)
+{
+	struct kvmini_msrs *m = calloc(1, sizeof(*m) + n * sizeof(m->entries[0]));
+	uint32_t i;
+	long r;
+
+	m->nmsrs = n;
+	for (i = 0; i < n; i++)
+		m->entries[i] = (struct kvmini_msr_entry){ .index = idx[i], .data = data[i] };
+	r = ioctl(vcpu->fd, cmd, m);
+	if (r < 0)
+		r = -errno;
+	for (i = 0; i < n; i++)
+		data[i] = m->entries[i].data;
+	free(m);
+	return r;
+}
