@@ -238,6 +238,20 @@ struct kvmini_memslot {
 	unsigned long dirty[];	/* with LOG_DIRTY_PAGES only */
 };
 
+/* Architectural register rules (vcpu.c, msr.c). */
+#define CR0_RESERVED	(~0xffffffffULL | 0x1ffaffc0ULL)	/* bits 6-15,17,19-28 */
+#define CR4_VALID	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
+			 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
+			 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | \
+			 X86_CR4_UMIP | X86_CR4_FSGSBASE | X86_CR4_PCIDE | \
+			 X86_CR4_OSXSAVE | X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
+#define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
+bool kvmini_cr4_valid(struct kvmini_vcpu *vcpu, u64 cr4);
+/* The consistency rules KVM applies to KVM_SET_SREGS. */
+bool kvmini_sregs_valid(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s);
+bool kvmini_apic_base_valid(u64 val);
+bool kvmini_pat_valid(u64 pat);
+
 /* DR6/DR7 as after reset: every bit that reads as 1 set, nothing armed. */
 #define KVMINI_DR6_INIT		0xffff0ff0ULL
 #define KVMINI_DR7_INIT		0x400ULL
@@ -345,6 +359,8 @@ int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id);
 void kvmini_free_vcpus(struct kvmini_vm *vm);
 /* Exit helpers for backends: fill vcpu->run, return 0 (to userspace). */
 int kvmini_exit_pio(struct kvmini_vcpu *vcpu);
+/* String I/O: vcpu->pio.seg and .addr_size (if 0) from the instruction. */
+void kvmini_pio_string_operands(struct kvmini_vcpu *vcpu);
 int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...);
 /* mmio.c: 1 re-enter, 0 exit to userspace (run set). */
 int kvmini_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa, bool fetch);

@@ -183,3 +183,24 @@ void kvmini_common_msr_reset(struct kvmini_vcpu *vcpu)
 	for (i = 0; i < KVMINI_MCE_BANKS; i++)
 		s->mce_banks[i * 4] = ~0ULL;
 }
+
+/* IA32_APIC_BASE: address below 2^48, BSP, enable; x2APIC is not offered. */
+bool kvmini_apic_base_valid(u64 val)
+{
+	return !(val & ~(0xfffffffff000ULL | MSR_IA32_APICBASE_BSP |
+			 MSR_IA32_APICBASE_ENABLE));
+}
+
+/* PAT: eight memory types, each UC WC WT WP WB or UC-. */
+bool kvmini_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}

@@ -328,69 +328,6 @@ static void svm_get_sregs(struct kvmini_vcpu *vcpu, struct kvmini_sregs *s)
 	s->apic_base = vcpu->apic_base;
 }
 
-#define CR0_RESERVED	(~0xffffffffULL | 0x1ffaffc0ULL)	/* bits 6-15,17,19-28 */
-#define CR4_VALID	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
-			 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
-			 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | \
-			 X86_CR4_UMIP | X86_CR4_FSGSBASE | X86_CR4_PCIDE | \
-			 X86_CR4_OSXSAVE | X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
-#define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
-
-/* CR4 bits a guest may set only if its CPUID offers the feature. */
-static const struct {
-	u64 cr4;
-	u32 function;
-	int reg, bit;
-} cr4_cpuid[] = {
-	{ X86_CR4_OSXSAVE, 1, 2, 26 },		/* XSAVE */
-	{ X86_CR4_PCIDE, 1, 2, 17 },		/* PCID */
-	{ X86_CR4_FSGSBASE, 7, 1, 0 },
-	{ X86_CR4_SMEP, 7, 1, 7 },
-	{ X86_CR4_SMAP, 7, 1, 20 },
-	{ X86_CR4_UMIP, 7, 2, 2 },
-	{ X86_CR4_PKE, 7, 2, 3 },
-};
-
-static bool kvmini_cr4_valid(struct kvmini_vcpu *vcpu, u64 cr4)
-{
-	unsigned int i;
-
-	if (cr4 & ~(u64)CR4_VALID)
-		return false;
-	for (i = 0; i < ARRAY_SIZE(cr4_cpuid); i++)
-		if ((cr4 & cr4_cpuid[i].cr4) &&
-		    !kvmini_guest_has(vcpu, cr4_cpuid[i].function,
-				      cr4_cpuid[i].reg, cr4_cpuid[i].bit))
-			return false;
-	return true;
-}
-
-/* IA32_APIC_BASE: address below 2^48, BSP, enable; x2APIC is not offered. */
-static bool apic_base_valid(u64 val)
-{
-	return !(val & ~(0xfffffffff000ULL | MSR_IA32_APICBASE_BSP |
-			 MSR_IA32_APICBASE_ENABLE));
-}
-
-/* The consistency rules KVM applies to KVM_SET_SREGS. */
-static bool sregs_valid(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
-{
-	if ((s->cr0 & CR0_RESERVED) || !kvmini_cr4_valid(vcpu, s->cr4) ||
-	    (s->efer & ~(u64)EFER_VALID) || !apic_base_valid(s->apic_base))
-		return false;
-	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
-		return false;
-	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
-		return false;
-	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
-		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA) ||
-		    (s->cr3 >> boot_cpu_data.x86_phys_bits))
-			return false;
-	} else if ((s->efer & EFER_LMA) || s->cs.l) {
-		return false;
-	}
-	return true;
-}
 
 static int svm_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 {
@@ -400,7 +337,7 @@ static int svm_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 	struct kvmini_segment *u[NR_SREGS_SEGS];
 	int i;
 
-	if (!sregs_valid(vcpu, s))
+	if (!kvmini_sregs_valid(vcpu, s))
 		return -EINVAL;
 	sregs_segs(vmcb, (struct kvmini_sregs *)s, v, u);
 	for (i = 0; i < NR_SREGS_SEGS; i++)
@@ -881,38 +818,6 @@ static int handle_cpuid(struct kvmini_vcpu *vcpu)
 	return skip(vcpu, 2);
 }
 
-/*
- * String I/O needs the segment (overridable for OUTS) and the address
- * size; QEMU leaves the IOIO address-size bits at 0, so both come from
- * the instruction's prefixes and the code segment's mode.
- */
-static void string_io_operands(struct kvmini_vcpu *vcpu)
-{
-	static const s8 prefix_seg[256] = {
-		[0x26] = SEG_ES + 1, [0x2e] = SEG_CS + 1, [0x36] = SEG_SS + 1,
-		[0x3e] = SEG_DS + 1, [0x64] = SEG_FS + 1, [0x65] = SEG_GS + 1,
-	};
-	int mode = svm_cs_mode(vcpu), i, n;
-	bool asize_prefix = false;
-	u8 insn[15];
-
-	n = kvmini_fetch_insn(vcpu, insn, sizeof(insn));
-	for (i = 0; i < n; i++) {
-		if (prefix_seg[insn[i]])
-			vcpu->pio.seg = prefix_seg[insn[i]] - 1;
-		else if (insn[i] == 0x67)
-			asize_prefix = true;
-		else if (insn[i] != 0x66 && insn[i] != 0xf2 && insn[i] != 0xf3 &&
-			 insn[i] != 0xf0 && !(mode == 8 && (insn[i] & 0xf0) == 0x40))
-			break;
-	}
-	if (vcpu->pio.in)
-		vcpu->pio.seg = SEG_ES;		/* INS always writes ES:rDI */
-	if (!vcpu->pio.addr_size)
-		vcpu->pio.addr_size = !asize_prefix ? mode :
-				      mode == 4 ? 2 : 4;	/* 64 -> 32, 16 <-> 32 */
-}
-
 static int handle_ioio(struct kvmini_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -928,7 +833,7 @@ static int handle_ioio(struct kvmini_vcpu *vcpu)
 		vcpu->pio.size = 4;
 	vcpu->pio.seg = SEG_DS;
 	if (vcpu->pio.string)
-		string_io_operands(vcpu);
+		kvmini_pio_string_operands(vcpu);
 	vcpu->next_rip = vmcb->control.exit_info_2;
 	return kvmini_exit_pio(vcpu);
 }
@@ -1038,19 +943,6 @@ static int svm_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	return 0;
 }
 
-static bool pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (i * 8);
-
-		if (t > 7 || t == 2 || t == 3)
-			return false;
-	}
-	return true;
-}
-
 static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -1076,7 +968,7 @@ static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 		svm->vmcb->control.tsc_offset = val - rdtsc();
 		return 0;
 	case MSR_IA32_CR_PAT:
-		if (!pat_valid(val))
+		if (!kvmini_pat_valid(val))
 			return -EINVAL;
 		break;
 	case MSR_TSC_AUX:
@@ -1084,7 +976,7 @@ static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 			return -EINVAL;
 		break;
 	case MSR_IA32_APICBASE:
-		if (!apic_base_valid(val))
+		if (!kvmini_apic_base_valid(val))
 			return -EINVAL;
 		break;
 	case MSR_IA32_SYSENTER_CS:

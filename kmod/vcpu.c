@@ -201,6 +201,38 @@ static int complete_pio_ins(struct kvmini_vcpu *vcpu)
 }
 
 /*
+ * String I/O needs the segment (overridable for OUTS) and the address
+ * size; QEMU leaves the IOIO address-size bits at 0, so both come from
+ * the instruction's prefixes and the code segment's mode.
+ */
+void kvmini_pio_string_operands(struct kvmini_vcpu *vcpu)
+{
+	static const s8 prefix_seg[256] = {
+		[0x26] = SEG_ES + 1, [0x2e] = SEG_CS + 1, [0x36] = SEG_SS + 1,
+		[0x3e] = SEG_DS + 1, [0x64] = SEG_FS + 1, [0x65] = SEG_GS + 1,
+	};
+	int mode = kvmini_backend->cs_mode(vcpu), i, n;
+	bool asize_prefix = false;
+	u8 insn[15];
+
+	n = kvmini_fetch_insn(vcpu, insn, sizeof(insn));
+	for (i = 0; i < n; i++) {
+		if (prefix_seg[insn[i]])
+			vcpu->pio.seg = prefix_seg[insn[i]] - 1;
+		else if (insn[i] == 0x67)
+			asize_prefix = true;
+		else if (insn[i] != 0x66 && insn[i] != 0xf2 && insn[i] != 0xf3 &&
+			 insn[i] != 0xf0 && !(mode == 8 && (insn[i] & 0xf0) == 0x40))
+			break;
+	}
+	if (vcpu->pio.in)
+		vcpu->pio.seg = SEG_ES;		/* INS always writes ES:rDI */
+	if (!vcpu->pio.addr_size)
+		vcpu->pio.addr_size = !asize_prefix ? mode :
+				      mode == 4 ? 2 : 4;	/* 64 -> 32, 16 <-> 32 */
+}
+
+/*
  * Port I/O exit, as described by the backend in vcpu->pio, vcpu->next_rip.
  * As KVM: registers and RIP change only when the next RUN completes it.
  */
@@ -388,6 +420,55 @@ static long vcpu_set_signal_mask(struct kvmini_vcpu *vcpu, void __user *argp)
 }
 
 /* --- register ioctls --- */
+
+/* CR4 bits a guest may set only if its CPUID offers the feature. */
+static const struct {
+	u64 cr4;
+	u32 function;
+	int reg, bit;
+} cr4_cpuid[] = {
+	{ X86_CR4_OSXSAVE, 1, 2, 26 },		/* XSAVE */
+	{ X86_CR4_PCIDE, 1, 2, 17 },		/* PCID */
+	{ X86_CR4_FSGSBASE, 7, 1, 0 },
+	{ X86_CR4_SMEP, 7, 1, 7 },
+	{ X86_CR4_SMAP, 7, 1, 20 },
+	{ X86_CR4_UMIP, 7, 2, 2 },
+	{ X86_CR4_PKE, 7, 2, 3 },
+};
+
+bool kvmini_cr4_valid(struct kvmini_vcpu *vcpu, u64 cr4)
+{
+	unsigned int i;
+
+	if (cr4 & ~(u64)CR4_VALID)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(cr4_cpuid); i++)
+		if ((cr4 & cr4_cpuid[i].cr4) &&
+		    !kvmini_guest_has(vcpu, cr4_cpuid[i].function,
+				      cr4_cpuid[i].reg, cr4_cpuid[i].bit))
+			return false;
+	return true;
+}
+
+bool kvmini_sregs_valid(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
+{
+	if ((s->cr0 & CR0_RESERVED) || !kvmini_cr4_valid(vcpu, s->cr4) ||
+	    (s->efer & ~(u64)EFER_VALID) || !kvmini_apic_base_valid(s->apic_base))
+		return false;
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return false;
+	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
+		return false;
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA) ||
+		    (s->cr3 >> boot_cpu_data.x86_phys_bits))
+			return false;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return false;
+	}
+	return true;
+}
+
 
 static void get_regs(struct kvmini_vcpu *vcpu, struct kvmini_regs *r)
 {
