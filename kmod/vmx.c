@@ -1093,7 +1093,8 @@ static void vmx_flush_tlb(struct kvmini_vcpu *vcpu)
 /* The host state that can differ from one entry to the next. */
 struct host_state {
 	u16 ds, es, fs, gs, ldt;
-	unsigned long fs_base, kernel_gs_base, debugctl;
+	unsigned long fs_base, kernel_gs_base;
+	u64 debugctl;
 	u64 tsc_aux;
 };
 
@@ -1171,7 +1172,9 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 		if (h.tsc_aux != vmx->tsc_aux)
 			wrmsrl(MSR_TSC_AUX, vmx->tsc_aux);
 	}
-	h.debugctl = get_debugctlmsr();
+	/* Not every CPU model has it (Bochs 2.7 has none). */
+	if (rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &h.debugctl))
+		h.debugctl = 0;
 
 	/*
 	 * Debug registers: VM entry loads DR7 (and DEBUGCTL), not DR0-3 or

@@ -6,21 +6,23 @@
 # whole suite inside the emulated hosts, and end with one line
 # "N passed, N failed, N skipped". Exit 1 if anything failed.
 #
-#   T=<pattern>   run only the test programs whose name contains it
-#   HOST=amd      run one host (default: every host)
+#   T=<pattern>     run only the test programs whose name contains it
+#   HOST=amd|intel|all  run one host or both side by side (default amd; each
+#                   emulator is single-threaded and takes one core)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 host_dir=$top/selftests/host
 build=$top/build/check
 T=${T:-}
-HOST=${HOST:-all}
+HOST=${HOST:-amd}	# intel: opt-in until the VMX suite passes (issue 7)
 cd "$top"
 
 # --- 1. packages ---
 pkgs="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
       linux-source-6.1 cpio kmod xz-utils gcc make libc6-dev
-      syslinux syslinux-common mtools dosfstools"
+      syslinux syslinux-common mtools dosfstools
+      bochs bochsbios vgabios xorriso isolinux"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -56,27 +58,32 @@ point() {	# point ok|not-ok DESCRIPTION
 }
 matches() { case "$1" in *"$T"*) return 0 ;; esac; return 1; }
 
-# --- 3. the suite on the AMD host ---
-run_suite() {	# run_suite HOST BACKEND MODULES
-	local host=$1 backend=$2 modules=$3 job=$build/$1/job rc=0 line
+# --- 3. the suite on an emulated host (AMD: QEMU, Intel: Bochs) ---
+boot_suite() {	# boot_suite HOST BACKEND MODULES TIMEOUT NAME: boot, run, log
+	local host=$1 backend=$2 modules=$3 timeout=$4 name=$5 job=$build/$1/job rc=0 progs
 	rm -rf "$job"
 	mkdir -p "$job"
 	cp kmod/kvmini.ko selftests/run_tests.sh "$job/"
-	local progs
 	progs=$(make -s -C selftests --no-print-directory print-tests)
 	for p in $progs; do cp "selftests/$p" "$job/"; done
 	cat > "$job/run" <<EOF
 # Load, run every selftest, unload.
 if insmod ./kvmini.ko; then echo "@@host-ok insmod kvmini.ko"; else echo "@@host-fail insmod kvmini.ko"; exit 1; fi
+if dmesg | grep -q "kvmini: loaded, using $name"; then echo "@@host-ok kvmini uses $name"; else echo "@@host-fail kvmini uses $name"; fi
 KVMINI_KO=/job/kvmini.ko KVMINI_NO_SUMMARY=1 T='$T' ./run_tests.sh -b $backend $progs
 rc=\$?
 if rmmod kvmini; then echo "@@host-ok rmmod kvmini"; else echo "@@host-fail rmmod kvmini"; fi
 exit \$rc
 EOF
 	"$host_dir/run.sh" --host "$host" --kver "$kver" --modules "$modules" \
-		--timeout 900 --out "$build/$host" "$job" || rc=$?
-	# Count the job's test cases and the host-level checks.
-	line=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) skip:\([0-9]*\)$/\1 \2 \3/p' "$build/$host/job.log" | tail -n1)
+		--timeout "$timeout" --out "$build/$host" "$job" || rc=$?
+	echo "$rc" > "$build/$host/rc"
+}
+
+count_suite() {	# count_suite HOST: add up its test cases and host-level checks
+	local host=$1 rc line
+	rc=$(cat "$build/$host/rc" 2>/dev/null || echo 124)
+	line=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) skip:\([0-9]*\)$/\1 \2 \3/p' "$build/$host/job.log" 2>/dev/null | tail -n1)
 	if [ -n "$line" ]; then
 		read -r p f s <<<"$line"
 		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
@@ -85,7 +92,7 @@ EOF
 	fi
 	while read -r tag what; do
 		[ "$tag" = "@@host-ok" ] && point ok "$host: $what" || point not-ok "$host: $what"
-	done < <(grep -E '^@@host-(ok|fail) ' "$build/$host/job.log" || true)
+	done < <(grep -E '^@@host-(ok|fail) ' "$build/$host/job.log" 2>/dev/null || true)
 	case $rc in
 	124) point not-ok "$host: the emulated host finished in time" ;;
 	125) point not-ok "$host: the host's kernel log is clean" ;;
@@ -152,13 +159,37 @@ run_qemu() {
 }
 
 case "$HOST" in
-all|amd)
-	run_suite amd svm "msr kvm_amd"
+all|amd|intel) ;;
+*) echo "check: unknown HOST=$HOST (amd or intel)"; exit 2 ;;
+esac
+want() { [ "$HOST" = all ] || [ "$HOST" = "$1" ]; }
+
+# Bochs (Intel) runs beside QEMU (AMD), its output shown when it is done.
+intel_pid=""
+if want intel; then
+	mkdir -p "$build/intel"
+	rm -f "$build/intel/rc"
+	if want amd; then
+		boot_suite intel vmx "msr" 1500 "Intel VMX" > "$build/intel.out" 2>&1 &
+		intel_pid=$!
+	else
+		boot_suite intel vmx "msr" 1500 "Intel VMX"
+	fi
+fi
+if want amd; then
+	boot_suite amd svm "msr kvm_amd" 900 "AMD SVM"
+	count_suite amd
 	if [ -z "$T" ] || matches novirt; then run_novirt; fi
 	if [ -z "$T" ] || matches qemu; then run_qemu; fi
-	;;
-*) echo "check: unknown HOST=$HOST (amd)"; exit 2 ;;
-esac
+fi
+if want intel; then
+	if [ -n "$intel_pid" ]; then
+		echo "# the Intel host (Bochs), run meanwhile:"
+		wait "$intel_pid" || true
+		cat "$build/intel.out"
+	fi
+	count_suite intel
+fi
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
