@@ -359,6 +359,7 @@ int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id);
 void kvmini_free_vcpus(struct kvmini_vm *vm);
 /* Exit helpers for backends: fill vcpu->run, return 0 (to userspace). */
 int kvmini_exit_pio(struct kvmini_vcpu *vcpu);
+int kvmini_exit_hypercall(struct kvmini_vcpu *vcpu, unsigned int len);
 /* String I/O: vcpu->pio.seg and .addr_size (if 0) from the instruction. */
 void kvmini_pio_string_operands(struct kvmini_vcpu *vcpu);
 int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...);

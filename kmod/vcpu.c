@@ -232,6 +232,38 @@ void kvmini_pio_string_operands(struct kvmini_vcpu *vcpu)
 				      mode == 4 ? 2 : 4;	/* 64 -> 32, 16 <-> 32 */
 }
 
+static int complete_hypercall(struct kvmini_vcpu *vcpu)
+{
+	vcpu->regs[REG_RAX] = vcpu->run->hypercall.ret;
+	vcpu->rip = vcpu->next_rip;
+	return 1;
+}
+
+/*
+ * VMMCALL/VMCALL of @len bytes: nr = RAX, args = RBX RCX RDX RSI; the next
+ * RUN puts hypercall.ret into RAX and steps past the instruction.
+ */
+int kvmini_exit_hypercall(struct kvmini_vcpu *vcpu, unsigned int len)
+{
+	struct kvmini_run *run = vcpu->run;
+	const unsigned long *g = vcpu->regs;
+
+	run->exit_reason = KVMINI_EXIT_HYPERCALL;
+	run->hypercall.nr = g[REG_RAX];
+	run->hypercall.args[0] = g[REG_RBX];
+	run->hypercall.args[1] = g[REG_RCX];
+	run->hypercall.args[2] = g[REG_RDX];
+	run->hypercall.args[3] = g[REG_RSI];
+	run->hypercall.args[4] = 0;
+	run->hypercall.args[5] = 0;
+	run->hypercall.ret = 0;
+	run->hypercall.longmode = kvmini_backend->cs_mode(vcpu) == 8;
+	vcpu->complete_rip = vcpu->rip;
+	vcpu->next_rip = vcpu->rip + len;
+	vcpu->complete = complete_hypercall;
+	return 0;
+}
+
 /*
  * Port I/O exit, as described by the backend in vcpu->pio, vcpu->next_rip.
  * As KVM: registers and RIP change only when the next RUN completes it.

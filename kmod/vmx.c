@@ -1414,32 +1414,9 @@ static int handle_io(struct kvmini_vcpu *vcpu)
 	return kvmini_exit_pio(vcpu);
 }
 
-static int handle_hypercall_done(struct kvmini_vcpu *vcpu)
-{
-	vcpu->regs[REG_RAX] = vcpu->run->hypercall.ret;
-	vcpu->rip = vcpu->next_rip;
-	return 1;
-}
-
 static int handle_vmcall(struct kvmini_vcpu *vcpu)
 {
-	struct kvmini_run *run = vcpu->run;
-	const unsigned long *g = vcpu->regs;
-
-	run->exit_reason = KVMINI_EXIT_HYPERCALL;
-	run->hypercall.nr = g[REG_RAX];
-	run->hypercall.args[0] = g[REG_RBX];
-	run->hypercall.args[1] = g[REG_RCX];
-	run->hypercall.args[2] = g[REG_RDX];
-	run->hypercall.args[3] = g[REG_RSI];
-	run->hypercall.args[4] = 0;
-	run->hypercall.args[5] = 0;
-	run->hypercall.ret = 0;
-	run->hypercall.longmode = vmx_cs_mode(vcpu) == 8;
-	vcpu->complete_rip = vcpu->rip;
-	vcpu->next_rip = vcpu->rip + to_vmx(vcpu)->insn_len;
-	vcpu->complete = handle_hypercall_done;
-	return 0;
+	return kvmini_exit_hypercall(vcpu, to_vmx(vcpu)->insn_len);
 }
 
 /* MOV to CR0 (or LMSW): the mode switches VMX leaves to kvmini. */
