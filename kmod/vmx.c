@@ -66,6 +66,8 @@ static struct {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool ept_ad, invept_single, vpid, invvpid_single, inout_info;
 	bool tsc_aux;			/* RDTSCP or RDPID read TSC_AUX */
+	bool debugctl;			/* the CPU has DEBUGCTL (Bochs 2.7 has not) */
+	u32 backstop;			/* VMX-preemption timer value, see vmx_setup() */
 	u64 host_efer, host_pat, host_xcr0;
 	u64 host_star, host_lstar, host_cstar, host_sfmask;
 	unsigned long host_idt;
@@ -214,7 +216,7 @@ static int vmx_setup(void)
 	}
 	ok = adjust(MSR_IA32_VMX_TRUE_PINBASED_CTLS,
 		    PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
-		    PIN_BASED_VIRTUAL_NMIS, 0, &vmcfg.pin);
+		    PIN_BASED_VIRTUAL_NMIS, PIN_BASED_VMX_PREEMPTION_TIMER, &vmcfg.pin);
 	ok = ok && adjust(MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
 			  CPU_BASED_HLT_EXITING | CPU_BASED_MWAIT_EXITING |
 			  CPU_BASED_RDPMC_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
@@ -279,6 +281,21 @@ static int vmx_setup(void)
 	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, vmcfg.cr4_fixed1);
 	/* Unrestricted guest: PE and PG may be 0. */
 	vmcfg.cr0_fixed0 &= ~(u64)(X86_CR0_PE | X86_CR0_PG);
+	/*
+	 * A backstop: the VMX-preemption timer ends every 10 ms of guest
+	 * time without an exit. On hardware the host's tick exits first and
+	 * it never fires. Bochs 2.7 masks external interrupts in a guest
+	 * entered with RFLAGS.IF=0 (it re-evaluates the mask only when IF
+	 * changes, and before the CPU counts as in VMX non-root), so a guest
+	 * spinning with interrupts off would keep its host CPU forever.
+	 */
+	if (vmcfg.pin & PIN_BASED_VMX_PREEMPTION_TIMER) {
+		u64 misc, ticks;
+
+		rdmsrl(MSR_IA32_VMX_MISC, misc);
+		ticks = ((u64)(tsc_khz ?: 1000000) * 10) >> (misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);
+		vmcfg.backstop = clamp_t(u64, ticks, 1, U32_MAX);
+	}
 	return 0;
 }
 
@@ -332,6 +349,7 @@ static void msr_bitmap_allow(u8 *map, u32 msr, bool write)
 
 static int vmx_init(void)
 {
+	u64 debugctl;
 	u8 *map;
 	int cpu;
 
@@ -375,6 +393,7 @@ static int vmx_init(void)
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		vmcfg.host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	vmcfg.tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID);
+	vmcfg.debugctl = !rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &debugctl);
 	{
 		struct desc_ptr dt;
 
@@ -888,6 +907,8 @@ static void vmx_setup_vmcs(struct kvmini_vcpu *vcpu)
 
 	vmcs_write(VMCS_LINK_POINTER, -1ULL);
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmcfg.pin);
+	if (vmcfg.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmcfg.backstop);
 	vmx->proc_ctl = vmx->proc_ctl_hw = vmcfg.proc;
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmcfg.proc);
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL,
@@ -1172,9 +1193,9 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 		if (h.tsc_aux != vmx->tsc_aux)
 			wrmsrl(MSR_TSC_AUX, vmx->tsc_aux);
 	}
-	/* Not every CPU model has it (Bochs 2.7 has none). */
-	if (rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &h.debugctl))
-		h.debugctl = 0;
+	h.debugctl = 0;
+	if (vmcfg.debugctl)
+		rdmsrl(MSR_IA32_DEBUGCTLMSR, h.debugctl);
 
 	/*
 	 * Debug registers: VM entry loads DR7 (and DEBUGCTL), not DR0-3 or
@@ -1741,6 +1762,7 @@ static int (*const vmx_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[EXIT_REASON_VMFUNC] = inject_ud,
 	[EXIT_REASON_WBINVD] = handle_skip,
 	[EXIT_REASON_XSETBV] = handle_xsetbv,
+	[EXIT_REASON_PREEMPTION_TIMER] = handle_nothing,
 };
 
 static int vmx_handle_exit(struct kvmini_vcpu *vcpu)
