@@ -263,6 +263,17 @@ bool kvmini_xcr0_valid(struct kvmini_vcpu *vcpu, u64 xcr0)
 	       (!(xcr0 & XFEATURE_MASK_YMM) || (xcr0 & XFEATURE_MASK_SSE));
 }
 
+/* A guest XSETBV (ECX; EDX:EAX) at @cpl: false if it must take #GP. */
+bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu, int cpl)
+{
+	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
+
+	if (cpl || (u32)vcpu->regs[REG_RCX] != 0 || !kvmini_xcr0_valid(vcpu, val))
+		return false;
+	vcpu->xcr0 = val;
+	return true;
+}
+
 /*
  * The guest's CPUID: its table's entry, or zeroes where it has none (as
  * KVM). The APIC ID is the vCPU id; OSXSAVE follows the guest's CR4.

@@ -105,11 +105,13 @@ struct kvmini_backend {
 	void (*set_events)(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_events *e);
 	/* Is an NMI being injected right now (in flight)? */
 	bool (*nmi_in_flight)(struct kvmini_vcpu *vcpu);
-	/* MSRs: 0 or -EINVAL (unknown MSR or bad value); @host: from an ioctl. */
+	/*
+	 * The MSRs of kvmini_msr_list: 0, -EINVAL (bad value) or -ENOENT
+	 * (not the backend's). set_msr gets values msr.c has checked;
+	 * @host: from an ioctl.
+	 */
 	int (*get_msr)(struct kvmini_vcpu *vcpu, u32 msr, u64 *val);
 	int (*set_msr)(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host);
-	const u32 *msrs;	/* what KVMINI_GET_MSR_INDEX_LIST reports */
-	unsigned int nr_msrs;
 };
 
 /* Segment numbers, in the order of the x86 segment-override prefixes. */
@@ -135,8 +137,12 @@ struct kvmini_msr_state {
 	u64 mcg_status, mcg_ctl;
 	u64 mce_banks[4 * KVMINI_MCE_BANKS];	/* CTL STATUS ADDR MISC */
 };
-int kvmini_common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val);
-int kvmini_common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host);
+extern const u32 kvmini_msr_list[];
+extern const unsigned int kvmini_nr_msrs;
+int kvmini_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val);
+int kvmini_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host);
+bool kvmini_emulate_msr(struct kvmini_vcpu *vcpu, bool write);
+bool kvmini_emulate_rdpmc(struct kvmini_vcpu *vcpu);
 void kvmini_common_msr_reset(struct kvmini_vcpu *vcpu);
 
 /* mmio.c: one memory access of an emulated instruction, by pages. */
@@ -249,8 +255,9 @@ struct kvmini_memslot {
 bool kvmini_cr4_valid(struct kvmini_vcpu *vcpu, u64 cr4);
 /* The consistency rules KVM applies to KVM_SET_SREGS. */
 bool kvmini_sregs_valid(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s);
+void kvmini_reset_regs(struct kvmini_vcpu *vcpu);
 bool kvmini_apic_base_valid(u64 val);
-bool kvmini_pat_valid(u64 pat);
+bool kvmini_efer_valid(u64 efer);
 
 /* DR6/DR7 as after reset: every bit that reads as 1 set, nothing armed. */
 #define KVMINI_DR6_INIT		0xffff0ff0ULL
@@ -341,6 +348,7 @@ void kvmini_emulate_cpuid(struct kvmini_vcpu *vcpu, u64 cr4);
 u64 kvmini_guest_xcr0(struct kvmini_vcpu *vcpu);
 u64 kvmini_supported_xcr0(void);
 bool kvmini_xcr0_valid(struct kvmini_vcpu *vcpu, u64 xcr0);
+bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu, int cpl);
 bool kvmini_guest_has(struct kvmini_vcpu *vcpu, u32 function, int reg, int bit);
 
 /* virt.c */

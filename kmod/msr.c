@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MSRs that are pure vCPU state, the same for every vendor: MTRRs, the
- * machine-check architecture, KVM's kvmclock MSRs (which kvmini does
- * not offer: they exist, read 0 and take only 0), and AMD configuration
- * MSRs that KVM answers with 0. Rules as KVM's, so a
- * VMM that saves and restores them (QEMU writes all of them at reset)
- * and a guest that reads them (MTRRs at boot) see what KVM gives.
+ * MSRs, for every vendor. kvmini_get_msr/kvmini_set_msr are the way in
+ * (GET/SET_MSRS and guest RDMSR/WRMSR): values are checked here, then the
+ * backend keeps the MSRs that live in its hardware state (EFER, syscall
+ * and segment-base MSRs, PAT, TSC...), and what it does not know is pure
+ * vCPU state kept here: MTRRs, the machine-check architecture, KVM's
+ * kvmclock MSRs (which kvmini does not offer: they exist, read 0 and take
+ * only 0), and AMD configuration MSRs that KVM answers with 0. Rules as
+ * KVM's, so a VMM that saves and restores them (QEMU writes all of them
+ * at reset) and a guest that reads them (MTRRs at boot) see what KVM gives.
  */
 #include <linux/kernel.h>
+#include <asm/cpufeature.h>
 #include <asm/msr-index.h>
 
 #include "kvmini.h"
@@ -94,7 +98,7 @@ static int amd_zero_index(u32 msr)
 	return -1;
 }
 
-int kvmini_common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
+static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 {
 	int kind = -1;
 	u64 *p;
@@ -122,7 +126,7 @@ int kvmini_common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	return 0;
 }
 
-int kvmini_common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
+static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 {
 	u64 phys_rsvd = ~GENMASK_ULL(51, 0);	/* no MAXPHYADDR below 52 checked */
 	int kind = -1, i;
@@ -173,6 +177,112 @@ int kvmini_common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	return 0;
 }
 
+/* The backends' MSRs: what KVMINI_GET_MSR_INDEX_LIST reports. */
+const u32 kvmini_msr_list[] = {
+	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_TSC_AUX, MSR_IA32_APICBASE,
+};
+const unsigned int kvmini_nr_msrs = ARRAY_SIZE(kvmini_msr_list);
+
+/* PAT: eight memory types, each UC WC WT WP WB or UC-. */
+static bool pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+static bool canonical(u64 addr)
+{
+	return (s64)(addr << 16) >> 16 == (s64)addr;
+}
+
+/* The value rules of the backends' MSRs (KVM's): 0, *val as to store. */
+static int check_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
+{
+	u64 v = *val;
+
+	switch (msr) {
+	case MSR_EFER:
+		if (!kvmini_efer_valid(v))
+			return -EINVAL;
+		/* The guest may set only what its CPUID offers. */
+		if (!host && (((v & (EFER_LME | EFER_LMA)) && !kvmini_guest_has(vcpu, 0x80000001, 3, 29)) ||
+			      ((v & EFER_NX) && !kvmini_guest_has(vcpu, 0x80000001, 3, 20)) ||
+			      ((v & EFER_FFXSR) && !kvmini_guest_has(vcpu, 0x80000001, 3, 25))))
+			return -EINVAL;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		return pat_valid(v) ? 0 : -EINVAL;
+	case MSR_TSC_AUX:
+		return v >> 32 ? -EINVAL : 0;
+	case MSR_IA32_APICBASE:
+		return kvmini_apic_base_valid(v) ? 0 : -EINVAL;
+	case MSR_IA32_SYSENTER_CS:
+		*val = v & 0xffff;
+		return 0;
+	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR: case MSR_CSTAR:
+		return canonical(v) ? 0 : -EINVAL;
+	case MSR_IA32_SYSENTER_ESP: case MSR_IA32_SYSENTER_EIP:
+		/* AMD ignores the high half; made canonical, VMX entry takes it. */
+		*val = (s64)(v << 16) >> 16;
+		return 0;
+	}
+	return 0;
+}
+
+/* 0, or -EINVAL for an MSR kvmini does not have or a value it does not take. */
+int kvmini_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
+{
+	int r = kvmini_backend->get_msr(vcpu, msr, val);
+
+	return r == -ENOENT ? common_get_msr(vcpu, msr, val) : r;
+}
+
+/* @host: from KVMINI_SET_MSRS, not the guest. */
+int kvmini_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
+{
+	int r = check_msr(vcpu, msr, &val, host);
+
+	if (!r)
+		r = kvmini_backend->set_msr(vcpu, msr, val, host);
+	return r == -ENOENT ? common_set_msr(vcpu, msr, val, host) : r;
+}
+
+/* A guest RDMSR or WRMSR (ECX; EDX:EAX): false if it must take #GP. */
+bool kvmini_emulate_msr(struct kvmini_vcpu *vcpu, bool write)
+{
+	u32 msr = vcpu->regs[REG_RCX];
+	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
+
+	if (write)
+		return !kvmini_set_msr(vcpu, msr, val, false);
+	if (kvmini_get_msr(vcpu, msr, &val))
+		return false;
+	vcpu->regs[REG_RAX] = (u32)val;
+	vcpu->regs[REG_RDX] = val >> 32;
+	return true;
+}
+
+/* A guest RDPMC: as KVM 6.1 without a virtual PMU, four legacy counters
+ * that never count. False if it must take #GP. */
+bool kvmini_emulate_rdpmc(struct kvmini_vcpu *vcpu)
+{
+	if (((u32)vcpu->regs[REG_RCX] & ~(3U << 30)) >= 4)
+		return false;
+	vcpu->regs[REG_RAX] = vcpu->regs[REG_RDX] = 0;
+	return true;
+}
+
 /* As after RESET (the MCE banks' CTL all ones, as KVM). */
 void kvmini_common_msr_reset(struct kvmini_vcpu *vcpu)
 {
@@ -184,23 +294,16 @@ void kvmini_common_msr_reset(struct kvmini_vcpu *vcpu)
 		s->mce_banks[i * 4] = ~0ULL;
 }
 
+/* EFER: the bits kvmini knows, FFXSR only where the CPU has it. */
+bool kvmini_efer_valid(u64 efer)
+{
+	return !(efer & ~(u64)EFER_VALID) &&
+	       !((efer & EFER_FFXSR) && !boot_cpu_has(X86_FEATURE_FXSR_OPT));
+}
+
 /* IA32_APIC_BASE: address below 2^48, BSP, enable; x2APIC is not offered. */
 bool kvmini_apic_base_valid(u64 val)
 {
 	return !(val & ~(0xfffffffff000ULL | MSR_IA32_APICBASE_BSP |
 			 MSR_IA32_APICBASE_ENABLE));
-}
-
-/* PAT: eight memory types, each UC WC WT WP WB or UC-. */
-bool kvmini_pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (i * 8);
-
-		if (t > 7 || t == 2 || t == 3)
-			return false;
-	}
-	return true;
 }

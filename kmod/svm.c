@@ -580,15 +580,7 @@ static void svm_reset(struct kvmini_vcpu *vcpu)
 	vmcb->save.dr7 = KVMINI_DR7_INIT;
 	vmcb->save.g_pat = 0x0007040600070406ULL;	/* the power-on PAT */
 
-	memset(vcpu->regs, 0, sizeof(vcpu->regs));
-	vcpu->regs[REG_RDX] = 0x600;	/* CPUID.1.EAX of KVM's default model */
-	vcpu->rip = 0xfff0;
-	vcpu->rflags = X86_EFLAGS_FIXED;
-	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
-	vcpu->dr6 = KVMINI_DR6_INIT;
-	vcpu->dr7 = KVMINI_DR7_INIT;
-	memset(vcpu->dr, 0, sizeof(vcpu->dr));
+	kvmini_reset_regs(vcpu);
 	svm->new_asid = true;
 }
 
@@ -869,14 +861,6 @@ static int handle_npf(struct kvmini_vcpu *vcpu)
 	return r;
 }
 
-/* The MSRs a vCPU owns: saved and restored with GET/SET_MSRS. */
-static const u32 svm_msrs[] = {
-	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
-	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
-	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
-	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_TSC_AUX, MSR_IA32_APICBASE,
-};
-
 static u64 *svm_msr_slot(struct kvmini_vcpu *vcpu, u32 msr)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -900,7 +884,6 @@ static u64 *svm_msr_slot(struct kvmini_vcpu *vcpu, u32 msr)
 	}
 }
 
-/* 0, or -EINVAL for an unknown MSR or a value the MSR does not take. */
 static int svm_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -916,7 +899,7 @@ static int svm_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	}
 	p = svm_msr_slot(vcpu, msr);
 	if (!p)
-		return kvmini_common_get_msr(vcpu, msr, val);
+		return -ENOENT;
 	*val = *p;
 	return 0;
 }
@@ -929,14 +912,6 @@ static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 
 	switch (msr) {
 	case MSR_EFER:
-		if (val & ~(u64)EFER_VALID)
-			return -EINVAL;
-		/* As KVM: the guest may set only what its CPUID offers. */
-		if (!host && (((val & (EFER_LME | EFER_LMA)) &&
-			       !kvmini_guest_has(vcpu, 0x80000001, 3, 29)) ||
-			      ((val & EFER_NX) && !kvmini_guest_has(vcpu, 0x80000001, 3, 20)) ||
-			      ((val & EFER_FFXSR) && !kvmini_guest_has(vcpu, 0x80000001, 3, 25))))
-			return -EINVAL;
 		if (!host)	/* LMA is the CPU's to set */
 			val = (val & ~EFER_LMA) | (save->efer & EFER_LMA);
 		save->efer = val | EFER_SVME;
@@ -945,25 +920,10 @@ static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	case MSR_IA32_TSC:
 		svm->vmcb->control.tsc_offset = val - rdtsc();
 		return 0;
-	case MSR_IA32_CR_PAT:
-		if (!kvmini_pat_valid(val))
-			return -EINVAL;
-		break;
-	case MSR_TSC_AUX:
-		if (val >> 32)
-			return -EINVAL;
-		break;
-	case MSR_IA32_APICBASE:
-		if (!kvmini_apic_base_valid(val))
-			return -EINVAL;
-		break;
-	case MSR_IA32_SYSENTER_CS:
-		val &= 0xffff;
-		break;
 	}
 	p = svm_msr_slot(vcpu, msr);
 	if (!p)
-		return kvmini_common_set_msr(vcpu, msr, val, host);
+		return -ENOENT;
 	*p = val;
 	return 0;
 }
@@ -971,16 +931,8 @@ static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 /* Guest RDMSR/WRMSR: an MSR kvmini does not have gets #GP. */
 static int handle_msr(struct kvmini_vcpu *vcpu)
 {
-	bool write = to_svm(vcpu)->vmcb->control.exit_info_1;
-	u32 msr = vcpu->regs[REG_RCX];
-	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
-
-	if (write ? svm_set_msr(vcpu, msr, val, false) : svm_get_msr(vcpu, msr, &val))
+	if (!kvmini_emulate_msr(vcpu, to_svm(vcpu)->vmcb->control.exit_info_1))
 		return inject_gp(vcpu);
-	if (!write) {
-		vcpu->regs[REG_RAX] = (u32)val;
-		vcpu->regs[REG_RDX] = val >> 32;
-	}
 	return skip(vcpu, 2);
 }
 
@@ -996,22 +948,12 @@ static int handle_rdtscp(struct kvmini_vcpu *vcpu)
 
 static int handle_xsetbv(struct kvmini_vcpu *vcpu)
 {
-	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
-
-	if (to_svm(vcpu)->vmcb->save.cpl || (u32)vcpu->regs[REG_RCX] != 0 ||
-	    !kvmini_xcr0_valid(vcpu, val))
-		return inject_gp(vcpu);
-	vcpu->xcr0 = val;
-	return skip(vcpu, 3);
+	return kvmini_emulate_xsetbv(vcpu, to_svm(vcpu)->vmcb->save.cpl) ? skip(vcpu, 3) : inject_gp(vcpu);
 }
 
 static int handle_rdpmc(struct kvmini_vcpu *vcpu)
 {
-	/* As KVM 6.1 on AMD: four legacy counters, never counting. */
-	if (((u32)vcpu->regs[REG_RCX] & ~(3U << 30)) >= 4)
-		return inject_gp(vcpu);
-	vcpu->regs[REG_RAX] = vcpu->regs[REG_RDX] = 0;
-	return skip(vcpu, 2);
+	return kvmini_emulate_rdpmc(vcpu) ? skip(vcpu, 2) : inject_gp(vcpu);
 }
 
 static int handle_nop3(struct kvmini_vcpu *vcpu)
@@ -1147,6 +1089,4 @@ const struct kvmini_backend kvmini_svm_backend = {
 	.nmi_in_flight = svm_nmi_in_flight,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
-	.msrs = svm_msrs,
-	.nr_msrs = ARRAY_SIZE(svm_msrs),
 };

@@ -482,10 +482,24 @@ bool kvmini_cr4_valid(struct kvmini_vcpu *vcpu, u64 cr4)
 	return true;
 }
 
+/* The registers every vendor has, as after RESET (backends do the rest). */
+void kvmini_reset_regs(struct kvmini_vcpu *vcpu)
+{
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->regs[REG_RDX] = 0x600;	/* CPUID.1.EAX of KVM's default model */
+	vcpu->rip = 0xfff0;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	vcpu->dr6 = KVMINI_DR6_INIT;
+	vcpu->dr7 = KVMINI_DR7_INIT;
+	memset(vcpu->dr, 0, sizeof(vcpu->dr));
+}
+
 bool kvmini_sregs_valid(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 {
 	if ((s->cr0 & CR0_RESERVED) || !kvmini_cr4_valid(vcpu, s->cr4) ||
-	    (s->efer & ~(u64)EFER_VALID) || !kvmini_apic_base_valid(s->apic_base))
+	    !kvmini_efer_valid(s->efer) || !kvmini_apic_base_valid(s->apic_base))
 		return false;
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return false;
@@ -765,8 +779,8 @@ static long vcpu_msrs(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	for (i = 0; i < m.nmsrs; i++)
-		if (set ? kvmini_backend->set_msr(vcpu, e[i].index, e[i].data, true)
-			: kvmini_backend->get_msr(vcpu, e[i].index, &e[i].data))
+		if (set ? kvmini_set_msr(vcpu, e[i].index, e[i].data, true)
+			: kvmini_get_msr(vcpu, e[i].index, &e[i].data))
 			break;
 	r = i;
 	if (!set && copy_to_user(um->entries, e, i * sizeof(*e)))
@@ -778,13 +792,13 @@ static long vcpu_msrs(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 long kvmini_get_msr_index_list(void __user *argp)
 {
 	struct kvmini_msr_list __user *ul = argp;
-	u32 n, have = kvmini_backend->nr_msrs;
+	u32 n, have = kvmini_nr_msrs;
 
 	if (get_user(n, &ul->nmsrs) || put_user(have, &ul->nmsrs))
 		return -EFAULT;
 	if (n < have)
 		return -E2BIG;
-	if (copy_to_user(ul->indices, kvmini_backend->msrs, have * sizeof(u32)))
+	if (copy_to_user(ul->indices, kvmini_msr_list, have * sizeof(u32)))
 		return -EFAULT;
 	return 0;
 }

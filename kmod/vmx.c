@@ -998,15 +998,7 @@ static void vmx_reset(struct kvmini_vcpu *vcpu)
 	vmx->inj_info = 0;
 	memset(vmx->vapic, 0, PAGE_SIZE);
 
-	memset(vcpu->regs, 0, sizeof(vcpu->regs));
-	vcpu->regs[REG_RDX] = 0x600;	/* CPUID.1.EAX of KVM's default model */
-	vcpu->rip = 0xfff0;
-	vcpu->rflags = X86_EFLAGS_FIXED;
-	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
-	vcpu->dr6 = KVMINI_DR6_INIT;
-	vcpu->dr7 = KVMINI_DR7_INIT;
-	memset(vcpu->dr, 0, sizeof(vcpu->dr));
+	kvmini_reset_regs(vcpu);
 	vmx->need_flush = true;
 }
 
@@ -1524,13 +1516,6 @@ static int handle_cr(struct kvmini_vcpu *vcpu)
 }
 
 /* The MSRs a vCPU owns: saved and restored with GET/SET_MSRS. */
-static const u32 vmx_msrs[] = {
-	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
-	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
-	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
-	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_TSC_AUX, MSR_IA32_APICBASE,
-};
-
 /* MSRs that live in the VMCS. */
 static unsigned long vmcs_msr_field(u32 msr)
 {
@@ -1581,7 +1566,7 @@ static int vmx_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	}
 	p = vmx_msr_slot(vcpu, msr);
 	if (!p)
-		return kvmini_common_get_msr(vcpu, msr, val);
+		return -ENOENT;
 	*val = *p;
 	return 0;
 }
@@ -1594,15 +1579,6 @@ static int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 
 	switch (msr) {
 	case MSR_EFER:
-		if (val & ~(u64)EFER_VALID)
-			return -EINVAL;
-		/* As KVM: the guest may set only what its CPUID offers. */
-		if (!host && (((val & (EFER_LME | EFER_LMA)) &&
-			       !kvmini_guest_has(vcpu, 0x80000001, 3, 29)) ||
-			      ((val & EFER_NX) && !kvmini_guest_has(vcpu, 0x80000001, 3, 20))))
-			return -EINVAL;
-		if (val & EFER_FFXSR)
-			return -EINVAL;		/* AMD's; Intel has no FFXSR */
 		if (!host)	/* LMA is the CPU's to set */
 			val = (val & ~EFER_LMA) | (vmx->efer & EFER_LMA);
 		vmx->efer = val;
@@ -1614,28 +1590,6 @@ static int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	case MSR_IA32_TSC:
 		vmx_write(vcpu, TSC_OFFSET, val - rdtsc());
 		return 0;
-	case MSR_IA32_CR_PAT:
-		if (!kvmini_pat_valid(val))
-			return -EINVAL;
-		break;
-	case MSR_TSC_AUX:
-		if (val >> 32)
-			return -EINVAL;
-		break;
-	case MSR_IA32_APICBASE:
-		if (!kvmini_apic_base_valid(val))
-			return -EINVAL;
-		break;
-	case MSR_IA32_SYSENTER_CS:
-		val &= 0xffff;
-		break;
-	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
-	case MSR_LSTAR: case MSR_CSTAR:
-	case MSR_IA32_SYSENTER_ESP: case MSR_IA32_SYSENTER_EIP:
-		/* VM entry and WRMSR refuse non-canonical addresses. */
-		if ((s64)(val << 16) >> 16 != (s64)val)
-			return -EINVAL;
-		break;
 	}
 	if (field) {
 		vmx_write(vcpu, field, val);
@@ -1643,7 +1597,7 @@ static int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	}
 	p = vmx_msr_slot(vcpu, msr);
 	if (!p)
-		return kvmini_common_set_msr(vcpu, msr, val, host);
+		return -ENOENT;
 	*p = val;
 	return 0;
 }
@@ -1652,36 +1606,18 @@ static int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 static int handle_msr(struct kvmini_vcpu *vcpu)
 {
 	bool write = (u16)to_vmx(vcpu)->exit_reason == EXIT_REASON_MSR_WRITE;
-	u32 msr = vcpu->regs[REG_RCX];
-	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
 
-	if (write ? vmx_set_msr(vcpu, msr, val, false) : vmx_get_msr(vcpu, msr, &val))
-		return inject_gp(vcpu);
-	if (!write) {
-		vcpu->regs[REG_RAX] = (u32)val;
-		vcpu->regs[REG_RDX] = val >> 32;
-	}
-	return skip(vcpu);
+	return kvmini_emulate_msr(vcpu, write) ? skip(vcpu) : inject_gp(vcpu);
 }
 
 static int handle_xsetbv(struct kvmini_vcpu *vcpu)
 {
-	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
-
-	if (vmx_cpl(vcpu) || (u32)vcpu->regs[REG_RCX] != 0 ||
-	    !kvmini_xcr0_valid(vcpu, val))
-		return inject_gp(vcpu);
-	vcpu->xcr0 = val;
-	return skip(vcpu);
+	return kvmini_emulate_xsetbv(vcpu, vmx_cpl(vcpu)) ? skip(vcpu) : inject_gp(vcpu);
 }
 
 static int handle_rdpmc(struct kvmini_vcpu *vcpu)
 {
-	/* As KVM 6.1 without a virtual PMU: four legacy counters, never counting. */
-	if (((u32)vcpu->regs[REG_RCX] & ~(3U << 30)) >= 4)
-		return inject_gp(vcpu);
-	vcpu->regs[REG_RAX] = vcpu->regs[REG_RDX] = 0;
-	return skip(vcpu);
+	return kvmini_emulate_rdpmc(vcpu) ? skip(vcpu) : inject_gp(vcpu);
 }
 
 static int handle_skip(struct kvmini_vcpu *vcpu)
@@ -1838,6 +1774,4 @@ const struct kvmini_backend kvmini_vmx_backend = {
 	.nmi_in_flight = vmx_nmi_in_flight,
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
-	.msrs = vmx_msrs,
-	.nr_msrs = ARRAY_SIZE(vmx_msrs),
 };
