@@ -41,7 +41,6 @@ static const struct {
 	{ KVMINI_CAP_INTR_SHADOW, 1 },
 	{ KVMINI_CAP_DEBUGREGS, 1 },
 	{ KVMINI_CAP_XSAVE, 1 },
-	{ KVMINI_CAP_XCRS, 1 },
 	{ KVMINI_CAP_READONLY_MEM, 1 },
 	/* KVM's value; SET_GSI_ROUTING is EINVAL without an irqchip (as KVM). */
 	{ KVMINI_CAP_IRQ_ROUTING, 4096 },
@@ -53,6 +52,8 @@ long kvmini_check_extension(struct kvmini_vm *vm, long cap)
 
 	if (cap == KVMINI_CAP_NR_VCPUS)		/* recommended: one per CPU */
 		return min_t(long, num_online_cpus(), KVMINI_MAX_VCPUS);
+	if (cap == KVMINI_CAP_XCRS)		/* GET/SET_XCRS need XSAVE here */
+		return boot_cpu_has(X86_FEATURE_XSAVE);
 	for (i = 0; i < ARRAY_SIZE(kvmini_caps); i++)
 		if (kvmini_caps[i].cap == cap)
 			return kvmini_caps[i].val;
