@@ -2,8 +2,9 @@
 /*
  * kvmini.ko kvm_alias=1: kvmini also answers at /dev/kvm (misc 10:232),
  * for KVM clients that open that path, and refuses with EBUSY while
- * kvm.ko has it. Needs root, $KVMINI_KO, and the distro's kvm modules in
- * /modules (the emulated host's initramfs) to unload and reload them.
+ * kvm.ko has it. Needs root, $KVMINI_KO, and the distro's kvm modules
+ * (kvm and kvm_amd or kvm_intel) in /modules (the emulated host's
+ * initramfs) to unload and reload them.
  * Leaves kvmini (without the alias) and KVM loaded as it found them.
  */
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <linux/kvm.h>
 
 #include "kvmini_util.h"
+#include "kvmini_vm.h"
 #include "kselftest_harness.h"
 
 static int load(const char *path, const char *params)
@@ -45,12 +47,16 @@ static int kvm_irqchip(void)
 TEST(alias)
 {
 	const char *ko = getenv("KVMINI_KO");
+	bool amd = host_cpu_is_amd();
+	/* The vendor module, as loaded and as a file in /modules. */
+	const char *vname = amd ? "kvm_amd" : "kvm_intel";
+	const char *vko = amd ? "/modules/kvm-amd.ko" : "/modules/kvm-intel.ko";
 	struct stat st;
 	int fd, vm;
 
-	if (!ko || access("/modules/kvm.ko", R_OK) || access("/modules/kvm-amd.ko", R_OK) ||
+	if (!ko || access("/modules/kvm.ko", R_OK) || access(vko, R_OK) ||
 	    kvm_irqchip() != 1)
-		SKIP(return, "needs $KVMINI_KO, /modules/kvm{,-amd}.ko and KVM loaded");
+		SKIP(return, "needs $KVMINI_KO, /modules/kvm.ko, %s and KVM loaded", vko);
 
 	/* KVM has /dev/kvm: the alias is refused, kvmini loads as before. */
 	ASSERT_EQ(0, unload("kvmini"));
@@ -59,7 +65,7 @@ TEST(alias)
 	EXPECT_EQ(1, kvm_irqchip());
 
 	/* Without KVM: kvmini is /dev/kvm, 10:232, and runs VMs there. */
-	ASSERT_EQ(0, unload("kvm_amd"));
+	ASSERT_EQ(0, unload(vname));
 	ASSERT_EQ(0, unload("kvm"));
 	ASSERT_EQ(0, unload("kvmini"));
 	ASSERT_EQ(0, load(ko, "kvm_alias=1"));
@@ -81,7 +87,7 @@ TEST(alias)
 	EXPECT_NE(0, access("/dev/kvm", F_OK));
 	ASSERT_EQ(0, load(ko, ""));
 	ASSERT_EQ(0, load("/modules/kvm.ko", ""));
-	ASSERT_EQ(0, load("/modules/kvm-amd.ko", ""));
+	ASSERT_EQ(0, load(vko, ""));
 	EXPECT_EQ(1, kvm_irqchip());
 }
 

@@ -170,10 +170,10 @@ if want intel; then
 	mkdir -p "$build/intel"
 	rm -f "$build/intel/rc"
 	if want amd; then
-		boot_suite intel vmx "msr" 1500 "Intel VMX" > "$build/intel.out" 2>&1 &
+		boot_suite intel vmx "msr kvm_intel" 1500 "Intel VMX" > "$build/intel.out" 2>&1 &
 		intel_pid=$!
 	else
-		boot_suite intel vmx "msr" 1500 "Intel VMX"
+		boot_suite intel vmx "msr kvm_intel" 1500 "Intel VMX"
 	fi
 fi
 if want amd; then
