@@ -31,9 +31,10 @@ asm(".pushsection .text\n"
     "	iretq\n"
     ".popsection\n");
 
+/* IF=1: VMX injects external interrupts only then. */
 static void guest_reinject(void)
 {
-	asm volatile("cli" ::: "memory");
+	asm volatile("sti" ::: "memory");
 	GUEST_SYNC(0);
 	GUEST_SYNC4(rq_count, rq_vec, 0, 0);
 	GUEST_SYNC4(rq_count, rq_vec, rq_err, 0);
@@ -70,7 +71,7 @@ TEST(delivery_faults_on_fresh_pages)
 
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	ASSERT_EQ(0ULL, uc.args[0]);
-	EXPECT_EQ(0, vcpu->run->if_flag);
+	EXPECT_EQ(1, vcpu->run->if_flag);
 	switch_idt(vm, vcpu, FRESH_GPA, FRESH_GPA + 0x3000);
 	vcpu_ioctl(vcpu, KVMINI_INTERRUPT, &irq);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
