@@ -204,8 +204,18 @@ display_library: rfb, options="timeout=0"
 log: $out/bochs.log
 BXRC
 	echo c > "$out/bochs.cmds"
+	# KVMINI_BOCHS_DEBUG=1: to look inside a stuck host, stop Bochs with
+	# SIGINT and write debugger commands (r, creg, u /10...) into
+	# $out/bochs.in; the answers go to $out/qemu.log.
+	dbg_in=/dev/null
+	if [ -n "${KVMINI_BOCHS_DEBUG:-}" ]; then
+		dbg_in=$out/bochs.in
+		rm -f "$dbg_in"
+		mkfifo "$dbg_in"
+		sleep "$timeout" > "$dbg_in" &	# a writer that keeps it open
+	fi
 	timeout -k 10 "$timeout" bochs -q -f "$out/bochsrc" -rc "$out/bochs.cmds" \
-		< /dev/null > "$out/qemu.log" 2>&1 &
+		< "$dbg_in" > "$out/qemu.log" 2>&1 &
 else
 # Single-threaded TCG: with MTTCG the host froze now and then (see notes).
 timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=single \
