@@ -7,7 +7,7 @@
 # "N passed, N failed, N skipped". Exit 1 if anything failed.
 #
 #   T=<pattern>     run only the test programs whose name contains it
-#   HOST=amd|intel|all  run one host or both side by side (default amd; each
+#   HOST=amd|intel|all  run one host or both side by side (default all; each
 #                   emulator is single-threaded and takes one core)
 set -euo pipefail
 
@@ -15,7 +15,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 host_dir=$top/selftests/host
 build=$top/build/check
 T=${T:-}
-HOST=${HOST:-amd}	# intel: opt-in until the VMX suite passes (issue 7)
+HOST=${HOST:-all}
 cd "$top"
 
 # --- 1. packages ---
