@@ -19,21 +19,7 @@
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
 
-#define R(n)	((n) * 8)
-#define RCX	R(1)
-#define RDX	R(2)
-#define RBX	R(3)
-#define RBP	R(5)
-#define RSI	R(6)
-#define RDI	R(7)
-#define R8	R(8)
-#define R9	R(9)
-#define R10	R(10)
-#define R11	R(11)
-#define R12	R(12)
-#define R13	R(13)
-#define R14	R(14)
-#define R15	R(15)
+#include "vmrun.h"
 
 	.text
 SYM_FUNC_START(kvmini_svm_vmrun)
@@ -70,20 +56,7 @@ SYM_FUNC_START(kvmini_svm_vmrun)
 	vmrun	%rax
 
 	mov	16(%rsp), %rax		/* regs */
-	mov	%rcx, RCX(%rax)
-	mov	%rdx, RDX(%rax)
-	mov	%rbx, RBX(%rax)
-	mov	%rbp, RBP(%rax)
-	mov	%rsi, RSI(%rax)
-	mov	%rdi, RDI(%rax)
-	mov	%r8, R8(%rax)
-	mov	%r9, R9(%rax)
-	mov	%r10, R10(%rax)
-	mov	%r11, R11(%rax)
-	mov	%r12, R12(%rax)
-	mov	%r13, R13(%rax)
-	mov	%r14, R14(%rax)
-	mov	%r15, R15(%rax)
+	SAVE_GUEST_GPRS
 
 	mov	8(%rsp), %rax
 	vmsave	%rax			/* guest's hidden state back to the VMCB */
@@ -91,15 +64,7 @@ SYM_FUNC_START(kvmini_svm_vmrun)
 	vmload	%rax			/* host's */
 	add	$16, %rsp
 
-	/* No guest value may linger in a register the caller can use. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
+	CLEAR_CALLER_SAVED
 
 	pop	%rbx
 	pop	%r12

@@ -19,22 +19,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
 
-#define R(n)	((n) * 8)
-#define RAX	R(0)
-#define RCX	R(1)
-#define RDX	R(2)
-#define RBX	R(3)
-#define RBP	R(5)
-#define RSI	R(6)
-#define RDI	R(7)
-#define R8	R(8)
-#define R9	R(9)
-#define R10	R(10)
-#define R11	R(11)
-#define R12	R(12)
-#define R13	R(13)
-#define R14	R(14)
-#define R15	R(15)
+#include "vmrun.h"
 
 #define VMCS_HOST_RSP	0x6c14
 
@@ -84,20 +69,7 @@ SYM_INNER_LABEL(kvmini_vmx_vmexit, SYM_L_GLOBAL)
 	ENDBR
 	push	%rax			/* the guest's RAX */
 	mov	8(%rsp), %rax		/* regs */
-	mov	%rcx, RCX(%rax)
-	mov	%rdx, RDX(%rax)
-	mov	%rbx, RBX(%rax)
-	mov	%rbp, RBP(%rax)
-	mov	%rsi, RSI(%rax)
-	mov	%rdi, RDI(%rax)
-	mov	%r8, R8(%rax)
-	mov	%r9, R9(%rax)
-	mov	%r10, R10(%rax)
-	mov	%r11, R11(%rax)
-	mov	%r12, R12(%rax)
-	mov	%r13, R13(%rax)
-	mov	%r14, R14(%rax)
-	mov	%r15, R15(%rax)
+	SAVE_GUEST_GPRS
 	popq	RAX(%rax)
 	xor	%eax, %eax
 	jmp	.Lout
@@ -107,15 +79,7 @@ SYM_INNER_LABEL(kvmini_vmx_vmexit, SYM_L_GLOBAL)
 	mov	$1, %eax
 .Lout:
 	add	$8, %rsp
-	/* No guest value may linger in a register the caller can use. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
+	CLEAR_CALLER_SAVED
 	pop	%rbx
 	pop	%r12
 	pop	%r13
