@@ -1459,8 +1459,7 @@ static int set_cr0(struct kvmini_vcpu *vcpu, u64 cr0)
 	vmx->cr0 = cr0;
 	vmx->efer = efer;
 	vmx_get(vcpu);
-	vmcs_write(GUEST_CR0, (vmcs_read(GUEST_CR0) & ~CR0_HOST_OWNED) |
-		   (real_cr0(cr0) & CR0_HOST_OWNED));
+	vmcs_write(GUEST_CR0, real_cr0(cr0));	/* every bit: MOV wrote them all */
 	vmcs_write(CR0_READ_SHADOW, cr0);
 	write_efer(vmx);
 	if (pae_paging(cr0, vmx->cr4, efer))
@@ -1515,7 +1514,6 @@ static int handle_cr(struct kvmini_vcpu *vcpu)
 				    2, (u64)vmx->exit_reason, q);
 }
 
-/* The MSRs a vCPU owns: saved and restored with GET/SET_MSRS. */
 /* MSRs that live in the VMCS. */
 static unsigned long vmcs_msr_field(u32 msr)
 {

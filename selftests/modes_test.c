@@ -4,6 +4,8 @@
  * mode (its own GDT), then to long mode (CR4.PAE, CR3, EFER.LME through
  * WRMSR, CR0.PG), then to 64-bit code that calls a C function.  It reports
  * on port 0x10 at every stage; the VMM checks the registers each time.
+ * And one MOV to CR0 changes every bit it writes, those a hypervisor
+ * intercepts (CD) and those it may leave to the guest (TS, EM, AM) alike.
  */
 #include "kvmini_util.h"
 #include "kvmini_vm.h"
@@ -138,6 +140,36 @@ TEST(real_to_long)
 	vcpu_run_expect(vcpu, KVMINI_EXIT_HLT);
 	vcpu_ioctl(vcpu, KVMINI_GET_REGS, &regs);
 	EXPECT_EQ(stack, regs.rsp);
+	vm_free(vm);
+}
+
+static void guest_cr0(void)
+{
+	uint64_t cr0, set, back;
+
+	asm volatile("mov %%cr0, %0" : "=r"(cr0));
+	set = cr0 | X86_CR0_CD | X86_CR0_TS | X86_CR0_EM | X86_CR0_AM;
+	/* No FPU/SSE code while TS and EM are set: asm only. */
+	asm volatile("mov %1, %%cr0\n\t"
+		     "mov %%cr0, %0\n\t"
+		     "mov %2, %%cr0"
+		     : "=&r"(back) : "r"(set), "r"(cr0) : "memory");
+	GUEST_SYNC4(cr0, set, back, 0);
+}
+
+TEST(cr0_one_write)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = vm_create_guest(guest_cr0, &vcpu);
+	struct kvmini_sregs s;
+	struct ucall uc;
+
+	REQUIRE_VM(vm);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0ULL, uc.args[0] & (X86_CR0_CD | X86_CR0_TS | X86_CR0_EM | X86_CR0_AM));
+	EXPECT_EQ(uc.args[1], uc.args[2]);
+	vcpu_ioctl(vcpu, KVMINI_GET_SREGS, &s);
+	EXPECT_EQ(uc.args[0], s.cr0);		/* and back as it was */
 	vm_free(vm);
 }
 

@@ -53,6 +53,7 @@
 #define X86_CR0_PE		(1ULL << 0)
 #define X86_CR0_MP		(1ULL << 1)
 #define X86_CR0_EM		(1ULL << 2)
+#define X86_CR0_TS		(1ULL << 3)
 #define X86_CR0_ET		(1ULL << 4)
 #define X86_CR0_NE		(1ULL << 5)
 #define X86_CR0_WP		(1ULL << 16)
