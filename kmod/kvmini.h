@@ -136,6 +136,7 @@ struct kvmini_msr_state {
 	u64 mtrr_deftype;
 	u64 mcg_status, mcg_ctl;
 	u64 mce_banks[4 * KVMINI_MCE_BANKS];	/* CTL STATUS ADDR MISC */
+	u64 misc_enable;
 };
 extern const u32 kvmini_msr_list[];
 extern const unsigned int kvmini_nr_msrs;

@@ -4,7 +4,8 @@
  * (GET/SET_MSRS and guest RDMSR/WRMSR): values are checked here, then the
  * backend keeps the MSRs that live in its hardware state (EFER, syscall
  * and segment-base MSRs, PAT, TSC...), and what it does not know is pure
- * vCPU state kept here: MTRRs, the machine-check architecture, KVM's
+ * vCPU state kept here: MTRRs, the machine-check architecture,
+ * MISC_ENABLE (Linux reads it early on Intel models), KVM's
  * kvmclock MSRs (which kvmini does not offer: they exist, read 0 and take
  * only 0), and AMD configuration MSRs that KVM answers with 0. Rules as
  * KVM's, so a VMM that saves and restores them (QEMU writes all of them
@@ -36,7 +37,10 @@ static bool mtrr_type_ok(u64 t)
 }
 
 /* Where the MSR lives in @vcpu, or NULL; *kind says how it is checked. */
-enum { M_FIXED, M_DEFTYPE, M_VBASE, M_VMASK, M_MCG, M_BANK, M_KVMCLOCK };
+enum { M_FIXED, M_DEFTYPE, M_VBASE, M_VMASK, M_MCG, M_BANK, M_KVMCLOCK, M_MISC };
+
+/* MISC_ENABLE bits the guest cannot change: no BTS, no PEBS (as KVM). */
+#define MISC_PMU_RO	(MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
 
 static u64 *slot(struct kvmini_vcpu *vcpu, u32 msr, int *kind)
 {
@@ -63,6 +67,10 @@ static u64 *slot(struct kvmini_vcpu *vcpu, u32 msr, int *kind)
 	if (msr >= MSR_IA32_MC0_CTL && msr < MSR_IA32_MCx_CTL(KVMINI_MCE_BANKS)) {
 		*kind = M_BANK;
 		return &s->mce_banks[msr - MSR_IA32_MC0_CTL];
+	}
+	if (msr == MSR_IA32_MISC_ENABLE) {
+		*kind = M_MISC;
+		return &s->misc_enable;
 	}
 	if (msr == KVM_WALL_CLOCK || msr == KVM_SYSTEM_TIME) {
 		*kind = M_KVMCLOCK;
@@ -170,6 +178,14 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 		break;
 	case M_KVMCLOCK:
 		return val ? -EINVAL : 0;	/* not offered: off is all it takes */
+	case M_MISC:
+		/* The guest: BTS/PEBS read-only, EMON writes ignored (as KVM). */
+		if (!host && ((*p ^ val) & MISC_PMU_RO))
+			return -EINVAL;
+		if (!host)
+			val = (val & ~MSR_IA32_MISC_ENABLE_EMON) |
+			      (*p & MSR_IA32_MISC_ENABLE_EMON);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -177,12 +193,13 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	return 0;
 }
 
-/* The backends' MSRs: what KVMINI_GET_MSR_INDEX_LIST reports. */
+/* What KVMINI_GET_MSR_INDEX_LIST reports: the backends' MSRs, MISC_ENABLE. */
 const u32 kvmini_msr_list[] = {
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_TSC_AUX, MSR_IA32_APICBASE,
+	MSR_IA32_MISC_ENABLE,
 };
 const unsigned int kvmini_nr_msrs = ARRAY_SIZE(kvmini_msr_list);
 
@@ -290,6 +307,7 @@ void kvmini_common_msr_reset(struct kvmini_vcpu *vcpu)
 	unsigned int i;
 
 	memset(s, 0, sizeof(*s));
+	s->misc_enable = MISC_PMU_RO;
 	for (i = 0; i < KVMINI_MCE_BANKS; i++)
 		s->mce_banks[i * 4] = ~0ULL;
 }

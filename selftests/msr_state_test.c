@@ -6,6 +6,8 @@
  * X86_SETUP_MCE; MCi_CTL only 0 or all ones) and the
  * values QEMU writes at every reset, which KVMINI_SET_MSRS must take all
  * of (QEMU aborts otherwise); the guest reads and writes them too.
+ * MISC_ENABLE: BTS and PEBS unavailable from reset, and the guest cannot
+ * change that (Linux reads it early on Intel CPU models).
  */
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
@@ -97,6 +99,41 @@ TEST(guest)
 	EXPECT_EQ(13ULL, uc.args[2]);	/* #GP: bad type */
 	EXPECT_EQ(13ULL, uc.args[3]);	/* #GP: the guest may only clear MCi_STATUS */
 	EXPECT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	vm_free(vm);
+}
+
+#define MSR_MISC_ENABLE	0x1a0
+#define MISC_NO_BTS_PEBS	0x1800ULL
+
+static void guest_misc(void)
+{
+	uint64_t v = 0;
+
+	GUEST_ASSERT_EQ(GUEST_NO_EXC, rdmsr_safe(MSR_MISC_ENABLE, &v));
+	GUEST_SYNC4(v, wrmsr_safe(MSR_MISC_ENABLE, v & ~(1ULL << 12)),
+		    wrmsr_safe(MSR_MISC_ENABLE, v | 1), 0);	/* fast strings */
+}
+
+TEST(misc_enable)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = vm_create_guest(guest_misc, &vcpu);
+	uint32_t idx = MSR_MISC_ENABLE;
+	uint64_t v = 0;
+	struct ucall uc;
+
+	REQUIRE_VM(vm);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(MISC_NO_BTS_PEBS, uc.args[0]);
+	EXPECT_EQ(13ULL, uc.args[1]);		/* #GP: PEBS stays unavailable */
+	EXPECT_EQ(GUEST_NO_EXC, uc.args[2]);
+	EXPECT_EQ(1, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, &idx, &v, 1));
+	EXPECT_EQ(MISC_NO_BTS_PEBS | 1, v);
+	v = 0;					/* the VMM may set anything */
+	EXPECT_EQ(1, vcpu_msrs_io(vcpu, KVMINI_SET_MSRS, &idx, &v, 1));
+	v = 1;
+	EXPECT_EQ(1, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, &idx, &v, 1));
+	EXPECT_EQ(0ULL, v);
 	vm_free(vm);
 }
 
