@@ -9,12 +9,20 @@
 #   @@host-ok|fail <what>
 # per check, and both boot times with their ratio.
 #
-#   boot.sh KVMINI_KO OUT_DIR
+# --host intel: the same in the emulated Intel host (Bochs, VMX) against
+# kvm_intel, -kernel only, timed by this machine's clock (a few minutes
+# per boot). Bochs has no 9p, so QEMU, the libraries it needs and its
+# firmware go into the job as a small root, /job/q; the guest's console
+# is also copied live to the host's console (console.log).
+#
+#   boot.sh [--host amd|intel] KVMINI_KO OUT_DIR
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-ko=${1:?usage: boot.sh KVMINI_KO OUT_DIR}
-out=${2:?usage: boot.sh KVMINI_KO OUT_DIR}
+host=amd
+[ "${1:-}" = --host ] && { host=$2; shift 2; }
+ko=${1:?usage: boot.sh [--host amd|intel] KVMINI_KO OUT_DIR}
+out=${2:?usage: boot.sh [--host amd|intel] KVMINI_KO OUT_DIR}
 kver=$("$here/../host/run.sh" --print-kver)
 job=$out/job
 rm -rf "$job"
@@ -34,10 +42,11 @@ GUEST
 chmod +x "$job/g/init"
 (cd "$job/g" && find . | cpio -o -H newc --quiet) > "$job/guest.cpio"
 rm -rf "$job/g"
+append="console=ttyS0 quiet pci=noearly tsc=reliable no_timer_check 8250.nr_uarts=1 panic=-1"
 
+if [ "$host" = amd ]; then
 # The same kernel and initramfs on a disk for SeaBIOS: a FAT volume with
 # syslinux in its boot sector (no partition table: the BIOS boots it).
-append="console=ttyS0 quiet pci=noearly tsc=reliable no_timer_check 8250.nr_uarts=1 panic=-1"
 dd if=/dev/zero of="$job/disk.img" bs=1M count=48 status=none
 mkfs.vfat -n KVMINI "$job/disk.img" > /dev/null
 syslinux --install "$job/disk.img"
@@ -46,61 +55,111 @@ printf 'DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL vmlinuz\n  APP
 mcopy -i "$job/disk.img" "/boot/vmlinuz-$kver" ::vmlinuz
 mcopy -i "$job/disk.img" "$job/guest.cpio" ::initrd
 mcopy -i "$job/disk.img" "$job/syslinux.cfg" ::syslinux.cfg
+# R: QEMU's root (this machine's, over 9p); limit: seconds for one boot.
+R=/host limit=120 sink='> /host/tmp/$name.log 2>&1'
+vendor=kvm_amd reload="irqbypass ccp kvm kvm-amd"
+start="cp /job/guest.cpio /job/disk.img /host/tmp/
+chroot /host qemu-system-x86_64 -version > /dev/null	# libraries over 9p, once"
+seabios='qemu $1-seabios -drive file=/tmp/disk.img,format=raw,if=virtio'
+mark="" clock=job.log clock_note=""
+run_opts=(--hostroot --kver "$kver" --modules "msr kvm_amd" --timeout 400)
+elif [ "$host" = intel ]; then
+# QEMU's root in the job: the program, its libraries (ldd), the firmware
+# that -nodefaults -kernel loads, coreutils' timeout (for -k), the guest.
+q=$job/q
+for f in /usr/bin/qemu-system-x86_64 /usr/bin/timeout \
+	 $(ldd /usr/bin/qemu-system-x86_64 /usr/bin/timeout | grep -o '/[^ ]* ') \
+	 /usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin \
+	 /usr/share/qemu/linuxboot_dma.bin "/boot/vmlinuz-$kver"; do
+	mkdir -p "$q$(dirname "$f")"
+	cp -L "$f" "$q$f"
+done
+mkdir -p "$q/proc" "$q/sys" "$q/dev" "$q/tmp"
+mv "$job/guest.cpio" "$q/tmp/"
+append="$append cryptomgr.notests mitigations=off"
+R=/job/q limit=30 sink='2>&1 | tee /job/q/tmp/$name.log > /dev/ttyS0'
+vendor=kvm_intel reload="irqbypass kvm kvm-intel"
+start="mount -t proc proc /job/q/proc && mount -t sysfs sys /job/q/sys &&
+	mount -t devtmpfs dev /job/q/dev"
+seabios=""
+# Bochs's clock runs far slower than the wall's (40-80x while a nested
+# guest runs; limit is in its seconds): time each leg here, on this
+# machine's clock, from its @@wall line to its "## NAME".
+mark='echo "@@wall $1-kernel"; ' clock=wall.log clock_note=" (wall clock)"
+run_opts=(--host intel --kver "$kver" --modules "msr kvm_intel" --timeout 3000)
+else
+	echo "boot.sh: unknown host '$host'" >&2
+	exit 2
+fi
 
 cat > "$job/run" <<JOB
-cp /job/guest.cpio /job/disk.img /host/tmp/
-chroot /host qemu-system-x86_64 -version > /dev/null	# libraries over 9p, once
+$start
 qemu() {	# qemu NAME ARGS...: boot the guest, time it, check its console
 	local name=\$1 s e
 	shift
 	s=\$(cut -d' ' -f1 /proc/uptime)
-	rm -f /host/tmp/in /host/tmp/\$name.log
-	mkfifo /host/tmp/in
+	rm -f $R/tmp/in $R/tmp/\$name.log
+	mkfifo $R/tmp/in
 	(	# type at the guest's shell prompt, over its serial console
 		t=0
-		until grep -q "guest# " /host/tmp/\$name.log 2>/dev/null || [ \$t -gt 1200 ]; do
+		until grep -q "guest# " $R/tmp/\$name.log 2>/dev/null || [ \$t -gt $((limit * 10)) ]; do
 			sleep 0.1; t=\$((t + 1))
 		done
 		printf 'uname -a; grep -c processor /proc/cpuinfo; free -m\\n'
 		sleep 1
 		printf 'echo @@guest-ok; poweroff -f\\n'
-		sleep 130
-	) > /host/tmp/in &
-	chroot /host timeout -k 5 120 qemu-system-x86_64 -accel kvm \\
+		sleep $((limit + 10))
+	) > $R/tmp/in &
+	chroot $R timeout -k 5 $limit qemu-system-x86_64 -accel kvm \\
 		-machine pc,kernel-irqchip=off -cpu qemu64 -m 256 -smp 1 \\
 		-vga none -nodefaults -serial stdio -display none -no-reboot \\
-		"\$@" < /host/tmp/in > /host/tmp/\$name.log 2>&1
+		"\$@" < $R/tmp/in $sink
 	kill \$! 2>/dev/null
 	e=\$(cut -d' ' -f1 /proc/uptime)
 	echo "## \$name"
 	# (without CRs and the shell's cursor-position queries, ESC [6n)
-	tr -d '\\r' < /host/tmp/\$name.log | sed 's/.\\[6n//g' |
+	tr -d '\\r' < $R/tmp/\$name.log | sed 's/.\\[6n//g' |
 		grep -v "host doesn't support requested feature"
 	echo "@@time \$name \$s \$e"
-	if tr -d '\\r' < /host/tmp/\$name.log | grep -q "^@@guest-ok" &&
-	   ! grep -qiE "internal error|emulation failure|unchecked MSR" /host/tmp/\$name.log; then
+	if tr -d '\\r' < $R/tmp/\$name.log | grep -q "^@@guest-ok" &&
+	   ! grep -qiE "internal error|emulation failure|unchecked MSR" $R/tmp/\$name.log; then
 		echo "@@host-ok \$name: unmodified QEMU boots Linux to a shell, no KVM error"
 	else
 		echo "@@host-fail \$name: unmodified QEMU boots Linux to a shell, no KVM error"
 	fi
 }
 both() {	# both HYPERVISOR: -kernel, then SeaBIOS from the disk
-	qemu \$1-kernel -kernel /boot/vmlinuz-$kver -initrd /tmp/guest.cpio -append "$append"
-	qemu \$1-seabios -drive file=/tmp/disk.img,format=raw,if=virtio
+	${mark}qemu \$1-kernel -kernel /boot/vmlinuz-$kver -initrd /tmp/guest.cpio -append "$append"
+	$seabios
 }
-rmmod kvm_amd && rmmod kvm && insmod /job/kvmini.ko kvm_alias=1 || echo "@@host-fail qemu: kvmini as /dev/kvm"
+rmmod $vendor && rmmod kvm && insmod /job/kvmini.ko kvm_alias=1 || echo "@@host-fail qemu: kvmini as /dev/kvm"
 both kvmini
 rmmod kvmini
-for m in irqbypass ccp kvm kvm-amd; do insmod /modules/\$m.ko 2>/dev/null; done
+for m in $reload; do insmod /modules/\$m.ko 2>/dev/null; done
 both kvm
 JOB
-"$here/../host/run.sh" --hostroot --kver "$kver" --modules "msr kvm_amd" \
-	--timeout 400 --out "$out" "$job" | grep -v '^@@time'
-awk '/^@@time/ { t[$2] = $4 - $3 } END {
+wall() {	# pass the job's output on; log "@@time NAME START END" by this clock
+	local l now name= start=
+	while IFS= read -r l; do
+		now=$(date +%s.%N)
+		case $l in
+		"@@wall "*) name=${l#@@wall } start=$now; continue ;;
+		"## $name") [ -n "$start" ] && echo "@@time $name $start $now" >> "$out/wall.log" ;;
+		esac
+		printf '%s\n' "$l"
+	done
+}
+if [ "$host" = amd ]; then
+	"$here/../host/run.sh" "${run_opts[@]}" --out "$out" "$job" | grep -v '^@@time'
+else
+	: > "$out/wall.log"
+	"$here/../host/run.sh" "${run_opts[@]}" --out "$out" "$job" | grep --line-buffered -v '^@@time' | wall
+fi
+awk -v note="$clock_note" '/^@@time/ { t[$2] = $4 - $3 } END {
 	split("kernel seabios", how, " ")
 	for (i = 1; i <= 2; i++) {
 		a = t["kvmini-" how[i]]; b = t["kvm-" how[i]]
 		if (a && b)
-			printf "# QEMU %s boot to the guest shell and poweroff: kvmini %.2f s, KVM %.2f s, kvmini/KVM %.2f\n",
-			       how[i] == "kernel" ? "-kernel" : "SeaBIOS disk", a, b, a / b
-	} }' "$out/job.log"
+			printf "# QEMU %s boot to the guest shell and poweroff%s: kvmini %.2f s, KVM %.2f s, kvmini/KVM %.2f\n",
+			       how[i] == "kernel" ? "-kernel" : "SeaBIOS disk", note, a, b, a / b
+	} }' "$out/$clock"
