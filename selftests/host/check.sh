@@ -59,12 +59,15 @@ point() {	# point ok|not-ok DESCRIPTION
 matches() { case "$1" in *"$T"*) return 0 ;; esac; return 1; }
 
 # --- 3. the suite on an emulated host (AMD: QEMU, Intel: Bochs) ---
-boot_suite() {	# boot_suite HOST BACKEND MODULES TIMEOUT NAME: boot, run, log
-	local host=$1 backend=$2 modules=$3 timeout=$4 name=$5 job=$build/$1/job rc=0 progs
+# boot_suite LEG HOST BACKEND MODULES TIMEOUT NAME CPUS [PROGS]: boot, run
+# PROGS (default: every test program), log in $build/LEG.
+boot_suite() {
+	local leg=$1 host=$2 backend=$3 modules=$4 timeout=$5 name=$6 cpus=$7
+	local progs=${8:-} job=$build/$1/job rc=0
 	rm -rf "$job"
 	mkdir -p "$job"
 	cp kmod/kvmini.ko selftests/run_tests.sh "$job/"
-	progs=$(make -s -C selftests --no-print-directory print-tests)
+	[ -n "$progs" ] || progs=$(make -s -C selftests --no-print-directory print-tests)
 	for p in $progs; do cp "selftests/$p" "$job/"; done
 	cat > "$job/run" <<EOF
 # Load, run every selftest, unload.
@@ -76,11 +79,11 @@ if rmmod kvmini; then echo "@@host-ok rmmod kvmini"; else echo "@@host-fail rmmo
 exit \$rc
 EOF
 	"$host_dir/run.sh" --host "$host" --kver "$kver" --modules "$modules" \
-		--timeout "$timeout" --out "$build/$host" "$job" || rc=$?
-	echo "$rc" > "$build/$host/rc"
+		--cpus "$cpus" --timeout "$timeout" --out "$build/$leg" "$job" || rc=$?
+	echo "$rc" > "$build/$leg/rc"
 }
 
-count_suite() {	# count_suite HOST: add up its test cases and host-level checks
+count_suite() {	# count_suite LEG: add up its test cases and host-level checks
 	local host=$1 rc line
 	rc=$(cat "$build/$host/rc" 2>/dev/null || echo 124)
 	line=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) skip:\([0-9]*\)$/\1 \2 \3/p' "$build/$host/job.log" 2>/dev/null | tail -n1)
@@ -164,20 +167,32 @@ all|amd|intel) ;;
 esac
 want() { [ "$HOST" = all ] || [ "$HOST" = "$1" ]; }
 
+# The Intel host: the whole suite on one CPU, then, in a second, two-CPU
+# boot, the tests that need two host CPUs (the vCPU thread moving between
+# them, CPU hotplug, two VMs at once). Bochs runs all its CPUs on one
+# core, so the whole suite on two would take twice as long.
+smp_progs="virt_test migrate_test two_vms_test"
+intel_legs() {
+	boot_suite intel intel vmx "msr kvm_intel" 1500 "Intel VMX" 1
+	if [ -z "$T" ] || [ -n "$(for p in $smp_progs; do matches "$p" && echo "$p"; done)" ]; then
+		boot_suite intel-smp intel vmx-smp "msr kvm_intel" 900 "Intel VMX" 2 "$smp_progs"
+	fi
+}
+
 # Bochs (Intel) runs beside QEMU (AMD), its output shown when it is done.
 intel_pid=""
 if want intel; then
-	mkdir -p "$build/intel"
-	rm -f "$build/intel/rc"
+	mkdir -p "$build/intel" "$build/intel-smp"
+	rm -f "$build/intel/rc" "$build/intel-smp/rc"
 	if want amd; then
-		boot_suite intel vmx "msr kvm_intel" 1500 "Intel VMX" > "$build/intel.out" 2>&1 &
+		intel_legs > "$build/intel.out" 2>&1 &
 		intel_pid=$!
 	else
-		boot_suite intel vmx "msr kvm_intel" 1500 "Intel VMX"
+		intel_legs
 	fi
 fi
 if want amd; then
-	boot_suite amd svm "msr kvm_amd" 900 "AMD SVM"
+	boot_suite amd amd svm "msr kvm_amd" 900 "AMD SVM" 2
 	count_suite amd
 	if [ -z "$T" ] || matches novirt; then run_novirt; fi
 	if [ -z "$T" ] || matches qemu; then run_qemu; fi
@@ -189,6 +204,7 @@ if want intel; then
 		cat "$build/intel.out"
 	fi
 	count_suite intel
+	if [ -e "$build/intel-smp/rc" ]; then count_suite intel-smp; fi
 fi
 
 echo "$pass passed, $fail failed, $skip skipped"

@@ -17,6 +17,7 @@
 #                             linux-image-amd64 depends on)
 #     --modules "m1 m2"       distro modules to load first (deps resolved here)
 #     --timeout SECONDS       whole boot + job (default 600)
+#     --cpus N                host CPUs (default: amd 2, intel 1)
 #     --out DIR               where logs go (default: a new temp dir)
 #     --print-kver            print the distro kernel version and exit
 #     --hostroot              share this machine's / read-only over virtio 9p,
@@ -36,7 +37,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-host=amd kver="" modules="" timeout=600 out="" hostroot=""
+host=amd kver="" modules="" timeout=600 out="" hostroot="" cpus=""
 
 distro_kver() {
 	dpkg-query -W -f='${Depends}\n' linux-image-amd64 2>/dev/null |
@@ -62,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--kver) kver=$2; shift 2 ;;
 	--modules) modules=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--print-kver) distro_kver; exit 0 ;;
 	--hostroot) hostroot=1; shift ;;
@@ -160,6 +162,10 @@ if [ "$host" = intel ]; then
 	cp "$out/initrd.cpio" "$iso/isolinux/initrd"
 	# initcall trace_eval_init alone costs seconds under Bochs.
 	args="$append initcall_blacklist=trace_eval_init"
+	# More than one CPU under Bochs 2.7: with MWAIT idle and tickless
+	# timers, sleeps in the host never ended (measured); HLT idle and a
+	# periodic tick keep its time going.
+	[ "${cpus:-1}" -gt 1 ] && args="$args idle=halt nohz=off highres=off"
 	# The bzImage would spend a minute of emulated time decompressing
 	# itself, so boot the uncompressed kernel (kept while the bzImage's
 	# checksum stays the same: extracting it takes ~1 s). syslinux's
@@ -191,7 +197,7 @@ if [ "$host" = intel ]; then
 		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table "$iso" 2> /dev/null
 	cat > "$out/bochsrc" <<BXRC
 megs: 2048
-cpu: model=$cpu, count=1, ips=100000000
+cpu: model=$cpu, count=${cpus:-1}, ips=100000000
 clock: sync=none, time0=local
 pci: enabled=1, chipset=i440fx
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
@@ -219,7 +225,7 @@ BXRC
 else
 # Single-threaded TCG: with MTTCG the host froze now and then (see notes).
 timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=single \
-	-cpu "$cpu" -smp 2 -m 2048 -nographic -no-reboot -monitor none -net none "${virtfs[@]}" \
+	-cpu "$cpu" -smp "${cpus:-2}" -m 2048 -nographic -no-reboot -monitor none -net none "${virtfs[@]}" \
 	-kernel "$kernel" -initrd "$out/initrd.cpio" \
 	-append "$append" \
 	-serial "file:$out/console.log" -serial "file:$out/serial1.log" \
