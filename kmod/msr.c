@@ -11,6 +11,7 @@
  * KVM's, so a VMM that saves and restores them (QEMU writes all of them
  * at reset) and a guest that reads them (MTRRs at boot) see what KVM gives.
  */
+#include <linux/bitops.h>
 #include <linux/kernel.h>
 #include <asm/cpufeature.h>
 #include <asm/msr-index.h>
@@ -179,12 +180,12 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	case M_KVMCLOCK:
 		return val ? -EINVAL : 0;	/* not offered: off is all it takes */
 	case M_MISC:
+		if (host)
+			break;
 		/* The guest: BTS/PEBS read-only, EMON writes ignored (as KVM). */
-		if (!host && ((*p ^ val) & MISC_PMU_RO))
+		if ((*p ^ val) & MISC_PMU_RO)
 			return -EINVAL;
-		if (!host)
-			val = (val & ~MSR_IA32_MISC_ENABLE_EMON) |
-			      (*p & MSR_IA32_MISC_ENABLE_EMON);
+		val = (val & ~MSR_IA32_MISC_ENABLE_EMON) | (*p & MSR_IA32_MISC_ENABLE_EMON);
 		break;
 	default:
 		return -EINVAL;
@@ -217,11 +218,6 @@ static bool pat_valid(u64 pat)
 	return true;
 }
 
-static bool canonical(u64 addr)
-{
-	return (s64)(addr << 16) >> 16 == (s64)addr;
-}
-
 /* The value rules of the backends' MSRs (KVM's): 0, *val as to store. */
 static int check_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 {
@@ -247,11 +243,11 @@ static int check_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 		*val = v & 0xffff;
 		return 0;
 	case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
-	case MSR_LSTAR: case MSR_CSTAR:
-		return canonical(v) ? 0 : -EINVAL;
+	case MSR_LSTAR: case MSR_CSTAR:		/* canonical: 48-bit, sign-extended */
+		return (u64)sign_extend64(v, 47) == v ? 0 : -EINVAL;
 	case MSR_IA32_SYSENTER_ESP: case MSR_IA32_SYSENTER_EIP:
 		/* AMD ignores the high half; made canonical, VMX entry takes it. */
-		*val = (s64)(v << 16) >> 16;
+		*val = sign_extend64(v, 47);
 		return 0;
 	}
 	return 0;

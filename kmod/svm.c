@@ -948,7 +948,9 @@ static int handle_rdtscp(struct kvmini_vcpu *vcpu)
 
 static int handle_xsetbv(struct kvmini_vcpu *vcpu)
 {
-	return kvmini_emulate_xsetbv(vcpu, to_svm(vcpu)->vmcb->save.cpl) ? skip(vcpu, 3) : inject_gp(vcpu);
+	bool ok = kvmini_emulate_xsetbv(vcpu, to_svm(vcpu)->vmcb->save.cpl);
+
+	return ok ? skip(vcpu, 3) : inject_gp(vcpu);
 }
 
 static int handle_rdpmc(struct kvmini_vcpu *vcpu)

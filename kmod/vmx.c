@@ -293,7 +293,7 @@ static int vmx_setup(void)
 		u64 misc, ticks;
 
 		rdmsrl(MSR_IA32_VMX_MISC, misc);
-		ticks = ((u64)(tsc_khz ?: 1000000) * 10) >> (misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK);
+		ticks = ((u64)(tsc_khz ?: 1000000) * 10) >> vmx_misc_preemption_timer_rate(misc);
 		vmcfg.backstop = clamp_t(u64, ticks, 1, U32_MAX);
 	}
 	return 0;
