@@ -2,8 +2,8 @@
 /*
  * MSRs: KVMINI_GET_MSR_INDEX_LIST sizing, GET/SET_MSRS round trips and
  * their stop-at-the-first-failure count, the guest's RDMSR/WRMSR seeing
- * the VMM's values and the other way round, and #GP for an MSR the vCPU
- * does not have.
+ * the VMM's values and the other way round, #GP for an MSR the vCPU
+ * does not have, and the canonical-address rules.
  */
 #include "kvmini_util.h"
 #include "kvmini_vm.h"
@@ -102,6 +102,35 @@ TEST(round_trips)
 	EXPECT_EQ(3ULL, uc.args[1]);
 	EXPECT_EQ(GUEST_NO_EXC, uc.args[2]);
 	EXPECT_EQ(vals[1][N - 1], uc.args[3]);		/* unchanged */
+	vm_free(vm);
+}
+
+/*
+ * Addresses, as KVM for both vendors: FS/GS/KERNEL_GS_BASE, LSTAR and
+ * CSTAR refuse a non-canonical value; SYSENTER_ESP/EIP make it canonical.
+ */
+TEST(canonical)
+{
+	struct kvmini_vm *vm = vm_create();
+	struct kvmini_vcpu *vcpu;
+	uint32_t idx[2] = { 0x175, 0x176 };	/* SYSENTER_ESP, SYSENTER_EIP */
+	uint64_t d[2] = { 0x0000800000001000ULL, 0x1234000000002000ULL };
+	uint32_t bad[5] = { 0xc0000100, 0xc0000101, 0xc0000102, 0xc0000082, 0xc0000083 };
+	uint64_t v = 0x0000800000000000ULL;
+	unsigned int i;
+
+	REQUIRE_VM(vm);
+	vcpu = vcpu_add(vm, 0);
+	for (i = 0; i < 5; i++) {
+		uint32_t msr = bad[i];
+
+		EXPECT_EQ(0, vcpu_msrs_io(vcpu, KVMINI_SET_MSRS, &msr, &v, 1))
+			TH_LOG("MSR %#x", msr);
+	}
+	EXPECT_EQ(2, vcpu_msrs_io(vcpu, KVMINI_SET_MSRS, idx, d, 2));
+	EXPECT_EQ(2, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, idx, d, 2));
+	EXPECT_EQ(0xffff800000001000ULL, d[0]);
+	EXPECT_EQ(0x0000000000002000ULL, d[1]);
 	vm_free(vm);
 }
 
