@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86 decoder and ALU for MMIO emulation (see insn.h for the supported
- * set). One table per opcode map says what each opcode is; the code
- * around it reads prefixes, ModRM/SIB/displacement and the immediate.
+ * x86 decoder and ALU for the instructions kvmini emulates (see insn.h
+ * for the supported set). One table per opcode map says what each opcode
+ * is; the code around it reads prefixes, ModRM/SIB/displacement and the
+ * immediate.
  */
 #ifdef __KERNEL__
 #include <linux/errno.h>
@@ -22,7 +23,8 @@ enum {
 	F_RM_IMM,	/* r/m <- op imm:  80 81 83 C6 C7 F6 F7, 0F BA */
 	F_MOFFS_LOAD,	/* A0 A1 */
 	F_MOFFS_STORE,	/* A2 A3 */
-	F_STRING,	/* A4 A5 AA AB */
+	F_STRING,	/* A4 A5 AA AB, 6C-6F */
+	F_CR,		/* 0F 06 CLTS, 0F 20/22 MOV from/to CR, 0F 01 /6 LMSW */
 };
 
 /* Flags of a table entry. */
@@ -34,9 +36,11 @@ enum {
 #define LOCKOK	0x20	/* LOCK allowed when memory is the destination */
 #define SRC1	0x40	/* MOVZX/MOVSX: 8-bit source */
 #define SRC2	0x80	/* 16-bit source */
+#define IO	0x100	/* INS/OUTS: at most 32-bit operands */
 
 struct form {
-	u8 form, op, alu, flags;
+	u8 form, op, alu;
+	u16 flags;
 };
 
 #define ALU_ROW(base, a)						\
@@ -51,6 +55,10 @@ static const struct form one_byte[256] = {
 	ALU_ROW(0x20, ALU_AND), ALU_ROW(0x28, ALU_SUB),
 	ALU_ROW(0x30, ALU_XOR), ALU_ROW(0x38, ALU_CMP),
 	[0x63] = { F_REG_RM, INSN_MOVSX, 0, R_ONLY },	/* MOVSXD, REX.W only */
+	[0x6c] = { F_STRING, INSN_INS, 0, B | W_ONLY },
+	[0x6d] = { F_STRING, INSN_INS, 0, IO | W_ONLY },
+	[0x6e] = { F_STRING, INSN_OUTS, 0, B | R_ONLY },
+	[0x6f] = { F_STRING, INSN_OUTS, 0, IO | R_ONLY },
 	[0x80] = { F_RM_IMM, INSN_ALU, 0, B | GRP | LOCKOK },
 	[0x81] = { F_RM_IMM, INSN_ALU, 0, GRP | LOCKOK },
 	[0x83] = { F_RM_IMM, INSN_ALU, 0, GRP | I8 | LOCKOK },
@@ -77,6 +85,10 @@ static const struct form one_byte[256] = {
 };
 
 static const struct form two_byte[256] = {
+	[0x01] = { F_CR, INSN_LMSW, 0, R_ONLY },		/* /6 only */
+	[0x06] = { F_CR, INSN_CLTS, 0, 0 },
+	[0x20] = { F_CR, INSN_MOV_FROM_CR, 0, 0 },
+	[0x22] = { F_CR, INSN_MOV_CR, 0, 0 },
 	[0xa3] = { F_RM_REG, INSN_BT, ALU_BT, R_ONLY },
 	[0xab] = { F_RM_REG, INSN_BT, ALU_BTS, LOCKOK },
 	[0xb3] = { F_RM_REG, INSN_BT, ALU_BTR, LOCKOK },
@@ -153,22 +165,52 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 		opsize = (rex & 8) ? 8 : osz ? 2 : 4;
 	else
 		opsize = (cs_mode == 4) ^ osz ? 4 : 2;
-	in->size = (f->flags & B) ? 1 : opsize;
+	in->size = (f->flags & B) ? 1 : (f->flags & IO) && opsize == 8 ? 4 : opsize;
 	in->reg_size = in->size;
 	in->addr_size = cs_mode == 8 ? (asz ? 4 : 8) : ((cs_mode == 4) ^ asz ? 4 : 2);
 	in->mem_read = !(f->flags & W_ONLY);
 	in->mem_write = !(f->flags & R_ONLY);
 
 	if (f->form == F_STRING) {
-		if (lock || rep == 0xf2)
+		bool io = in->op == INSN_INS || in->op == INSN_OUTS;
+
+		/* F2 repeats INS/OUTS as F3 does; it means REPNE elsewhere. */
+		if (lock || (rep == 0xf2 && !io))
 			return -EINVAL;
 		in->rep = rep != 0;
-		in->seg = seg < 0 ? 3 : seg;
+		in->seg = seg < 0 || in->op == INSN_INS ? (in->op == INSN_INS ? 0 : 3) : seg;
 		in->reg = 0;
 		goto done;
 	}
 	if (rep)
 		return -EINVAL;
+	if (f->form == F_CR) {
+		/* MOV from/to CR: the full register width of the mode. */
+		in->size = in->reg_size = cs_mode == 8 ? 8 : 4;
+		in->mem_read = in->mem_write = 0;
+		if (lock)
+			return -EINVAL;	/* AMD's LOCK MOV CR0 (CR8): not emulated */
+		if (in->op == INSN_CLTS)
+			goto done;
+		modrm = NEXT();
+		mod = modrm >> 6;
+		regf = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+		rm = (modrm & 7) | ((rex & 1) ? 8 : 0);
+		if (in->op != INSN_LMSW) {	/* MOV: mod is ignored, always a register */
+			in->cr = regf;
+			in->reg = rm;
+			goto done;
+		}
+		if ((regf & 7) != 6)
+			return -EINVAL;		/* 0F 01 /6 is LMSW, the rest is not ours */
+		in->size = in->reg_size = 2;
+		if (mod == 3) {
+			in->reg = rm;
+			goto done;
+		}
+		in->mem_read = 1;
+		i--;			/* the memory operand: decode the ModRM again */
+	}
 	if (f->form == F_MOFFS_LOAD || f->form == F_MOFFS_STORE) {
 		if (lock || i + in->addr_size > n)
 			return lock ? -EINVAL : (n < INSN_MAX_LEN ? -EFAULT : -EINVAL);
@@ -187,6 +229,8 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 	rm = modrm & 7;
 	if (mod == 3)
 		return -EINVAL;
+	if (f->form == F_CR)
+		regf = 0;	/* LMSW m16: no register operand */
 	if (in->addr_size == 2) {
 		if (mod == 0 && rm == 6) {
 			disp_len = 2;
@@ -230,6 +274,8 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 		in->seg = (in->base == 4 || in->base == 5) && in->addr_size != 2 ? 2 :
 			  in->addr_size == 2 && in->base == 5 ? 2 : 3;
 
+	if (f->form == F_CR)
+		goto done;
 	if (f->form == F_RM_IMM) {
 		unsigned int ilen = (f->flags & I8) || in->size == 1 ? 1 :
 				    in->size == 2 ? 2 : 4;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * x86 instruction decoding and data operations for MMIO emulation: the
- * forms guests use on device memory, nothing more. Pure code: no kernel
- * state, no guest memory, no registers; vcpu.c does the rest. The same
- * insn.c builds into the module and, unchanged, into the userspace unit
- * test and fuzzer in selftests/insn/.
+ * x86 instruction decoding and data operations for what kvmini emulates:
+ * the forms guests use on device memory (MMIO), string port I/O, and the
+ * control-register writes SVM intercepts without decoding them. Nothing
+ * more. Pure code: no kernel state, no guest memory, no registers;
+ * emulate.c, mmio.c, pio.c and cr.c do the rest. The same insn.c builds
+ * into the module and, unchanged, into the userspace unit test and
+ * fuzzer in selftests/insn/.
  *
  * Supported (anything else: insn_decode() returns -EINVAL):
  *   MOV   88 89 8A 8B (r/m, reg both ways), C6 /0, C7 /0 (imm to r/m),
@@ -15,6 +17,8 @@
  *   XCHG  86 87
  *   BT    0F A3 AB B3 BB (bit offset in a register), 0F BA /4-/7 (imm8)
  *   MOVS  A4 A5; STOS AA AB (with or without REP, F3)
+ *   INS   6C 6D; OUTS 6E 6F (with or without REP, F3 or F2)
+ *   MOV to/from CR 0F 22 0F 20, LMSW 0F 01 /6 (register or memory), CLTS 0F 06
  * Prefixes: 66, 67, F0 (LOCK, only where x86 allows it), F3 (REP, string
  * forms only), segment overrides, REX in 64-bit mode.
  */
@@ -45,6 +49,12 @@ enum insn_op {
 	INSN_BT,	/* insn_alu(alu = ALU_BT..ALU_BTC, ...) */
 	INSN_MOVS,	/* ES:[rDI] <- seg:[rSI], then both step by size */
 	INSN_STOS,	/* ES:[rDI] <- rAX, then rDI steps by size */
+	INSN_INS,	/* ES:[rDI] <- port DX, then rDI steps by size */
+	INSN_OUTS,	/* port DX <- seg:[rSI], then rSI steps by size */
+	INSN_MOV_CR,	/* CR(cr) <- register (reg) */
+	INSN_MOV_FROM_CR,	/* register (reg) <- CR(cr) */
+	INSN_LMSW,	/* CR0[3:0] <- register (reg) or 16-bit memory, PE set only */
+	INSN_CLTS,	/* CR0.TS <- 0 */
 };
 
 /* ALU_ADD..ALU_CMP are the x86 encodings (opcode bits 5:3, or /r of 80-83). */
@@ -68,19 +78,21 @@ struct insn {
 	bool mem_read;		/* the memory operand is read ... */
 	bool mem_write;		/* ... and/or written */
 	bool reg_dst;		/* the result goes to the register operand */
-	bool rep;		/* F3 on MOVS/STOS */
+	bool rep;		/* REP on a string instruction */
 	bool has_imm;
 	s8 reg;			/* register operand (see above), or INSN_NONE */
 	u64 imm;		/* sign-extended as x86 does for the encoding */
 	/*
 	 * The memory operand, seg:[base + index * scale + disp], wrapped to
-	 * addr_size. Not used by MOVS/STOS (rSI, rDI) or moffs (disp only).
+	 * addr_size. Not used by string instructions (rSI, rDI) or moffs
+	 * (disp only).
 	 */
 	s8 base;		/* register, INSN_RIP (disp from the next insn) or INSN_NONE */
 	s8 index;		/* register or INSN_NONE */
 	u8 scale;		/* 1 2 4 8 */
 	s64 disp;
 	u8 seg;			/* 0-5: ES CS SS DS FS GS; override or the default */
+	u8 cr;			/* MOV to/from CR: the control register's number */
 	u8 bytes[INSN_MAX_LEN];	/* copied from the input, len of them */
 };
 
@@ -89,8 +101,9 @@ struct insn {
  * (only up to INSN_MAX_LEN are looked at), for a code segment whose
  * default operand and address size is @cs_mode bytes: 2 (16-bit), 4
  * (32-bit) or 8 (64-bit mode). Returns 0 and fills @insn; -EINVAL if the
- * instruction is invalid or not in the supported set, or has no memory
- * operand; -EFAULT if @avail ends before the instruction does.
+ * instruction is invalid or not in the supported set, or (but for the
+ * control-register forms) has no memory operand; -EFAULT if @avail ends
+ * before the instruction does.
  */
 int insn_decode(struct insn *insn, const u8 *buf, unsigned int avail,
 		unsigned int cs_mode);

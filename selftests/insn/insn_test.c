@@ -96,12 +96,32 @@ static const struct want forms[] = {
 	{ "rep movsd fs:", 8, B(0x64, 0xf3, 0xa5), INSN_MOVS, 0, 4, 4, 8, 1, 1, 0, 1, 0, N, N, 1, 0, FS, 0 },
 	{ "rep stosq", 8, B(0xf3, 0x48, 0xab), INSN_STOS, 0, 8, 8, 8, 0, 1, 0, 1, 0, N, N, 1, 0, DS, 0 },
 	{ "stosw (16)", 2, B(0xab), INSN_STOS, 0, 2, 2, 2, 0, 1, 0, 0, 0, N, N, 1, 0, DS, 0 },
+	{ "insb", 8, B(0x6c), INSN_INS, 0, 1, 1, 8, 0, 1, 0, 0, 0, N, N, 1, 0, ES, 0 },
+	{ "rep insd fs: (ES all the same)", 8, B(0x64, 0xf3, 0x6d), INSN_INS, 0, 4, 4, 8, 0, 1, 0, 1, 0, N, N, 1, 0, ES, 0 },
+	{ "rep insw (16, 67)", 2, B(0x67, 0xf3, 0x6d), INSN_INS, 0, 2, 2, 4, 0, 1, 0, 1, 0, N, N, 1, 0, ES, 0 },
+	{ "outsd rex.w (still 32-bit)", 8, B(0x48, 0x6f), INSN_OUTS, 0, 4, 4, 8, 1, 0, 0, 0, 0, N, N, 1, 0, DS, 0 },
+	{ "repne outsb gs: (F2 repeats)", 8, B(0x65, 0xf2, 0x6e), INSN_OUTS, 0, 1, 1, 8, 1, 0, 0, 1, 0, N, N, 1, 0, GS, 0 },
+	{ "outsw (32, 66)", 4, B(0x66, 0x6f), INSN_OUTS, 0, 2, 2, 4, 1, 0, 0, 0, 0, N, N, 1, 0, DS, 0 },
+	{ "clts", 8, B(0x0f, 0x06), INSN_CLTS, 0, 8, 8, 8, 0, 0, 0, 0, N, N, N, 1, 0, 0, 0 },
+	{ "mov cr4,rax", 8, B(0x0f, 0x22, 0xe0), INSN_MOV_CR, 0, 8, 8, 8, 0, 0, 0, 0, 0, N, N, 1, 0, 0, 0 },
+	{ "mov cr0,r9 (mod ignored)", 8, B(0x41, 0x0f, 0x22, 0x01), INSN_MOV_CR, 0, 8, 8, 8, 0, 0, 0, 0, 9, N, N, 1, 0, 0, 0 },
+	{ "mov cr8,rcx", 8, B(0x44, 0x0f, 0x22, 0xc1), INSN_MOV_CR, 0, 8, 8, 8, 0, 0, 0, 0, 1, N, N, 1, 0, 0, 0 },
+	{ "mov cr3,ebx (32)", 4, B(0x0f, 0x22, 0xdb), INSN_MOV_CR, 0, 4, 4, 4, 0, 0, 0, 0, 3, N, N, 1, 0, 0, 0 },
+	{ "mov rdx,cr0", 8, B(0x0f, 0x20, 0xc2), INSN_MOV_FROM_CR, 0, 8, 8, 8, 0, 0, 0, 0, 2, N, N, 1, 0, 0, 0 },
+	{ "lmsw ax (16)", 2, B(0x0f, 0x01, 0xf0), INSN_LMSW, 0, 2, 2, 2, 0, 0, 0, 0, 0, N, N, 1, 0, 0, 0 },
+	{ "lmsw [bx+si] (16)", 2, B(0x0f, 0x01, 0x30), INSN_LMSW, 0, 2, 2, 2, 1, 0, 0, 0, N, 3, 6, 1, 0, DS, 0 },
+	{ "lmsw [rsp+8]", 8, B(0x0f, 0x01, 0x74, 0x24, 0x08), INSN_LMSW, 0, 2, 2, 8, 1, 0, 0, 0, N, 4, N, 1, 8, SS, 0 },
 };
 
 static void test_forms(void)
 {
+	/* The control registers of the MOV to CR forms, in their order. */
+	static const u8 crs[] = { 4, 0, 8, 3 };
+	unsigned int i, n, first_cr = 0;
 	char what[128];
-	unsigned int i, n;
+
+	while (forms[first_cr].op != INSN_MOV_CR)
+		first_cr++;
 
 	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		const struct want *w = &forms[i];
@@ -115,6 +135,8 @@ static void test_forms(void)
 		     in.rep == w->rep && in.reg == w->reg && in.base == w->base &&
 		     in.index == w->index && in.scale == w->scale &&
 		     in.disp == w->disp && in.seg == w->seg && in.imm == w->imm &&
+		     (w->op != INSN_MOV_CR || in.cr == crs[i - first_cr]) &&
+		     (w->op != INSN_MOV_FROM_CR || in.cr == 0) &&
 		     !memcmp(in.bytes, w->b, w->n);
 		snprintf(what, sizeof(what), "decode %s", w->name);
 		check(ok, what);
@@ -140,6 +162,10 @@ static const struct want refused[] = {
 	{ "bt [rax],0 as /3", 8, B(0x0f, 0xba, 0x18, 0x00) },
 	{ "mov /1 imm", 8, B(0xc7, 0x08, 0, 0, 0, 0) },
 	{ "inc eax (32: 40 is not REX)", 4, B(0x40, 0x8b, 0x00) },
+	{ "rep movsb as F2", 8, B(0xf2, 0xa4) },
+	{ "lock mov cr0,rax (AMD's CR8)", 8, B(0xf0, 0x0f, 0x22, 0xc0) },
+	{ "sgdt [rax] (0F 01 /0)", 8, B(0x0f, 0x01, 0x00) },
+	{ "rep clts", 8, B(0xf3, 0x0f, 0x06) },
 	{ "15 prefixes", 8, B(0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
 			      0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x89) },
 };
