@@ -247,6 +247,19 @@ bool kvmini_guest_has(struct kvmini_vcpu *vcpu, u32 function, int reg, int bit)
 	return r[reg] & BIT(bit);
 }
 
+/* The guest's physical-address width: CPUID 0x80000008 EAX[7:0], else 36 (as KVM). */
+unsigned int kvmini_guest_maxphyaddr(struct kvmini_vcpu *vcpu)
+{
+	const struct kvmini_cpuid_entry2 *e = find_entry(vcpu, 0x80000000, 0);
+
+	if (e && e->eax >= 0x80000008) {
+		e = find_entry(vcpu, 0x80000008, 0);
+		if (e && (e->eax & 0xff) >= 32 && (e->eax & 0xff) <= 52)
+			return e->eax & 0xff;
+	}
+	return 36;
+}
+
 /* XCR0 bits the guest may set: what its CPUID leaf 0xd offers, and x87. */
 u64 kvmini_guest_xcr0(struct kvmini_vcpu *vcpu)
 {
@@ -263,12 +276,13 @@ bool kvmini_xcr0_valid(struct kvmini_vcpu *vcpu, u64 xcr0)
 	       (!(xcr0 & XFEATURE_MASK_YMM) || (xcr0 & XFEATURE_MASK_SSE));
 }
 
-/* A guest XSETBV (ECX; EDX:EAX) at @cpl: false if it must take #GP. */
-bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu, int cpl)
+/* A guest XSETBV (ECX; EDX:EAX): false if it must take #GP. */
+bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu)
 {
 	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
 
-	if (cpl || (u32)vcpu->regs[REG_RCX] != 0 || !kvmini_xcr0_valid(vcpu, val))
+	if (kvmini_backend->cpl(vcpu) || (u32)vcpu->regs[REG_RCX] != 0 ||
+	    !kvmini_xcr0_valid(vcpu, val))
 		return false;
 	vcpu->xcr0 = val;
 	return true;
@@ -278,7 +292,7 @@ bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu, int cpl)
  * The guest's CPUID: its table's entry, or zeroes where it has none (as
  * KVM). The APIC ID is the vCPU id; OSXSAVE follows the guest's CR4.
  */
-void kvmini_emulate_cpuid(struct kvmini_vcpu *vcpu, u64 cr4)
+void kvmini_emulate_cpuid(struct kvmini_vcpu *vcpu)
 {
 	u32 function = vcpu->regs[REG_RAX], index = vcpu->regs[REG_RCX];
 	const struct kvmini_cpuid_entry2 *e = find_entry(vcpu, function, index);
@@ -294,7 +308,7 @@ void kvmini_emulate_cpuid(struct kvmini_vcpu *vcpu, u64 cr4)
 	if (function == 1 && e) {
 		r[1] = (r[1] & 0x00ffffff) | (vcpu->id << 24);
 		r[2] &= ~BIT(27);
-		if (cr4 & X86_CR4_OSXSAVE)
+		if (vcpu->cr4 & X86_CR4_OSXSAVE)
 			r[2] |= BIT(27);
 	}
 	vcpu->regs[REG_RAX] = r[0];

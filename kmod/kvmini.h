@@ -4,32 +4,48 @@
  * vendor backend (svm.c, vmx.c) fills in.
  *
  * Files:
- *   main.c  module init/exit, /dev/kvmini and its system ioctls, capabilities
- *   vm.c    VM objects and their ioctls
- *   vcpu.c  vCPU objects, their ioctls and the run loop
- *   mmu.c   memory slots, nested page tables, guest memory access
- *   mmio.c  MMIO: emulating the instruction of a device access
- *   insn.c  x86 decoder and ALU for it (also built in userspace: insn.h)
- *   cpuid.c supported CPUID, the vCPU's CPUID table, guest CPUID
- *   msr.c   vendor-neutral MSR state: MTRRs, machine check, kvmclock (off)
- *   virt.c  turning hardware virtualization on and off on host CPUs
- *   svm.c   AMD SVM backend (svm_vmrun.S: the world switch)
- *   vmx.c   Intel VMX backend
+ *   main.c    module init/exit, /dev/kvmini and its system ioctls, capabilities
+ *   vm.c      VM objects and their ioctls
+ *   vcpu.c    vCPU objects, their ioctls and the run loop
+ *   exit.c    the exits whose rules are the same on every vendor
+ *   cr.c      control registers and EFER: guest writes and SET_SREGS, KVM's rules
+ *   pio.c     port I/O exits, string I/O
+ *   mmio.c    MMIO: emulating the instruction of a device access
+ *   emulate.c what every emulated instruction needs (fetch, registers, memory)
+ *   insn.c    x86 decoder and ALU for it (also built in userspace: insn.h)
+ *   mmu.c     memory slots, nested page tables, guest memory access
+ *   cpuid.c   supported CPUID, the vCPU's CPUID table, guest CPUID
+ *   msr.c     MSRs: the rules, and vendor-neutral MSR state
+ *   virt.c    turning hardware virtualization on and off on host CPUs
+ *   svm.c     AMD SVM backend (svm_vmrun.S: the world switch)
+ *   vmx.c     Intel VMX backend (vmx_vmrun.S: the world switch)
  *
- * Rules: only the core touches __user pointers; backends see kernel memory.
+ * Rules: only the core touches __user pointers and writes vcpu->run; a
+ * backend decodes its hardware's exit and calls the core's helper for it
+ * (exit.c, pio.c, cr.c) with what the hardware decoded.
  *
  * Lock order (outermost first; take them in this order, never the reverse):
  *
  *   cpu_hotplug_lock (cpus_read_lock)
- *     kvmini_virt_lock  (virt.c: how many users want virtualization on)
+ *     kvmini_virt_lock   (virt.c: how many users want virtualization on)
  *
- *   vcpu->mutex         (one vCPU ioctl at a time; held across KVMINI_RUN)
- *     vm->lock          (per-VM configuration: vCPU table, slots updates)
- *       mmap_lock       (only taken by get_user_pages inside mmu.c)
- *         vm->mmu_lock  (spinlock: nested page tables, mmu_seq; never sleep)
+ *   vm->lock            (per-VM configuration: vCPU table, slot updates,
+ *                        dirty log; as KVM's kvm->lock and slots_lock)
+ *     vcpu->mutex       (one vCPU ioctl at a time; held across KVMINI_RUN)
+ *       mmap_lock       (the VMM's: get_user_pages and any copy_*_user,
+ *                        whose page faults take it; so no copy_*_user
+ *                        under a spinlock)
+ *         vm->mmu->mmu_lock  (spinlock: nested page tables, mmu_seq, dirty
+ *                        bits; taken by MMU notifiers under mmap_lock;
+ *                        never sleep under it)
+ *           vpid_lock   (vmx.c, spinlock: the VPID bitmap)
+ *   RCU read side: slot lookups (gfn_tree, slots) inside any of them.
+ *   Interrupts off, no lock: per-CPU backend state (ASIDs, loaded VMCSs).
  *
  * A VM holds a virtualization reference from creation to destruction, so
- * no VM ioctl ever needs cpu_hotplug_lock or kvmini_virt_lock.
+ * no VM ioctl ever needs cpu_hotplug_lock or kvmini_virt_lock. No path
+ * takes vm->lock while holding a vcpu->mutex today; the order is KVM's,
+ * for the in-kernel irqchip to come (it locks every vCPU under vm->lock).
  */
 #ifndef KVMINI_INTERNAL_H
 #define KVMINI_INTERNAL_H
@@ -53,8 +69,12 @@ struct kvmini_vm;
 struct kvmini_paging;
 
 /*
- * A vendor backend. The core picks the first whose probe() returns 0.
+ * A vendor backend. The core picks the first whose probe() returns 0, and
+ * refuses one that leaves a mandatory op out (main.c).
  * cpu_enable()/cpu_disable() run on the CPU concerned with interrupts off.
+ * The guest's CR4 and EFER are the core's (vcpu->cr4, vcpu->efer: every
+ * write to them exits on both vendors); a backend loads them into its
+ * hardware state when the core says so.
  */
 struct kvmini_backend {
 	const char *name;
@@ -67,21 +87,33 @@ struct kvmini_backend {
 	int (*cpu_enable)(void);
 	void (*cpu_disable)(void);
 	const struct kvmini_pt_format *pt_format;
+	/* The world switch loads and saves the guest's DR6 (else the core does). */
+	bool switches_dr6;
 
-	/* vCPUs: create sets KVM's reset state; free undoes create. */
+	/* vCPUs: create allocates (the core resets it next); free undoes create. */
 	int (*vcpu_create)(struct kvmini_vcpu *vcpu);
 	void (*vcpu_free)(struct kvmini_vcpu *vcpu);
+	/* The vendor's part of KVM's RESET/INIT state (kvmini_vcpu_reset()). */
+	void (*vcpu_reset)(struct kvmini_vcpu *vcpu);
 	/* Preemption off: @vcpu is about to run on this CPU (moved if new). */
 	void (*vcpu_load)(struct kvmini_vcpu *vcpu, int cpu);
 	/* Interrupts off: take a fresh TLB context before the next entry. */
 	void (*flush_tlb)(struct kvmini_vcpu *vcpu);
 	/* Interrupts off: enter the guest once, return at its exit. */
 	void (*enter_guest)(struct kvmini_vcpu *vcpu);
-	/* Preemptible: >0 re-enter, 0 exit to userspace (run set), <0 error. */
+	/* Preemptible: decode the exit and handle it (enum kvmini_emu, or <0). */
 	int (*handle_exit)(struct kvmini_vcpu *vcpu);
+	/* Segments, descriptor tables, CR0 CR2 CR3 CR8 (the core does the rest). */
 	void (*get_sregs)(struct kvmini_vcpu *vcpu, struct kvmini_sregs *s);
-	int (*set_sregs)(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s);
+	void (*set_sregs)(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s);
 	void (*get_paging)(struct kvmini_vcpu *vcpu, struct kvmini_paging *pg);
+	/*
+	 * Load a CR0 value cr.c checked (EFER.LMA follows PG with LME, PAE
+	 * PDPTRs are in vcpu->pdptrs), and vcpu->cr4, vcpu->efer.
+	 */
+	void (*set_cr0)(struct kvmini_vcpu *vcpu, u64 cr0);
+	void (*load_cr4)(struct kvmini_vcpu *vcpu);
+	void (*load_efer)(struct kvmini_vcpu *vcpu);
 	/* Queue an exception for the next entry (@cr2 for #PF). */
 	void (*queue_exception)(struct kvmini_vcpu *vcpu, u8 vector,
 				bool has_error, u32 error, u64 cr2);
@@ -100,18 +132,17 @@ struct kvmini_backend {
 	 * this entry delivers an external interrupt.
 	 */
 	bool (*inject_events)(struct kvmini_vcpu *vcpu);
-	/* KVMINI_GET/SET_VCPU_EVENTS: the event in flight and the shadow. */
+	/* KVMINI_GET/SET_VCPU_EVENTS: the event in flight (the shadow is the core's). */
 	void (*get_events)(struct kvmini_vcpu *vcpu, struct kvmini_vcpu_events *e);
 	void (*set_events)(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_events *e);
 	/* Is an NMI being injected right now (in flight)? */
 	bool (*nmi_in_flight)(struct kvmini_vcpu *vcpu);
 	/*
-	 * The MSRs of kvmini_msr_list: 0, -EINVAL (bad value) or -ENOENT
-	 * (not the backend's). set_msr gets values msr.c has checked;
-	 * @host: from an ioctl.
+	 * The MSRs of kvmini_msr_list the backend keeps: 0 or -ENOENT (not
+	 * the backend's). set_msr gets values msr.c has checked.
 	 */
 	int (*get_msr)(struct kvmini_vcpu *vcpu, u32 msr, u64 *val);
-	int (*set_msr)(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host);
+	int (*set_msr)(struct kvmini_vcpu *vcpu, u32 msr, u64 val);
 };
 
 /* Segment numbers, in the order of the x86 segment-override prefixes. */
@@ -140,22 +171,45 @@ struct kvmini_msr_state {
 };
 extern const u32 kvmini_msr_list[];
 extern const unsigned int kvmini_nr_msrs;
-int kvmini_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val);
+/* @host: KVMINI_GET/SET_MSRS, else the guest's RDMSR/WRMSR. 0 or -EINVAL. */
+int kvmini_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host);
 int kvmini_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host);
-bool kvmini_emulate_msr(struct kvmini_vcpu *vcpu, bool write);
-bool kvmini_emulate_rdpmc(struct kvmini_vcpu *vcpu);
-void kvmini_common_msr_reset(struct kvmini_vcpu *vcpu);
+void kvmini_msr_create(struct kvmini_vcpu *vcpu);
 
-/* mmio.c: one memory access of an emulated instruction, by pages. */
-struct kvmini_mmio_access {
-	struct kvmini_mmio_piece {
+/*
+ * What exit handlers, completions and emulation steps return (emulate.c):
+ * a negative errno fails KVMINI_RUN; EMU_EXIT and EMU_REENTER are all an
+ * exit handler or a completion returns; EMU_CONTINUE only between steps.
+ */
+enum kvmini_emu {
+	EMU_EXIT,	/* to userspace: vcpu->run describes the exit */
+	EMU_REENTER,	/* back into the guest (done, or a fault was queued) */
+	EMU_CONTINUE,	/* go on with the next step */
+};
+
+/* emulate.c: a memory operand of an emulated instruction, by pages. */
+struct kvmini_access {
+	struct kvmini_access_piece {
 		u64 gpa;
-		u8 off, len;		/* bytes of the operand in this page */
-		bool ram;		/* in a slot (else the VMM's device) */
+		u16 off, len;		/* bytes of the operand in this page */
+		bool ram;		/* in a slot the access may use */
 	} piece[2];
-	u8 npieces, cur, len;
+	u8 npieces, cur;
+	u16 len;
+	u16 done, inflight;	/* of piece[cur]: bytes done, in an MMIO exit */
 	bool write;
 };
+
+/* pio.c: a port I/O exit, as the backend decoded it. */
+#define KVMINI_IO_SEG_UNKNOWN	0xff
+struct kvmini_io {
+	u16 port;
+	u8 size;		/* 1, 2, 4 */
+	bool in, string, rep;
+	u8 seg;			/* OUTS's segment, or KVMINI_IO_SEG_UNKNOWN */
+	u8 addr_size;		/* string I/O: 2, 4, 8; 0: not decoded */
+};
+
 #define KVMINI_REQ_TLB_FLUSH	0	/* bit in vcpu->requests */
 
 struct kvmini_vcpu {
@@ -173,8 +227,13 @@ struct kvmini_vcpu {
 	unsigned long requests;		/* KVMINI_REQ_* */
 	struct fpu_guest fpu;		/* guest FPU/SSE/AVX state */
 	u64 xcr0;
+	u64 cr4, efer;			/* the guest's (see struct kvmini_backend) */
+	u64 pdptrs[4];			/* PAE paging: loaded at CR0/CR3/CR4 writes */
+	u8 interrupt_shadow;		/* KVMINI_X86_SHADOW_INT_*: after STI, MOV SS */
 	u64 apic_base;			/* IA32_APIC_BASE (no in-kernel APIC) */
+	u64 tsc_aux;
 	u64 dr[4], dr6, dr7;		/* the guest's debug registers */
+	bool dr_live;			/* the guest may use them directly until its next exit */
 	int irq_pending;		/* KVMINI_INTERRUPT's vector, or -1 */
 	unsigned int nmi_pending;	/* KVMINI_NMI not yet injected (<= 2) */
 	bool nmi_masked;		/* in the guest's NMI handler, until IRET */
@@ -189,20 +248,17 @@ struct kvmini_vcpu {
 	int (*complete)(struct kvmini_vcpu *vcpu);
 	unsigned long complete_rip;	/* RIP of the exiting instruction */
 	unsigned long next_rip;		/* RIP after it */
-	struct {
-		u16 port;
-		u8 size;
-		bool in, string, rep;
-		u8 seg;
-		u8 addr_size;		/* 2, 4, 8 */
+	struct {			/* pio.c: port I/O in progress */
+		struct kvmini_io io;
 		u32 count;		/* elements in the data page */
+		struct kvmini_access access;	/* string I/O's memory */
 	} pio;
 
 	struct kvmini_msr_state msr;	/* msr.c */
 
-	struct {			/* an MMIO instruction in progress */
+	struct {			/* mmio.c: an MMIO instruction in progress */
 		struct insn insn;
-		struct kvmini_mmio_access rd, wr;
+		struct kvmini_access rd, wr;
 		u8 in[8], out[8];	/* the memory operand read, and to write */
 		u64 bit;		/* BT's bit offset */
 		u64 dst_la;		/* MOVS: where it writes */
@@ -245,7 +301,7 @@ struct kvmini_memslot {
 	unsigned long dirty[];	/* with LOG_DIRTY_PAGES only */
 };
 
-/* Architectural register rules (vcpu.c, msr.c). */
+/* cr.c: control registers and EFER, with the rules KVM applies. */
 #define CR0_RESERVED	(~0xffffffffULL | 0x1ffaffc0ULL)	/* bits 6-15,17,19-28 */
 #define CR4_VALID	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
 			 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
@@ -254,11 +310,18 @@ struct kvmini_memslot {
 			 X86_CR4_OSXSAVE | X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
 #define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
 bool kvmini_cr4_valid(struct kvmini_vcpu *vcpu, u64 cr4);
-/* The consistency rules KVM applies to KVM_SET_SREGS. */
-bool kvmini_sregs_valid(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s);
-void kvmini_reset_regs(struct kvmini_vcpu *vcpu);
-bool kvmini_apic_base_valid(u64 val);
 bool kvmini_efer_valid(u64 efer);
+/* KVMINI_GET/SET_SREGS: -EINVAL for what KVM refuses, nothing changed then. */
+void kvmini_get_sregs(struct kvmini_vcpu *vcpu, struct kvmini_sregs *s);
+int kvmini_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s);
+/* A write of EFER (WRMSR, or @host: KVMINI_SET_MSRS): 0, or -EINVAL. */
+int kvmini_set_efer(struct kvmini_vcpu *vcpu, u64 efer, bool host);
+/* The exits of a guest MOV to CR0/CR4 (@val as read), LMSW, or CLTS. */
+int kvmini_exit_cr_write(struct kvmini_vcpu *vcpu, int cr, u64 val, unsigned int len);
+int kvmini_exit_lmsw(struct kvmini_vcpu *vcpu, u16 msw, unsigned int len);
+/* A control-register access the hardware did not decode: decode, do it. */
+int kvmini_exit_cr_access(struct kvmini_vcpu *vcpu);
+bool kvmini_apic_base_valid(u64 val);
 
 /* DR6/DR7 as after reset: every bit that reads as 1 set, nothing armed. */
 #define KVMINI_DR6_INIT		0xffff0ff0ULL
@@ -345,12 +408,13 @@ long kvmini_get_msr_index_list(void __user *argp);
 long kvmini_get_supported_cpuid(void __user *argp);
 long kvmini_set_cpuid2(struct kvmini_vcpu *vcpu, void __user *argp);
 long kvmini_get_cpuid2(struct kvmini_vcpu *vcpu, void __user *argp);
-void kvmini_emulate_cpuid(struct kvmini_vcpu *vcpu, u64 cr4);
+void kvmini_emulate_cpuid(struct kvmini_vcpu *vcpu);
 u64 kvmini_guest_xcr0(struct kvmini_vcpu *vcpu);
 u64 kvmini_supported_xcr0(void);
 bool kvmini_xcr0_valid(struct kvmini_vcpu *vcpu, u64 xcr0);
-bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu, int cpl);
+bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu);
 bool kvmini_guest_has(struct kvmini_vcpu *vcpu, u32 function, int reg, int bit);
+unsigned int kvmini_guest_maxphyaddr(struct kvmini_vcpu *vcpu);
 
 /* virt.c */
 int kvmini_virt_init(void);
@@ -364,18 +428,65 @@ void kvmini_vm_get(struct kvmini_vm *vm);
 void kvmini_vm_put(struct kvmini_vm *vm);
 
 /* vcpu.c */
+extern bool kvmini_has_tsc_aux;
+extern u64 kvmini_host_xcr0;
 int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id);
 void kvmini_free_vcpus(struct kvmini_vm *vm);
-/* Exit helpers for backends: fill vcpu->run, return 0 (to userspace). */
-int kvmini_exit_pio(struct kvmini_vcpu *vcpu);
+/* KVM's RESET state (INIT keeps CR0's CD and NW: kvmini_exit_shutdown()). */
+void kvmini_vcpu_reset(struct kvmini_vcpu *vcpu);
+
+/*
+ * exit.c: exits handled the same way on every vendor. A backend calls the
+ * one for what its hardware reported, with what it decoded (@len: the
+ * exiting instruction's length), and returns what it returns.
+ */
+int kvmini_exit_hlt(struct kvmini_vcpu *vcpu, unsigned int len);
+int kvmini_exit_cpuid(struct kvmini_vcpu *vcpu, unsigned int len);
+int kvmini_exit_msr(struct kvmini_vcpu *vcpu, bool write, unsigned int len);
+int kvmini_exit_xsetbv(struct kvmini_vcpu *vcpu, unsigned int len);
+int kvmini_exit_rdpmc(struct kvmini_vcpu *vcpu, unsigned int len);
 int kvmini_exit_hypercall(struct kvmini_vcpu *vcpu, unsigned int len);
-/* String I/O: vcpu->pio.seg and .addr_size (if 0) from the instruction. */
-void kvmini_pio_string_operands(struct kvmini_vcpu *vcpu);
+/* MONITOR, MWAIT (as KVM: NOPs), INVD, WBINVD: nothing to do but skip. */
+int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len);
+/* Triple fault: INIT, then KVMINI_EXIT_SHUTDOWN. */
+int kvmini_exit_shutdown(struct kvmini_vcpu *vcpu);
+/* The interrupt window the backend armed for want_irq_window is open. */
+int kvmini_exit_irq_window(struct kvmini_vcpu *vcpu);
+/* A nested page fault the backend could not resolve by itself. */
+int kvmini_exit_npf(struct kvmini_vcpu *vcpu, u64 gpa, bool write, bool fetch);
+/* VM entry failed: @reason is the hardware's. */
+int kvmini_exit_fail_entry(struct kvmini_vcpu *vcpu, u64 reason);
+/* The guest touched a debug register: they are its own until its next exit. */
+int kvmini_exit_dr_access(struct kvmini_vcpu *vcpu);
+/* An instruction the guest may not have (SVM/VMX, RDPRU...): #UD. */
+int kvmini_exit_ud(struct kvmini_vcpu *vcpu);
 int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...);
-/* mmio.c: 1 re-enter, 0 exit to userspace (run set). */
+
+/* pio.c */
+int kvmini_exit_pio(struct kvmini_vcpu *vcpu, const struct kvmini_io *io, unsigned int len);
+/* mmio.c: a guest access that no slot serves (exit.c) */
 int kvmini_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa, bool fetch);
-/* Read up to @len instruction bytes at the guest's RIP. */
-int kvmini_fetch_insn(struct kvmini_vcpu *vcpu, u8 *buf, unsigned int len);
+
+/* emulate.c */
+unsigned long kvmini_addr_mask(unsigned int size);
+u64 kvmini_linear(struct kvmini_vcpu *vcpu, int seg, u64 ea);
+u64 kvmini_reg_read(struct kvmini_vcpu *vcpu, int reg, unsigned int size);
+void kvmini_reg_write(struct kvmini_vcpu *vcpu, int reg, unsigned int size, u64 val);
+bool kvmini_string_step(struct kvmini_vcpu *vcpu, unsigned long regs, unsigned int size,
+			unsigned int n, bool rep, unsigned int addr_size);
+int kvmini_skip_insn(struct kvmini_vcpu *vcpu, unsigned int len);
+int kvmini_complete_insn(struct kvmini_vcpu *vcpu);
+int kvmini_emulation_failure(struct kvmini_vcpu *vcpu, const u8 *bytes,
+			     unsigned int len, u64 gpa);
+int kvmini_decode_insn(struct kvmini_vcpu *vcpu, struct insn *in, u64 gpa);
+u64 kvmini_operand_ea(struct kvmini_vcpu *vcpu, const struct insn *in);
+int kvmini_read_operand(struct kvmini_vcpu *vcpu, const struct insn *in, void *buf,
+			unsigned int len);
+int kvmini_access_translate(struct kvmini_vcpu *vcpu, struct kvmini_access *a,
+			    u64 la, unsigned int len, bool write);
+int kvmini_access_run(struct kvmini_vcpu *vcpu, struct kvmini_access *a, u8 *data,
+		      int (*complete)(struct kvmini_vcpu *));
+void kvmini_access_complete(struct kvmini_vcpu *vcpu, struct kvmini_access *a, u8 *data);
 extern atomic_t kvmini_live_vms;
 
 /* main.c */

@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <asm/fpu/xcr.h>
 
 #include <linux/kvmini.h>
 #include "kvmini.h"
@@ -121,12 +122,37 @@ static const struct kvmini_backend *const kvmini_backends[] = {
 	&kvmini_vmx_backend,
 };
 
+/* Every op a backend must have: the core calls them without checking. */
+static bool backend_complete(const struct kvmini_backend *be)
+{
+	const void *ops[] = {
+		be->probe, be->init, be->exit, be->cpu_enable, be->cpu_disable,
+		be->pt_format, be->vcpu_create, be->vcpu_free, be->vcpu_reset,
+		be->vcpu_load, be->flush_tlb, be->enter_guest, be->handle_exit,
+		be->get_sregs, be->set_sregs, be->get_paging, be->set_cr0,
+		be->load_cr4, be->load_efer, be->queue_exception, be->seg_base,
+		be->cs_mode, be->cpl, be->get_cr8, be->set_cr8,
+		be->interrupt_allowed, be->inject_events, be->get_events,
+		be->set_events, be->nmi_in_flight, be->get_msr, be->set_msr,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++)
+		if (!ops[i]) {
+			pr_err(KVMINI_PFX "backend %s lacks op %u\n", be->name, i);
+			return false;
+		}
+	return true;
+}
+
 static int kvmini_pick_backend(void)
 {
 	unsigned int i;
 	int r;
 
 	for (i = 0; i < ARRAY_SIZE(kvmini_backends); i++) {
+		if (!backend_complete(kvmini_backends[i]))
+			return -EINVAL;
 		r = kvmini_backends[i]->probe();
 		if (r == 0) {
 			kvmini_backend = kvmini_backends[i];
@@ -146,6 +172,10 @@ static int __init kvmini_init(void)
 	r = kvmini_pick_backend();
 	if (r)
 		return r;
+	kvmini_has_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
+			     boot_cpu_has(X86_FEATURE_RDPID);
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		kvmini_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	r = kvmini_backend->init();
 	if (r)
 		return r;

@@ -38,7 +38,8 @@ static bool mtrr_type_ok(u64 t)
 }
 
 /* Where the MSR lives in @vcpu, or NULL; *kind says how it is checked. */
-enum { M_FIXED, M_DEFTYPE, M_VBASE, M_VMASK, M_MCG, M_BANK, M_KVMCLOCK, M_MISC };
+enum { M_FIXED, M_DEFTYPE, M_VBASE, M_VMASK, M_MCG, M_BANK, M_KVMCLOCK, M_MISC,
+       M_CHECKED };	/* M_CHECKED: check_msr() did it */
 
 /* MISC_ENABLE bits the guest cannot change: no BTS, no PEBS (as KVM). */
 #define MISC_PMU_RO	(MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
@@ -68,6 +69,10 @@ static u64 *slot(struct kvmini_vcpu *vcpu, u32 msr, int *kind)
 	if (msr >= MSR_IA32_MC0_CTL && msr < MSR_IA32_MCx_CTL(KVMINI_MCE_BANKS)) {
 		*kind = M_BANK;
 		return &s->mce_banks[msr - MSR_IA32_MC0_CTL];
+	}
+	if (msr == MSR_TSC_AUX) {
+		*kind = M_CHECKED;
+		return &vcpu->tsc_aux;
 	}
 	if (msr == MSR_IA32_MISC_ENABLE) {
 		*kind = M_MISC;
@@ -107,7 +112,7 @@ static int amd_zero_index(u32 msr)
 	return -1;
 }
 
-static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
+static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 {
 	int kind = -1;
 	u64 *p;
@@ -179,6 +184,8 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 		break;
 	case M_KVMCLOCK:
 		return val ? -EINVAL : 0;	/* not offered: off is all it takes */
+	case M_CHECKED:
+		break;
 	case M_MISC:
 		if (host)
 			break;
@@ -224,15 +231,6 @@ static int check_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 	u64 v = *val;
 
 	switch (msr) {
-	case MSR_EFER:
-		if (!kvmini_efer_valid(v))
-			return -EINVAL;
-		/* The guest may set only what its CPUID offers. */
-		if (!host && (((v & (EFER_LME | EFER_LMA)) && !kvmini_guest_has(vcpu, 0x80000001, 3, 29)) ||
-			      ((v & EFER_NX) && !kvmini_guest_has(vcpu, 0x80000001, 3, 20)) ||
-			      ((v & EFER_FFXSR) && !kvmini_guest_has(vcpu, 0x80000001, 3, 25))))
-			return -EINVAL;
-		return 0;
 	case MSR_IA32_CR_PAT:
 		return pat_valid(v) ? 0 : -EINVAL;
 	case MSR_TSC_AUX:
@@ -254,50 +252,33 @@ static int check_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 }
 
 /* 0, or -EINVAL for an MSR kvmini does not have or a value it does not take. */
-int kvmini_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
+int kvmini_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 {
-	int r = kvmini_backend->get_msr(vcpu, msr, val);
+	int r;
 
-	return r == -ENOENT ? common_get_msr(vcpu, msr, val) : r;
+	if (msr == MSR_EFER) {
+		*val = vcpu->efer;
+		return 0;
+	}
+	r = kvmini_backend->get_msr(vcpu, msr, val);
+	return r == -ENOENT ? common_get_msr(vcpu, msr, val, host) : r;
 }
 
 /* @host: from KVMINI_SET_MSRS, not the guest. */
 int kvmini_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 {
-	int r = check_msr(vcpu, msr, &val, host);
+	int r;
 
+	if (msr == MSR_EFER)
+		return kvmini_set_efer(vcpu, val, host);
+	r = check_msr(vcpu, msr, &val, host);
 	if (!r)
-		r = kvmini_backend->set_msr(vcpu, msr, val, host);
+		r = kvmini_backend->set_msr(vcpu, msr, val);
 	return r == -ENOENT ? common_set_msr(vcpu, msr, val, host) : r;
 }
 
-/* A guest RDMSR or WRMSR (ECX; EDX:EAX): false if it must take #GP. */
-bool kvmini_emulate_msr(struct kvmini_vcpu *vcpu, bool write)
-{
-	u32 msr = vcpu->regs[REG_RCX];
-	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
-
-	if (write)
-		return !kvmini_set_msr(vcpu, msr, val, false);
-	if (kvmini_get_msr(vcpu, msr, &val))
-		return false;
-	vcpu->regs[REG_RAX] = (u32)val;
-	vcpu->regs[REG_RDX] = val >> 32;
-	return true;
-}
-
-/* A guest RDPMC: as KVM 6.1 without a virtual PMU, four legacy counters
- * that never count. False if it must take #GP. */
-bool kvmini_emulate_rdpmc(struct kvmini_vcpu *vcpu)
-{
-	if (((u32)vcpu->regs[REG_RCX] & ~(3U << 30)) >= 4)
-		return false;
-	vcpu->regs[REG_RAX] = vcpu->regs[REG_RDX] = 0;
-	return true;
-}
-
-/* As after RESET (the MCE banks' CTL all ones, as KVM). */
-void kvmini_common_msr_reset(struct kvmini_vcpu *vcpu)
+/* At vCPU creation, as after RESET (the MCE banks' CTL all ones, as KVM). */
+void kvmini_msr_create(struct kvmini_vcpu *vcpu)
 {
 	struct kvmini_msr_state *s = &vcpu->msr;
 	unsigned int i;
@@ -306,13 +287,6 @@ void kvmini_common_msr_reset(struct kvmini_vcpu *vcpu)
 	s->misc_enable = MISC_PMU_RO;
 	for (i = 0; i < KVMINI_MCE_BANKS; i++)
 		s->mce_banks[i * 4] = ~0ULL;
-}
-
-/* EFER: the bits kvmini knows, FFXSR only where the CPU has it. */
-bool kvmini_efer_valid(u64 efer)
-{
-	return !(efer & ~(u64)EFER_VALID) &&
-	       !((efer & EFER_FFXSR) && !boot_cpu_has(X86_FEATURE_FXSR_OPT));
 }
 
 /* IA32_APIC_BASE: address below 2^48, BSP, enable; x2APIC is not offered. */

@@ -16,6 +16,8 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/svm.h>
+#include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 
 #include "kvmini.h"
 
@@ -37,8 +39,6 @@ static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
 
 /* Shared by every vCPU: intercept all ports, and all MSRs but a few. */
 static struct page *svm_iopm, *svm_msrpm;
-static u64 svm_host_xcr0;
-static bool svm_has_tsc_aux;	/* RDTSCP or RDPID: TSC_AUX is visible */
 
 struct svm_vcpu {
 	struct vmcb *vmcb;
@@ -48,11 +48,10 @@ struct svm_vcpu {
 	bool new_asid;		/* flush requested */
 	bool entry_failed;	/* the last VMRUN failed: VMCB not synced */
 	bool svm_off;		/* SVM was off at entry: the host is rebooting */
-	bool dr_live;		/* debug registers not intercepted this run */
 	bool awaiting_iret;	/* the NMI handler's IRET is about to run */
 	u64 iret_rip;
 	bool nmi_singlestep;	/* stepping over that IRET to unmask NMIs */
-	u64 tsc_aux;
+	u64 cd_nw;		/* the guest's CR0.CD/NW, clear in the VMCB */
 };
 
 static inline struct svm_vcpu *to_svm(struct kvmini_vcpu *vcpu)
@@ -157,10 +156,6 @@ static int svm_init(void)
 	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << 1);
 	for (i = 0; i < ARRAY_SIZE(svm_passthrough_msrs); i++)
 		svm_msrpm_allow(page_address(svm_msrpm), svm_passthrough_msrs[i]);
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		svm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-	svm_has_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
-			  boot_cpu_has(X86_FEATURE_RDPID);
 	return 0;
 nomem:
 	svm_exit();
@@ -247,7 +242,7 @@ static int svm_cs_mode(struct kvmini_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
 
-	if ((vmcb->save.efer & EFER_LMA) && (vmcb->save.cs.attrib & SVM_SELECTOR_L_MASK))
+	if ((vcpu->efer & EFER_LMA) && (vmcb->save.cs.attrib & SVM_SELECTOR_L_MASK))
 		return 8;
 	if (!(vmcb->save.cr0 & X86_CR0_PE) || (vcpu->rflags & X86_EFLAGS_VM))
 		return 2;
@@ -266,14 +261,70 @@ static u64 svm_seg_base(struct kvmini_vcpu *vcpu, int seg)
 	return svm_seg(to_svm(vcpu)->vmcb, seg)->base;
 }
 
+/* The guest's CR0: the VMCB's, with the CD/NW it set (see svm_set_cr0()). */
+static u64 guest_cr0(struct svm_vcpu *svm)
+{
+	return svm->vmcb->save.cr0 | svm->cd_nw;
+}
+
 static void svm_get_paging(struct kvmini_vcpu *vcpu, struct kvmini_paging *pg)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct svm_vcpu *svm = to_svm(vcpu);
 
-	pg->cr0 = vmcb->save.cr0;
-	pg->cr3 = vmcb->save.cr3;
-	pg->cr4 = vmcb->save.cr4;
-	pg->efer = vmcb->save.efer & ~EFER_SVME;
+	pg->cr0 = guest_cr0(svm);
+	pg->cr3 = svm->vmcb->save.cr3;
+	pg->cr4 = vcpu->cr4;
+	pg->efer = vcpu->efer;
+}
+
+static void set_intercept(struct vmcb_control_area *c, int bit, bool on)
+{
+	if (on)
+		c->intercepts[bit / 32] |= BIT(bit % 32);
+	else
+		c->intercepts[bit / 32] &= ~BIT(bit % 32);
+}
+
+/*
+ * As KVM: the guest's CD and NW are not put into the CPU (caching stays
+ * on, as on VMX); while it has them set, it reads CR0 through exits.
+ * Otherwise only writes that change more than TS and MP exit (the
+ * selective CR0 intercept), so the VMCB's CR0 is the guest's but CD/NW.
+ * EFER.LMA follows PG with LME, as the CPU does.
+ */
+static void svm_set_cr0(struct kvmini_vcpu *vcpu, u64 cr0)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	if (vcpu->efer & EFER_LME) {
+		if (cr0 & X86_CR0_PG)
+			vcpu->efer |= EFER_LMA;
+		else
+			vcpu->efer &= ~EFER_LMA;
+		svm->vmcb->save.efer = vcpu->efer | EFER_SVME;
+	}
+	svm->cd_nw = cr0 & (X86_CR0_CD | X86_CR0_NW);
+	svm->vmcb->save.cr0 = cr0 & ~svm->cd_nw;
+	set_intercept(c, INTERCEPT_CR0_READ, svm->cd_nw);
+	set_intercept(c, INTERCEPT_CR0_WRITE, svm->cd_nw);
+	svm->new_asid = true;	/* new paging state: drop cached translations */
+}
+
+static void svm_load_cr4(struct kvmini_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->vmcb->save.cr4 = vcpu->cr4;
+	svm->new_asid = true;
+}
+
+static void svm_load_efer(struct kvmini_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->vmcb->save.efer = vcpu->efer | EFER_SVME;
+	svm->new_asid = true;
 }
 
 /* The eight segment registers, as pairs of VMCB and SREGS fields. */
@@ -319,17 +370,14 @@ static void svm_get_sregs(struct kvmini_vcpu *vcpu, struct kvmini_sregs *s)
 	s->gdt.limit = vmcb->save.gdtr.limit;
 	s->idt.base = vmcb->save.idtr.base;
 	s->idt.limit = vmcb->save.idtr.limit;
-	s->cr0 = vmcb->save.cr0;
+	s->cr0 = guest_cr0(svm);
 	s->cr2 = vmcb->save.cr2;
 	s->cr3 = vmcb->save.cr3;
-	s->cr4 = vmcb->save.cr4;
 	s->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
-	s->efer = vmcb->save.efer & ~EFER_SVME;
-	s->apic_base = vcpu->apic_base;
 }
 
 
-static int svm_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
+static void svm_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
@@ -337,8 +385,6 @@ static int svm_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 	struct kvmini_segment *u[NR_SREGS_SEGS];
 	int i;
 
-	if (!kvmini_sregs_valid(vcpu, s))
-		return -EINVAL;
 	sregs_segs(vmcb, (struct kvmini_sregs *)s, v, u);
 	for (i = 0; i < NR_SREGS_SEGS; i++)
 		seg_from_user(v[i], u[i]);
@@ -346,17 +392,14 @@ static int svm_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 	vmcb->save.gdtr.limit = s->gdt.limit;
 	vmcb->save.idtr.base = s->idt.base;
 	vmcb->save.idtr.limit = s->idt.limit;
-	vmcb->save.cr0 = s->cr0;
 	vmcb->save.cr2 = s->cr2;
 	vmcb->save.cr3 = s->cr3;
-	vmcb->save.cr4 = s->cr4;
-	vmcb->save.efer = s->efer | EFER_SVME;
+	svm_load_efer(vcpu);	/* EFER (and its LMA) as set, before CR0 */
+	svm_set_cr0(vcpu, s->cr0);
+	svm_load_cr4(vcpu);
 	vmcb->save.cpl = (s->cr0 & X86_CR0_PE) ? s->ss.dpl & 3 : 0;
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
 				(s->cr8 & V_TPR_MASK);
-	vcpu->apic_base = s->apic_base;
-	svm->new_asid = true;	/* new paging state: drop cached translations */
-	return 0;
 }
 
 static u64 svm_get_cr8(struct kvmini_vcpu *vcpu)
@@ -375,8 +418,7 @@ static bool svm_interrupt_allowed(struct kvmini_vcpu *vcpu)
 {
 	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
 
-	return (vcpu->rflags & X86_EFLAGS_IF) &&
-	       !(c->int_state & SVM_INTERRUPT_SHADOW_MASK) &&
+	return (vcpu->rflags & X86_EFLAGS_IF) && !vcpu->interrupt_shadow &&
 	       !(c->event_inj & SVM_EVTINJ_VALID);
 }
 
@@ -388,13 +430,6 @@ static bool svm_interrupt_allowed(struct kvmini_vcpu *vcpu)
  * with the VINTR intercept: the CPU exits the moment it would deliver it
  * (IF=1, no interrupt shadow), without polling.
  */
-static void set_intercept(struct vmcb_control_area *c, int bit, bool on)
-{
-	if (on)
-		c->intercepts[bit / 32] |= BIT(bit % 32);
-	else
-		c->intercepts[bit / 32] &= ~BIT(bit % 32);
-}
 
 static bool svm_inject_events(struct kvmini_vcpu *vcpu)
 {
@@ -478,8 +513,6 @@ static void svm_get_events(struct kvmini_vcpu *vcpu, struct kvmini_vcpu_events *
 			e->nmi.injected = 1;
 		}
 	}
-	if (c->int_state & SVM_INTERRUPT_SHADOW_MASK)
-		e->interrupt.shadow = KVMINI_X86_SHADOW_INT_MOV_SS | KVMINI_X86_SHADOW_INT_STI;
 }
 
 static void svm_set_events(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_events *e)
@@ -495,11 +528,6 @@ static void svm_set_events(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_ev
 			       (e->interrupt.soft ? SVM_EVTINJ_TYPE_SOFT : SVM_EVTINJ_TYPE_INTR);
 	else if (e->nmi.injected)
 		c->event_inj = 2 | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
-	if (e->flags & KVMINI_VCPUEVENT_VALID_SHADOW) {
-		c->int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
-		if (e->interrupt.shadow)
-			c->int_state |= SVM_INTERRUPT_SHADOW_MASK;
-	}
 	if (!vcpu->nmi_masked)
 		to_svm(vcpu)->awaiting_iret = false;
 }
@@ -510,14 +538,8 @@ static int handle_vintr(struct kvmini_vcpu *vcpu)
 	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
 
 	c->int_ctl &= ~V_IRQ_WINDOW;
-	c->intercepts[INTERCEPT_VINTR / 32] &= ~BIT(INTERCEPT_VINTR % 32);
-	/* Only if it really is open: some CPUs (QEMU) exit inside a shadow. */
-	if (vcpu->irq_pending < 0 && vcpu->want_irq_window &&
-	    svm_interrupt_allowed(vcpu)) {
-		vcpu->run->exit_reason = KVMINI_EXIT_IRQ_WINDOW_OPEN;
-		return 0;
-	}
-	return 1;
+	set_intercept(c, INTERCEPT_VINTR, false);
+	return kvmini_exit_irq_window(vcpu);
 }
 
 /* --- vCPU life cycle --- */
@@ -533,20 +555,23 @@ static void svm_set_intercepts(struct vmcb_control_area *c)
 		INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
 		INTERCEPT_WBINVD, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
 		INTERCEPT_XSETBV, INTERCEPT_RDPRU, INTERCEPT_RDTSCP,
+		/* CR4 is the core's; CR0 writes that change more than TS/MP. */
+		INTERCEPT_CR4_READ, INTERCEPT_CR4_WRITE, INTERCEPT_SELECTIVE_CR0,
 		/* #DB and #AC can loop forever in microcode: reflect them. */
-		INTERCEPT_EXCEPTION_OFFSET + 1, INTERCEPT_EXCEPTION_OFFSET + 17,
-		INTERCEPT_EXCEPTION_OFFSET + 18,
+		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_DB,
+		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_AC,
+		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_MC,
 	};
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bits); i++)
 		c->intercepts[bits[i] / 32] |= BIT(bits[i] % 32);
-	/* Debug registers: intercepted until the guest first uses them. */
+	/* Debug registers: intercepted until the guest uses them (dr_live). */
 	c->intercepts[INTERCEPT_DR] = 0xffffffff;
 }
 
 /* KVM's reset state: real mode at F000:FFF0 with CS base 0xFFFF0000. */
-static void svm_reset(struct kvmini_vcpu *vcpu)
+static void svm_vcpu_reset(struct kvmini_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
@@ -574,14 +599,12 @@ static void svm_reset(struct kvmini_vcpu *vcpu)
 	vmcb->save.ldtr.limit = vmcb->save.tr.limit = 0xffff;
 	vmcb->save.ldtr.attrib = SVM_SELECTOR_P_MASK | SEG_TYPE_LDT;
 	vmcb->save.tr.attrib = SVM_SELECTOR_P_MASK | SEG_TYPE_BUSY_TSS16;
-	vmcb->save.cr0 = X86_CR0_NW | X86_CR0_CD | X86_CR0_ET;
-	vmcb->save.efer = EFER_SVME;
 	vmcb->save.dr6 = KVMINI_DR6_INIT;
 	vmcb->save.dr7 = KVMINI_DR7_INIT;
 	vmcb->save.g_pat = 0x0007040600070406ULL;	/* the power-on PAT */
-
-	kvmini_reset_regs(vcpu);
-	svm->new_asid = true;
+	svm_load_efer(vcpu);
+	svm_set_cr0(vcpu, X86_CR0_NW | X86_CR0_CD | X86_CR0_ET);
+	svm_load_cr4(vcpu);
 }
 
 static int svm_vcpu_create(struct kvmini_vcpu *vcpu)
@@ -601,7 +624,6 @@ static int svm_vcpu_create(struct kvmini_vcpu *vcpu)
 	svm->asid_cpu = -1;
 	vcpu->arch = svm;
 	svm->vmcb->control.tsc_offset = -rdtsc();	/* guest TSC starts at 0 */
-	svm_reset(vcpu);
 	return 0;
 }
 
@@ -653,83 +675,39 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
 	struct vmcb *vmcb = svm->vmcb;
-	bool xcr0_switch, guest_bp;
-	u64 host_tsc_aux = 0;
+	struct vmcb_control_area *c = &vmcb->control;
 
 	svm_pick_asid(svm, sd, smp_processor_id());
 	vmcb->save.rax = vcpu->regs[REG_RAX];
 	vmcb->save.rsp = vcpu->regs[REG_RSP];
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
-
-	/*
-	 * Debug registers: VMRUN switches DR6/DR7, not DR0-3. While the
-	 * guest uses them (breakpoints enabled, or it is moving them), its
-	 * DR0-3 go into the CPU and the host's come back afterwards.
-	 */
-	guest_bp = (vcpu->dr7 & 0xff) || svm->dr_live;
+	c->int_state = vcpu->interrupt_shadow ? SVM_INTERRUPT_SHADOW_MASK : 0;
+	/* VMRUN switches DR6 and DR7; the core does DR0-3 (dr_live: no exits). */
 	vmcb->save.dr6 = vcpu->dr6;
 	vmcb->save.dr7 = vcpu->dr7;
-	if (guest_bp) {
-		set_debugreg(vcpu->dr[0], 0);
-		set_debugreg(vcpu->dr[1], 1);
-		set_debugreg(vcpu->dr[2], 2);
-		set_debugreg(vcpu->dr[3], 3);
-	}
-	/* RDTSCP/RDPID read the TSC_AUX MSR itself: give it the guest's. */
-	if (svm_has_tsc_aux) {
-		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
-		if (host_tsc_aux != svm->tsc_aux)
-			wrmsrl(MSR_TSC_AUX, svm->tsc_aux);
-	}
-
-	xcr0_switch = (vmcb->save.cr4 & X86_CR4_OSXSAVE) && svm_host_xcr0 &&
-		      vcpu->xcr0 != svm_host_xcr0;
-	if (xcr0_switch)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	c->intercepts[INTERCEPT_DR] = vcpu->dr_live ? 0 : 0xffffffff;
 
 	/*
 	 * The reboot notifier switches SVM off with an IPI, which cannot come
 	 * in between here and the VMEXIT (interrupts are off): checked once.
 	 */
 	svm->svm_off = !(native_read_msr(MSR_EFER) & EFER_SVME);
-	if (!svm->svm_off) {
-		asm volatile("clgi" ::: "memory");
-		/*
-		 * IF=1 at VMRUN lets host interrupts exit the guest; with GIF=0
-		 * none comes in here. Set early: an STI just before VMRUN would
-		 * put the guest's first instruction in its interrupt shadow.
-		 */
-		raw_local_irq_enable();
-		kvmini_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
-		raw_local_irq_disable();
-		asm volatile("stgi" ::: "memory");
-	}
-
-	/*
-	 * The host's XCR0 back. Checked, not assumed: a CPU that fails to
-	 * intercept XSETBV (QEMU 7.2's emulated SVM) lets the guest set it.
-	 */
-	if ((vmcb->save.cr4 & X86_CR4_OSXSAVE) && svm_host_xcr0 &&
-	    (xcr0_switch || xgetbv(XCR_XFEATURE_ENABLED_MASK) != svm_host_xcr0))
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host_xcr0);
-	if (svm_has_tsc_aux && host_tsc_aux != svm->tsc_aux)
-		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
-	if (svm->dr_live) {	/* read back what the guest did, intercept again */
-		get_debugreg(vcpu->dr[0], 0);
-		get_debugreg(vcpu->dr[1], 1);
-		get_debugreg(vcpu->dr[2], 2);
-		get_debugreg(vcpu->dr[3], 3);
-		vmcb->control.intercepts[INTERCEPT_DR] = 0xffffffff;
-		svm->dr_live = false;
-	}
-	if (guest_bp)
-		hw_breakpoint_restore();	/* the host's DR0-3, DR6, DR7 */
 	if (svm->svm_off)
 		return;
+	asm volatile("clgi" ::: "memory");
+	/*
+	 * IF=1 at VMRUN lets host interrupts exit the guest; with GIF=0 none
+	 * comes in here. Set early: an STI just before VMRUN would put the
+	 * guest's first instruction in its interrupt shadow.
+	 */
+	raw_local_irq_enable();
+	kvmini_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
+	raw_local_irq_disable();
+	asm volatile("stgi" ::: "memory");
 
-	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	svm->entry_failed = vmcb->control.exit_code == (u32)SVM_EXIT_ERR;
+	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	svm->entry_failed = c->exit_code == (u32)SVM_EXIT_ERR;
 	if (svm->entry_failed)
 		return;		/* VMCB register state is not the guest's */
 	vcpu->dr6 = vmcb->save.dr6;
@@ -738,6 +716,8 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	vcpu->regs[REG_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
+	vcpu->interrupt_shadow = (c->int_state & SVM_INTERRUPT_SHADOW_MASK) ?
+		KVMINI_X86_SHADOW_INT_MOV_SS | KVMINI_X86_SHADOW_INT_STI : 0;
 }
 
 static void svm_queue_exception(struct kvmini_vcpu *vcpu, u8 vector,
@@ -750,26 +730,6 @@ static void svm_queue_exception(struct kvmini_vcpu *vcpu, u8 vector,
 	vmcb->control.event_inj_err = error;
 	if (vector == 14)
 		vmcb->save.cr2 = cr2;
-}
-
-static int inject_ud(struct kvmini_vcpu *vcpu)
-{
-	svm_queue_exception(vcpu, 6, false, 0, 0);
-	return 1;
-}
-
-static int inject_gp(struct kvmini_vcpu *vcpu)
-{
-	svm_queue_exception(vcpu, 13, true, 0, 0);
-	return 1;
-}
-
-static int skip(struct kvmini_vcpu *vcpu, unsigned int len)
-{
-	vcpu->rip += len;
-	if (svm_cs_mode(vcpu) != 8)
-		vcpu->rip = (u32)vcpu->rip;
-	return 1;
 }
 
 /* --- exit handlers --- */
@@ -797,68 +757,56 @@ static int handle_reflect(struct kvmini_vcpu *vcpu)
 	return 1;
 }
 
+/* Without next-RIP (QEMU), instruction lengths are known per instruction. */
+
 static int handle_hlt(struct kvmini_vcpu *vcpu)
 {
-	skip(vcpu, 1);		/* as KVM: RIP is past the HLT */
-	vcpu->run->exit_reason = KVMINI_EXIT_HLT;
-	return 0;
+	return kvmini_exit_hlt(vcpu, 1);
 }
 
 static int handle_cpuid(struct kvmini_vcpu *vcpu)
 {
-	kvmini_emulate_cpuid(vcpu, to_svm(vcpu)->vmcb->save.cr4);
-	return skip(vcpu, 2);
+	return kvmini_exit_cpuid(vcpu, 2);
 }
 
+/* EXITINFO1: port, size, type, string, rep, address size; EXITINFO2: the next RIP. */
 static int handle_ioio(struct kvmini_vcpu *vcpu)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
-	u64 info = vmcb->control.exit_info_1;
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
+	u64 info = c->exit_info_1;
+	struct kvmini_io io = {
+		.port = info >> 16,
+		.size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT,
+		.in = info & SVM_IOIO_TYPE_MASK,
+		.string = info & SVM_IOIO_STR_MASK,
+		.rep = info & SVM_IOIO_REP_MASK,
+		/* QEMU leaves the address size 0; no decode assists: no segment. */
+		.addr_size = ((info & SVM_IOIO_ASIZE_MASK) >> SVM_IOIO_ASIZE_SHIFT) * 2,
+		.seg = KVMINI_IO_SEG_UNKNOWN,
+	};
 
-	vcpu->pio.port = info >> 16;
-	vcpu->pio.in = info & SVM_IOIO_TYPE_MASK;
-	vcpu->pio.string = !!(info & SVM_IOIO_STR_MASK);
-	vcpu->pio.rep = !!(info & SVM_IOIO_REP_MASK);
-	vcpu->pio.size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
-	vcpu->pio.addr_size = ((info & SVM_IOIO_ASIZE_MASK) >> SVM_IOIO_ASIZE_SHIFT) * 2;
-	if (vcpu->pio.size == 3 || !vcpu->pio.size)
-		vcpu->pio.size = 4;
-	vcpu->pio.seg = SEG_DS;
-	if (vcpu->pio.string)
-		kvmini_pio_string_operands(vcpu);
-	vcpu->next_rip = vmcb->control.exit_info_2;
-	return kvmini_exit_pio(vcpu);
+	if (io.size == 3 || !io.size)
+		io.size = 4;
+	return kvmini_exit_pio(vcpu, &io, (u32)(c->exit_info_2 - vcpu->rip));
 }
 
 static int handle_vmmcall(struct kvmini_vcpu *vcpu)
 {
-	/* VMMCALL is 0f 01 d9 */
-	return kvmini_exit_hypercall(vcpu, 3);
+	return kvmini_exit_hypercall(vcpu, 3);	/* 0f 01 d9 */
 }
 
 static int handle_shutdown(struct kvmini_vcpu *vcpu)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
-	u64 cd_nw = vmcb->save.cr0 & (X86_CR0_CD | X86_CR0_NW);
-
-	/* The VMCB is undefined after a shutdown: INIT-reset, as KVM (CD/NW stay). */
-	svm_reset(vcpu);
-	vmcb->save.cr0 = X86_CR0_ET | cd_nw;
-	vcpu->run->exit_reason = KVMINI_EXIT_SHUTDOWN;
-	return 0;
+	return kvmini_exit_shutdown(vcpu);
 }
 
+/* EXITINFO1: #PF-style error code (bit 1 write, bit 4 fetch); EXITINFO2: the GPA. */
 static int handle_npf(struct kvmini_vcpu *vcpu)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
-	u64 gpa = vmcb->control.exit_info_2;
-	int r = kvmini_mmu_fault(vcpu->vm, gpa, vmcb->control.exit_info_1 & 2);
+	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
 
-	if (r == 0)
-		return 1;
-	if (r == -ENOENT)	/* a device's: exit_info_1 bit 4, a fetch */
-		return kvmini_emulate_mmio(vcpu, gpa, vmcb->control.exit_info_1 & 0x10);
-	return r;
+	return kvmini_exit_npf(vcpu, c->exit_info_2, c->exit_info_1 & KVMINI_PF_WRITE,
+			       c->exit_info_1 & KVMINI_PF_FETCH);
 }
 
 static u64 *svm_msr_slot(struct kvmini_vcpu *vcpu, u32 msr)
@@ -878,7 +826,6 @@ static u64 *svm_msr_slot(struct kvmini_vcpu *vcpu, u32 msr)
 	case MSR_IA32_SYSENTER_ESP:	return &save->sysenter_esp;
 	case MSR_IA32_SYSENTER_EIP:	return &save->sysenter_eip;
 	case MSR_IA32_CR_PAT:		return &save->g_pat;
-	case MSR_TSC_AUX:		return &svm->tsc_aux;
 	case MSR_IA32_APICBASE:		return &vcpu->apic_base;
 	default:			return NULL;
 	}
@@ -889,10 +836,6 @@ static int svm_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *p;
 
-	if (msr == MSR_EFER) {
-		*val = svm->vmcb->save.efer & ~EFER_SVME;
-		return 0;
-	}
 	if (msr == MSR_IA32_TSC) {
 		*val = rdtsc() + svm->vmcb->control.tsc_offset;
 		return 0;
@@ -904,20 +847,12 @@ static int svm_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	return 0;
 }
 
-static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
+static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
-	struct vmcb_save_area *save = &svm->vmcb->save;
 	u64 *p;
 
-	switch (msr) {
-	case MSR_EFER:
-		if (!host)	/* LMA is the CPU's to set */
-			val = (val & ~EFER_LMA) | (save->efer & EFER_LMA);
-		save->efer = val | EFER_SVME;
-		svm->new_asid = true;
-		return 0;
-	case MSR_IA32_TSC:
+	if (msr == MSR_IA32_TSC) {
 		svm->vmcb->control.tsc_offset = val - rdtsc();
 		return 0;
 	}
@@ -928,12 +863,9 @@ static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	return 0;
 }
 
-/* Guest RDMSR/WRMSR: an MSR kvmini does not have gets #GP. */
 static int handle_msr(struct kvmini_vcpu *vcpu)
 {
-	if (!kvmini_emulate_msr(vcpu, to_svm(vcpu)->vmcb->control.exit_info_1))
-		return inject_gp(vcpu);
-	return skip(vcpu, 2);
+	return kvmini_exit_msr(vcpu, to_svm(vcpu)->vmcb->control.exit_info_1, 2);
 }
 
 static int handle_rdtscp(struct kvmini_vcpu *vcpu)
@@ -942,43 +874,43 @@ static int handle_rdtscp(struct kvmini_vcpu *vcpu)
 
 	vcpu->regs[REG_RAX] = (u32)tsc;
 	vcpu->regs[REG_RDX] = tsc >> 32;
-	vcpu->regs[REG_RCX] = to_svm(vcpu)->tsc_aux;
-	return skip(vcpu, 3);
+	vcpu->regs[REG_RCX] = vcpu->tsc_aux;
+	return kvmini_skip_insn(vcpu, 3);
 }
 
 static int handle_xsetbv(struct kvmini_vcpu *vcpu)
 {
-	bool ok = kvmini_emulate_xsetbv(vcpu, to_svm(vcpu)->vmcb->save.cpl);
-
-	return ok ? skip(vcpu, 3) : inject_gp(vcpu);
+	return kvmini_exit_xsetbv(vcpu, 3);
 }
 
 static int handle_rdpmc(struct kvmini_vcpu *vcpu)
 {
-	return kvmini_emulate_rdpmc(vcpu) ? skip(vcpu, 2) : inject_gp(vcpu);
+	return kvmini_exit_rdpmc(vcpu, 2);
 }
 
 static int handle_nop3(struct kvmini_vcpu *vcpu)
 {
-	return skip(vcpu, 3);	/* MONITOR/MWAIT as NOP, as KVM by default */
+	return kvmini_exit_nop(vcpu, 3);	/* MONITOR, MWAIT */
 }
 
 static int handle_nop2(struct kvmini_vcpu *vcpu)
 {
-	return skip(vcpu, 2);	/* INVD/WBINVD: nothing to write back for us */
+	return kvmini_exit_nop(vcpu, 2);	/* INVD, WBINVD */
 }
 
-/*
- * The guest touched a debug register: for the rest of this run they are
- * its own (no more intercepts), as KVM does. The MOV runs again natively.
- */
 static int handle_dr(struct kvmini_vcpu *vcpu)
 {
-	struct svm_vcpu *svm = to_svm(vcpu);
+	return kvmini_exit_dr_access(vcpu);
+}
 
-	svm->vmcb->control.intercepts[INTERCEPT_DR] = 0;
-	svm->dr_live = true;
-	return 1;
+static int handle_cr(struct kvmini_vcpu *vcpu)
+{
+	return kvmini_exit_cr_access(vcpu);	/* no decode assists: the core decodes */
+}
+
+static int handle_ud(struct kvmini_vcpu *vcpu)
+{
+	return kvmini_exit_ud(vcpu);
 }
 
 static int handle_unexpected(struct kvmini_vcpu *vcpu)
@@ -990,11 +922,16 @@ static int handle_unexpected(struct kvmini_vcpu *vcpu)
 }
 
 static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
+	[SVM_EXIT_READ_CR0] = handle_cr,
+	[SVM_EXIT_READ_CR4] = handle_cr,
+	[SVM_EXIT_WRITE_CR0] = handle_cr,
+	[SVM_EXIT_WRITE_CR4] = handle_cr,
+	[SVM_EXIT_CR0_SEL_WRITE] = handle_cr,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR0 + 15] = handle_dr,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 15] = handle_dr,
-	[SVM_EXIT_EXCP_BASE + 1] = handle_reflect,	/* #DB */
-	[SVM_EXIT_EXCP_BASE + 17] = handle_reflect,	/* #AC */
-	[SVM_EXIT_EXCP_BASE + 18] = handle_nothing,	/* #MC: the host's */
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = handle_reflect,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC] = handle_reflect,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = handle_nothing,	/* #MC: the host's */
 	[SVM_EXIT_INTR] = handle_nothing,
 	[SVM_EXIT_VINTR] = handle_vintr,
 	[SVM_EXIT_IRET] = handle_iret,
@@ -1008,16 +945,16 @@ static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[SVM_EXIT_IOIO] = handle_ioio,
 	[SVM_EXIT_MSR] = handle_msr,
 	[SVM_EXIT_SHUTDOWN] = handle_shutdown,
-	[SVM_EXIT_RSM] = inject_ud,
-	[SVM_EXIT_VMRUN] = inject_ud,		/* the guest has no SVM */
+	[SVM_EXIT_RSM] = handle_ud,
+	[SVM_EXIT_VMRUN] = handle_ud,		/* the guest has no SVM */
 	[SVM_EXIT_VMMCALL] = handle_vmmcall,
-	[SVM_EXIT_VMLOAD] = inject_ud,
-	[SVM_EXIT_VMSAVE] = inject_ud,
-	[SVM_EXIT_STGI] = inject_ud,
-	[SVM_EXIT_CLGI] = inject_ud,
-	[SVM_EXIT_SKINIT] = inject_ud,
-	[SVM_EXIT_INVLPGA] = inject_ud,
-	[SVM_EXIT_RDPRU] = inject_ud,
+	[SVM_EXIT_VMLOAD] = handle_ud,
+	[SVM_EXIT_VMSAVE] = handle_ud,
+	[SVM_EXIT_STGI] = handle_ud,
+	[SVM_EXIT_CLGI] = handle_ud,
+	[SVM_EXIT_SKINIT] = handle_ud,
+	[SVM_EXIT_INVLPGA] = handle_ud,
+	[SVM_EXIT_RDPRU] = handle_ud,
 	[SVM_EXIT_MONITOR] = handle_nop3,
 	[SVM_EXIT_MWAIT] = handle_nop3,
 	[SVM_EXIT_XSETBV] = handle_xsetbv,
@@ -1034,12 +971,8 @@ static int svm_handle_exit(struct kvmini_vcpu *vcpu)
 
 	if (svm->svm_off)
 		return -EIO;	/* the host is going down */
-	if (svm->entry_failed) {
-		vcpu->run->exit_reason = KVMINI_EXIT_FAIL_ENTRY;
-		vcpu->run->fail_entry.hardware_entry_failure_reason = code;
-		vcpu->run->fail_entry.cpu = vcpu->cpu;
-		return 0;
-	}
+	if (svm->entry_failed)
+		return kvmini_exit_fail_entry(vcpu, code);
 	/* An event whose delivery the exit interrupted is delivered again. */
 	c->event_inj = 0;
 	if ((c->exit_int_info & SVM_EXITINTINFO_VALID) &&
@@ -1069,8 +1002,10 @@ const struct kvmini_backend kvmini_svm_backend = {
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
 	.pt_format = &svm_pt_format,
+	.switches_dr6 = true,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_free = svm_vcpu_free,
+	.vcpu_reset = svm_vcpu_reset,
 	.vcpu_load = svm_vcpu_load,
 	.flush_tlb = svm_flush_tlb,
 	.enter_guest = svm_enter_guest,
@@ -1078,6 +1013,9 @@ const struct kvmini_backend kvmini_svm_backend = {
 	.get_sregs = svm_get_sregs,
 	.set_sregs = svm_set_sregs,
 	.get_paging = svm_get_paging,
+	.set_cr0 = svm_set_cr0,
+	.load_cr4 = svm_load_cr4,
+	.load_efer = svm_load_efer,
 	.queue_exception = svm_queue_exception,
 	.seg_base = svm_seg_base,
 	.cs_mode = svm_cs_mode,

@@ -38,20 +38,7 @@ SYM_FUNC_START(kvmini_svm_vmrun)
 	mov	8(%rsp), %rax
 	vmload	%rax			/* guest's */
 
-	mov	RCX(%rsi), %rcx
-	mov	RDX(%rsi), %rdx
-	mov	RBX(%rsi), %rbx
-	mov	RBP(%rsi), %rbp
-	mov	RDI(%rsi), %rdi
-	mov	R8(%rsi), %r8
-	mov	R9(%rsi), %r9
-	mov	R10(%rsi), %r10
-	mov	R11(%rsi), %r11
-	mov	R12(%rsi), %r12
-	mov	R13(%rsi), %r13
-	mov	R14(%rsi), %r14
-	mov	R15(%rsi), %r15
-	mov	RSI(%rsi), %rsi
+	LOAD_GUEST_GPRS %rsi
 
 	vmrun	%rax
 

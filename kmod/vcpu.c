@@ -18,11 +18,14 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
+#include <asm/hw_breakpoint.h>
+#include <asm/msr.h>
 
 #include "kvmini.h"
 
-#define PIO_PAGE_OFFSET	1	/* KVM_PIO_PAGE_OFFSET: data_offset is a page */
+#define PIO_PAGE_OFFSET	1	/* KVM_PIO_PAGE_OFFSET: the PIO data page */
 
 /* --- TLB flush requests --- */
 
@@ -49,281 +52,72 @@ void kvmini_flush_remote_tlbs(struct kvmini_vm *vm)
 	}
 }
 
-/* --- exits to userspace --- */
+/* --- the host state the core switches around the world switch --- */
 
-int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...)
-{
-	struct kvmini_run *run = vcpu->run;
-	va_list ap;
-	int i;
+bool kvmini_has_tsc_aux;	/* RDTSCP or RDPID read the TSC_AUX MSR (main.c) */
+u64 kvmini_host_xcr0;		/* 0 if the host has no XSAVE (main.c) */
 
-	run->exit_reason = KVMINI_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = suberror;
-	ndata = min(ndata, (int)ARRAY_SIZE(run->internal.data));
-	run->internal.ndata = ndata;
-	va_start(ap, ndata);
-	for (i = 0; i < ndata; i++)
-		run->internal.data[i] = va_arg(ap, u64);
-	va_end(ap);
-	return 0;
-}
+#define DR7_ENABLED	0xffULL		/* L0-3, G0-3 */
 
-int kvmini_fetch_insn(struct kvmini_vcpu *vcpu, u8 *buf, unsigned int len)
-{
-	const struct kvmini_backend *be = kvmini_backend;
-	struct kvmini_paging pg;
-	u64 la, gpa;
-	u32 pf;
-	unsigned int n, done = 0;
-	int r;
-
-	be->get_paging(vcpu, &pg);
-	la = be->seg_base(vcpu, SEG_CS) + vcpu->rip;
-	if (be->cs_mode(vcpu) != 8)
-		la = (u32)la;
-	while (done < len) {
-		n = min_t(unsigned int, len - done, PAGE_SIZE - offset_in_page(la));
-		r = kvmini_gva_to_gpa(vcpu->vm, &pg, la, KVMINI_PF_FETCH, &gpa, &pf);
-		if (!r)
-			r = kvmini_read_gpa(vcpu->vm, gpa, buf + done, n);
-		if (r)
-			return done ? done : r;
-		done += n;
-		la += n;
-	}
-	return done;
-}
-
-static unsigned long addr_mask(int size)
-{
-	return size == 8 ? ~0UL : (1UL << (size * 8)) - 1;
-}
-
-/* RIP moves on unless userspace moved it meanwhile (as KVM). */
-static void skip_insn(struct kvmini_vcpu *vcpu)
-{
-	if (vcpu->rip == vcpu->complete_rip)
-		vcpu->rip = vcpu->next_rip;
-}
-
-static int complete_pio_out(struct kvmini_vcpu *vcpu)
-{
-	skip_insn(vcpu);
-	return 1;
-}
-
-static int complete_pio_in(struct kvmini_vcpu *vcpu)
-{
-	unsigned long *rax = &vcpu->regs[REG_RAX];
-	u32 val = 0;
-
-	memcpy(&val, vcpu->pio_data, vcpu->pio.size);
-	if (vcpu->pio.size == 4)
-		*rax = val;		/* a 32-bit write zero-extends */
-	else if (vcpu->pio.size == 2)
-		*rax = (*rax & ~0xffffUL) | val;
-	else
-		*rax = (*rax & ~0xffUL) | val;
-	skip_insn(vcpu);
-	return 1;
-}
+struct host_state {
+	u64 tsc_aux;
+	bool dr;		/* the guest's DR0-3 are in the CPU */
+	bool xcr0;		/* the guest's XCR0 is in the CPU */
+};
 
 /*
- * String I/O: the element(s) go through guest memory at DS:RSI (OUTS,
- * segment overridable) or ES:RDI (INS), through the guest's page tables.
+ * Interrupts off, right around the backend's world switch: what neither
+ * VMRUN nor VM entry switches, the same on every vendor. The guest's
+ * DR0-3 (and DR6 where the hardware leaves it) while it has breakpoints
+ * armed or uses them directly, its TSC_AUX (RDTSCP, RDPID read the MSR
+ * itself), its XCR0 while it has CR4.OSXSAVE.
  */
-static int pio_string_gpa(struct kvmini_vcpu *vcpu, int seg, int reg, u32 access,
-			  u64 *gpa)
+static void load_guest_state(struct kvmini_vcpu *vcpu, struct host_state *h)
 {
-	const struct kvmini_backend *be = kvmini_backend;
-	struct kvmini_paging pg;
-	u64 la;
-	u32 pf;
-	int r;
-
-	la = be->seg_base(vcpu, seg) +
-	     (vcpu->regs[reg] & addr_mask(vcpu->pio.addr_size));
-	if (be->cs_mode(vcpu) != 8)
-		la = (u32)la;
-	be->get_paging(vcpu, &pg);
-	r = kvmini_gva_to_gpa(vcpu->vm, &pg, la, access, gpa, &pf);
-	if (r == -EFAULT) {
-		be->queue_exception(vcpu, 14, true, pf, la);
-		return 1;
+	h->dr = (vcpu->dr7 & DR7_ENABLED) || vcpu->dr_live;
+	if (h->dr) {
+		set_debugreg(vcpu->dr[0], 0);
+		set_debugreg(vcpu->dr[1], 1);
+		set_debugreg(vcpu->dr[2], 2);
+		set_debugreg(vcpu->dr[3], 3);
+		if (!kvmini_backend->switches_dr6)
+			set_debugreg(vcpu->dr6, 6);
 	}
-	if (r)
-		return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_EMULATION,
-					    2, la, (u64)r);
-	return -1;	/* translated */
-}
-
-static void pio_string_step(struct kvmini_vcpu *vcpu, int reg, u32 n,
-			    bool finish)
-{
-	unsigned long mask = addr_mask(vcpu->pio.addr_size);
-	long step = (vcpu->rflags & X86_EFLAGS_DF) ? -(long)n * vcpu->pio.size
-						   : (long)n * vcpu->pio.size;
-
-	vcpu->regs[reg] = (vcpu->regs[reg] & ~mask) | ((vcpu->regs[reg] + step) & mask);
-	if (vcpu->pio.rep) {
-		vcpu->regs[REG_RCX] = (vcpu->regs[REG_RCX] & ~mask) |
-				      ((vcpu->regs[REG_RCX] - n) & mask);
-		if ((vcpu->regs[REG_RCX] & mask) || !finish)
-			return;		/* the instruction runs again */
+	if (kvmini_has_tsc_aux) {
+		rdmsrl(MSR_TSC_AUX, h->tsc_aux);
+		if (h->tsc_aux != vcpu->tsc_aux)
+			wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
 	}
-	skip_insn(vcpu);
+	h->xcr0 = kvmini_host_xcr0 && (vcpu->cr4 & X86_CR4_OSXSAVE) &&
+		  vcpu->xcr0 != kvmini_host_xcr0;
+	if (h->xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 }
 
-static int complete_pio_ins(struct kvmini_vcpu *vcpu)
+/* Everything load_guest_state() switched goes back, whatever the guest did meanwhile. */
+static void load_host_state(struct kvmini_vcpu *vcpu, const struct host_state *h)
 {
-	unsigned int bytes = vcpu->pio.count * vcpu->pio.size;
-	u64 gpa;
-	int r;
-
-	if (vcpu->rip != vcpu->complete_rip)
-		return 1;
-	r = pio_string_gpa(vcpu, SEG_ES, REG_RDI, KVMINI_PF_WRITE, &gpa);
-	if (r >= 0)
-		return r;
-	/* Elements were limited to one page; DF=1 walks down from RDI. */
-	if (vcpu->rflags & X86_EFLAGS_DF) {
-		unsigned int i, sz = vcpu->pio.size;
-
-		for (i = 0; i < vcpu->pio.count; i++)
-			if (kvmini_write_gpa(vcpu->vm, gpa - i * sz,
-					     vcpu->pio_data + i * sz, sz))
-				return -EFAULT;
-	} else if (kvmini_write_gpa(vcpu->vm, gpa, vcpu->pio_data, bytes)) {
-		return -EFAULT;
+	/*
+	 * XCR0: checked, not assumed. A CPU that fails to intercept XSETBV
+	 * (QEMU 7.2's emulated SVM) lets the guest set it, with or without
+	 * the CR4.OSXSAVE it had at entry.
+	 */
+	if (kvmini_host_xcr0 &&
+	    (h->xcr0 || xgetbv(XCR_XFEATURE_ENABLED_MASK) != kvmini_host_xcr0))
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, kvmini_host_xcr0);
+	if (kvmini_has_tsc_aux && h->tsc_aux != vcpu->tsc_aux)
+		wrmsrl(MSR_TSC_AUX, h->tsc_aux);
+	if (vcpu->dr_live) {	/* what the guest did with them; intercepted again */
+		get_debugreg(vcpu->dr[0], 0);
+		get_debugreg(vcpu->dr[1], 1);
+		get_debugreg(vcpu->dr[2], 2);
+		get_debugreg(vcpu->dr[3], 3);
+		if (!kvmini_backend->switches_dr6)
+			get_debugreg(vcpu->dr6, 6);
+		vcpu->dr_live = false;
 	}
-	pio_string_step(vcpu, REG_RDI, vcpu->pio.count, true);
-	return 1;
-}
-
-/*
- * String I/O needs the segment (overridable for OUTS) and the address
- * size; QEMU leaves the IOIO address-size bits at 0, so both come from
- * the instruction's prefixes and the code segment's mode.
- */
-void kvmini_pio_string_operands(struct kvmini_vcpu *vcpu)
-{
-	static const s8 prefix_seg[256] = {
-		[0x26] = SEG_ES + 1, [0x2e] = SEG_CS + 1, [0x36] = SEG_SS + 1,
-		[0x3e] = SEG_DS + 1, [0x64] = SEG_FS + 1, [0x65] = SEG_GS + 1,
-	};
-	int mode = kvmini_backend->cs_mode(vcpu), i, n;
-	bool asize_prefix = false;
-	u8 insn[15];
-
-	n = kvmini_fetch_insn(vcpu, insn, sizeof(insn));
-	for (i = 0; i < n; i++) {
-		if (prefix_seg[insn[i]])
-			vcpu->pio.seg = prefix_seg[insn[i]] - 1;
-		else if (insn[i] == 0x67)
-			asize_prefix = true;
-		else if (insn[i] != 0x66 && insn[i] != 0xf2 && insn[i] != 0xf3 &&
-			 insn[i] != 0xf0 && !(mode == 8 && (insn[i] & 0xf0) == 0x40))
-			break;
-	}
-	if (vcpu->pio.in)
-		vcpu->pio.seg = SEG_ES;		/* INS always writes ES:rDI */
-	if (!vcpu->pio.addr_size)
-		vcpu->pio.addr_size = !asize_prefix ? mode :
-				      mode == 4 ? 2 : 4;	/* 64 -> 32, 16 <-> 32 */
-}
-
-static int complete_hypercall(struct kvmini_vcpu *vcpu)
-{
-	vcpu->regs[REG_RAX] = vcpu->run->hypercall.ret;
-	vcpu->rip = vcpu->next_rip;
-	return 1;
-}
-
-/*
- * VMMCALL/VMCALL of @len bytes: nr = RAX, args = RBX RCX RDX RSI; the next
- * RUN puts hypercall.ret into RAX and steps past the instruction.
- */
-int kvmini_exit_hypercall(struct kvmini_vcpu *vcpu, unsigned int len)
-{
-	struct kvmini_run *run = vcpu->run;
-	const unsigned long *g = vcpu->regs;
-
-	run->exit_reason = KVMINI_EXIT_HYPERCALL;
-	run->hypercall.nr = g[REG_RAX];
-	run->hypercall.args[0] = g[REG_RBX];
-	run->hypercall.args[1] = g[REG_RCX];
-	run->hypercall.args[2] = g[REG_RDX];
-	run->hypercall.args[3] = g[REG_RSI];
-	run->hypercall.args[4] = 0;
-	run->hypercall.args[5] = 0;
-	run->hypercall.ret = 0;
-	run->hypercall.longmode = kvmini_backend->cs_mode(vcpu) == 8;
-	vcpu->complete_rip = vcpu->rip;
-	vcpu->next_rip = vcpu->rip + len;
-	vcpu->complete = complete_hypercall;
-	return 0;
-}
-
-/*
- * Port I/O exit, as described by the backend in vcpu->pio, vcpu->next_rip.
- * As KVM: registers and RIP change only when the next RUN completes it.
- */
-int kvmini_exit_pio(struct kvmini_vcpu *vcpu)
-{
-	struct kvmini_run *run = vcpu->run;
-	unsigned int size = vcpu->pio.size;
-	unsigned long mask = addr_mask(vcpu->pio.addr_size);
-	u32 count = 1;
-	u64 gpa;
-	int r;
-
-	vcpu->complete_rip = vcpu->rip;
-	if (!vcpu->pio.string) {
-		if (vcpu->pio.in) {
-			vcpu->complete = complete_pio_in;
-		} else {
-			memcpy(vcpu->pio_data, &vcpu->regs[REG_RAX], size);
-			vcpu->complete = complete_pio_out;
-		}
-	} else {
-		if (vcpu->pio.rep && !(vcpu->regs[REG_RCX] & mask)) {
-			vcpu->rip = vcpu->next_rip;	/* rep with RCX=0: nothing */
-			return 1;
-		}
-		if (vcpu->pio.in) {
-			unsigned long rdi = vcpu->regs[REG_RDI] & mask;
-			u32 in_page = (vcpu->rflags & X86_EFLAGS_DF) ?
-				      offset_in_page(rdi) / size + 1 :
-				      (PAGE_SIZE - offset_in_page(rdi)) / size;
-
-			/* Read ahead up to a page of elements, as KVM. */
-			count = vcpu->pio.rep ? vcpu->regs[REG_RCX] & mask : 1;
-			count = max(1U, min3(count, in_page, 1024U / size));
-			vcpu->complete = complete_pio_ins;
-		} else {
-			r = pio_string_gpa(vcpu, vcpu->pio.seg, REG_RSI, 0, &gpa);
-			if (r >= 0)
-				return r;
-			r = kvmini_read_gpa(vcpu->vm, gpa, vcpu->pio_data, size);
-			if (r)
-				return kvmini_exit_internal(vcpu,
-					KVMINI_INTERNAL_ERROR_EMULATION, 2, gpa, (u64)r);
-			/*
-			 * As KVM: one element per exit, RSI/RCX already moved;
-			 * REP OUTS leaves RIP on itself until it finds RCX=0.
-			 */
-			pio_string_step(vcpu, REG_RSI, 1, false);
-			vcpu->complete = NULL;
-		}
-	}
-	vcpu->pio.count = count;
-	run->exit_reason = KVMINI_EXIT_IO;
-	run->io.direction = vcpu->pio.in ? KVMINI_EXIT_IO_IN : KVMINI_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = vcpu->pio.port;
-	run->io.count = count;
-	run->io.data_offset = PIO_PAGE_OFFSET * PAGE_SIZE;
-	return 0;
+	if (h->dr || hw_breakpoint_active())
+		hw_breakpoint_restore();	/* the host's DR0-3, DR6, DR7 */
 }
 
 /* --- the run loop --- */
@@ -331,6 +125,7 @@ int kvmini_exit_pio(struct kvmini_vcpu *vcpu)
 static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 {
 	const struct kvmini_backend *be = kvmini_backend;
+	struct host_state host;
 	bool irq_in;
 	int cpu;
 
@@ -367,7 +162,9 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	 */
 	if (irq_in)
 		smp_send_reschedule(cpu);
+	load_guest_state(vcpu, &host);
 	be->enter_guest(vcpu);
+	load_host_state(vcpu, &host);
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	local_irq_enable();
 	preempt_enable();
@@ -453,68 +250,24 @@ static long vcpu_set_signal_mask(struct kvmini_vcpu *vcpu, void __user *argp)
 
 /* --- register ioctls --- */
 
-/* CR4 bits a guest may set only if its CPUID offers the feature. */
-static const struct {
-	u64 cr4;
-	u32 function;
-	int reg, bit;
-} cr4_cpuid[] = {
-	{ X86_CR4_OSXSAVE, 1, 2, 26 },		/* XSAVE */
-	{ X86_CR4_PCIDE, 1, 2, 17 },		/* PCID */
-	{ X86_CR4_FSGSBASE, 7, 1, 0 },
-	{ X86_CR4_SMEP, 7, 1, 7 },
-	{ X86_CR4_SMAP, 7, 1, 20 },
-	{ X86_CR4_UMIP, 7, 2, 2 },
-	{ X86_CR4_PKE, 7, 2, 3 },
-};
-
-bool kvmini_cr4_valid(struct kvmini_vcpu *vcpu, u64 cr4)
-{
-	unsigned int i;
-
-	if (cr4 & ~(u64)CR4_VALID)
-		return false;
-	for (i = 0; i < ARRAY_SIZE(cr4_cpuid); i++)
-		if ((cr4 & cr4_cpuid[i].cr4) &&
-		    !kvmini_guest_has(vcpu, cr4_cpuid[i].function,
-				      cr4_cpuid[i].reg, cr4_cpuid[i].bit))
-			return false;
-	return true;
-}
-
-/* The registers every vendor has, as after RESET (backends do the rest). */
-void kvmini_reset_regs(struct kvmini_vcpu *vcpu)
+/* KVM's RESET state; the backend does its part (segments, CR0...). */
+void kvmini_vcpu_reset(struct kvmini_vcpu *vcpu)
 {
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
 	vcpu->regs[REG_RDX] = 0x600;	/* CPUID.1.EAX of KVM's default model */
 	vcpu->rip = 0xfff0;
 	vcpu->rflags = X86_EFLAGS_FIXED;
+	vcpu->cr4 = 0;
+	vcpu->efer = 0;
+	memset(vcpu->pdptrs, 0, sizeof(vcpu->pdptrs));
+	vcpu->interrupt_shadow = 0;
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->dr6 = KVMINI_DR6_INIT;
 	vcpu->dr7 = KVMINI_DR7_INIT;
 	memset(vcpu->dr, 0, sizeof(vcpu->dr));
+	kvmini_backend->vcpu_reset(vcpu);
 }
-
-bool kvmini_sregs_valid(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
-{
-	if ((s->cr0 & CR0_RESERVED) || !kvmini_cr4_valid(vcpu, s->cr4) ||
-	    !kvmini_efer_valid(s->efer) || !kvmini_apic_base_valid(s->apic_base))
-		return false;
-	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
-		return false;
-	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
-		return false;
-	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
-		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA) ||
-		    (s->cr3 >> boot_cpu_data.x86_phys_bits))
-			return false;
-	} else if ((s->efer & EFER_LMA) || s->cs.l) {
-		return false;
-	}
-	return true;
-}
-
 
 static void get_regs(struct kvmini_vcpu *vcpu, struct kvmini_regs *r)
 {
@@ -643,6 +396,7 @@ static long vcpu_events(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 	if (!set) {
 		memset(&e, 0, sizeof(e));
 		kvmini_backend->get_events(vcpu, &e);
+		e.interrupt.shadow = vcpu->interrupt_shadow;
 		if (vcpu->irq_pending >= 0) {	/* KVMINI_INTERRUPT, about to go in */
 			e.interrupt.injected = 1;
 			e.interrupt.nr = vcpu->irq_pending;
@@ -663,6 +417,9 @@ static long vcpu_events(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 	if ((e.flags & KVMINI_VCPUEVENT_VALID_SMM) && e.smi.smm)
 		return -EINVAL;		/* no SMM */
 	kvmini_backend->set_events(vcpu, &e);
+	if (e.flags & KVMINI_VCPUEVENT_VALID_SHADOW)
+		vcpu->interrupt_shadow = e.interrupt.shadow &
+			(KVMINI_X86_SHADOW_INT_MOV_SS | KVMINI_X86_SHADOW_INT_STI);
 	if (e.flags & KVMINI_VCPUEVENT_VALID_NMI_PENDING)
 		vcpu->nmi_pending = e.nmi.pending;
 	vcpu->nmi_masked = e.nmi.masked;
@@ -780,7 +537,7 @@ static long vcpu_msrs(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 		return PTR_ERR(e);
 	for (i = 0; i < m.nmsrs; i++)
 		if (set ? kvmini_set_msr(vcpu, e[i].index, e[i].data, true)
-			: kvmini_get_msr(vcpu, e[i].index, &e[i].data))
+			: kvmini_get_msr(vcpu, e[i].index, &e[i].data, true))
 			break;
 	r = i;
 	if (!set && copy_to_user(um->entries, e, i * sizeof(*e)))
@@ -806,7 +563,6 @@ long kvmini_get_msr_index_list(void __user *argp)
 static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 			      void __user *argp)
 {
-	const struct kvmini_backend *be = kvmini_backend;
 	union {
 		struct kvmini_regs regs;
 		struct kvmini_sregs sregs;
@@ -828,13 +584,12 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 		set_regs(vcpu, &u.regs);
 		return 0;
 	case KVMINI_GET_SREGS:
-		memset(&u.sregs, 0, sizeof(u.sregs));
-		be->get_sregs(vcpu, &u.sregs);
+		kvmini_get_sregs(vcpu, &u.sregs);
 		return copy_to_user(argp, &u.sregs, sizeof(u.sregs)) ? -EFAULT : 0;
 	case KVMINI_SET_SREGS:
 		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
 			return -EFAULT;
-		return be->set_sregs(vcpu, &u.sregs);
+		return kvmini_set_sregs(vcpu, &u.sregs);
 	case KVMINI_INTERRUPT:
 		return vcpu_interrupt(vcpu, argp);
 	case KVMINI_NMI:
@@ -974,7 +729,7 @@ int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id)
 	vcpu->cpu = -1;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	vcpu->irq_pending = -1;
-	kvmini_common_msr_reset(vcpu);
+	kvmini_msr_create(vcpu);
 	mutex_init(&vcpu->mutex);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -985,6 +740,7 @@ int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id)
 	r = kvmini_backend->vcpu_create(vcpu);
 	if (r)
 		goto out_free;
+	kvmini_vcpu_reset(vcpu);
 
 	mutex_lock(&vm->lock);
 	r = -EEXIST;

@@ -24,6 +24,35 @@
 #define R14	R(14)
 #define R15	R(15)
 
+/*
+ * The guest's general-purpose registers from regs[] at \base (%rsi or
+ * %rax), \base itself last. RSP comes from the VMCB/VMCS; so does RAX on
+ * SVM, where \base is %rsi and %rax holds the VMCB's address.
+ */
+.macro LOAD_GUEST_GPRS base:req
+	mov	RCX(\base), %rcx
+	mov	RDX(\base), %rdx
+	mov	RBX(\base), %rbx
+	mov	RBP(\base), %rbp
+	.ifnc \base, %rsi
+	mov	RSI(\base), %rsi
+	.endif
+	mov	RDI(\base), %rdi
+	mov	R8(\base), %r8
+	mov	R9(\base), %r9
+	mov	R10(\base), %r10
+	mov	R11(\base), %r11
+	mov	R12(\base), %r12
+	mov	R13(\base), %r13
+	mov	R14(\base), %r14
+	mov	R15(\base), %r15
+	.ifc \base, %rsi
+	mov	RSI(\base), %rsi
+	.else
+	mov	RAX(\base), %rax
+	.endif
+.endm
+
 /* The guest's RCX..R15 (not RAX, RSP) into regs[] at %rax. */
 .macro SAVE_GUEST_GPRS
 	mov	%rcx, RCX(%rax)

@@ -32,6 +32,7 @@
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 
 /* <asm/vmx.h> names exit-qualification registers as kvmini names GPRs. */
@@ -65,10 +66,9 @@ static struct {
 	u32 pin, proc, proc2, exit, entry;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool ept_ad, invept_single, vpid, invvpid_single, inout_info;
-	bool tsc_aux;			/* RDTSCP or RDPID read TSC_AUX */
 	bool debugctl;			/* the CPU has DEBUGCTL (Bochs 2.7 has not) */
 	u32 backstop;			/* VMX-preemption timer value, see vmx_setup() */
-	u64 host_efer, host_pat, host_xcr0;
+	u64 host_efer, host_pat;
 	u64 host_star, host_lstar, host_cstar, host_sfmask;
 	unsigned long host_idt;
 } vmcfg;
@@ -107,18 +107,28 @@ struct vmx_vcpu {
 	u64 exit_qual, gpa;
 
 	/* Written at every entry. */
-	u32 interruptibility;	/* STI/MOV-SS shadow (NMI blocking: nmi_masked) */
 	u32 inj_info, inj_err, inj_len;	/* VM-entry interruption information */
 	u32 proc_ctl, proc_ctl_hw;	/* primary processor-based controls */
 
-	u64 cr0, cr4;		/* as the guest sees them (read shadows) */
+	u64 cr0;		/* as the guest sees it (CR0's read shadow) */
 	u64 cr2;
-	u64 efer;		/* the guest's; GUEST_IA32_EFER follows it */
-	u64 star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
+	u64 star, lstar, cstar, sfmask, kernel_gs_base;
 	u64 host_cr3, host_cr4;	/* what HOST_CR3/HOST_CR4 hold */
-	bool dr_live;		/* debug registers not intercepted this run */
 	u8 *vapic;		/* virtual-APIC page: the TPR is at 0x80 */
 };
+
+/* The core's interrupt shadow (KVM's flags) and VMX's interruptibility bits. */
+static u32 shadow_to_vmx(u8 shadow)
+{
+	return ((shadow & KVMINI_X86_SHADOW_INT_STI) ? GUEST_INTR_STATE_STI : 0) |
+	       ((shadow & KVMINI_X86_SHADOW_INT_MOV_SS) ? GUEST_INTR_STATE_MOV_SS : 0);
+}
+
+static u8 shadow_from_vmx(u32 intr)
+{
+	return ((intr & GUEST_INTR_STATE_STI) ? KVMINI_X86_SHADOW_INT_STI : 0) |
+	       ((intr & GUEST_INTR_STATE_MOV_SS) ? KVMINI_X86_SHADOW_INT_MOV_SS : 0);
+}
 
 static inline struct vmx_vcpu *to_vmx(struct kvmini_vcpu *vcpu)
 {
@@ -390,9 +400,6 @@ static int vmx_init(void)
 	rdmsrl(MSR_LSTAR, vmcfg.host_lstar);
 	rdmsrl(MSR_CSTAR, vmcfg.host_cstar);
 	rdmsrl(MSR_SYSCALL_MASK, vmcfg.host_sfmask);
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		vmcfg.host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-	vmcfg.tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID);
 	vmcfg.debugctl = !rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &debugctl);
 	{
 		struct desc_ptr dt;
@@ -625,22 +632,12 @@ static u64 guest_cr0(struct vmx_vcpu *vmx)
 	return (vmcs_read(GUEST_CR0) & ~CR0_HOST_OWNED) | (vmx->cr0 & CR0_HOST_OWNED);
 }
 
-static u64 vmx_guest_cr0(struct kvmini_vcpu *vcpu)
-{
-	u64 cr0;
-
-	vmx_get(vcpu);
-	cr0 = guest_cr0(to_vmx(vcpu));
-	vmx_put();
-	return cr0;
-}
-
 static int vmx_cs_mode(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 ar = vmx_read(vcpu, GUEST_CS_AR_BYTES);
 
-	if ((vmx->efer & EFER_LMA) && (ar & BIT(13)))
+	if ((vcpu->efer & EFER_LMA) && (ar & BIT(13)))
 		return 8;
 	if (!(vmx->cr0 & X86_CR0_PE) || (vcpu->rflags & X86_EFLAGS_VM))
 		return 2;
@@ -671,8 +668,8 @@ static void vmx_get_paging(struct kvmini_vcpu *vcpu, struct kvmini_paging *pg)
 	pg->cr0 = guest_cr0(vmx);
 	pg->cr3 = vmcs_read(GUEST_CR3);
 	vmx_put();
-	pg->cr4 = vmx->cr4;
-	pg->efer = vmx->efer;
+	pg->cr4 = vcpu->cr4;
+	pg->efer = vcpu->efer;
 }
 
 /* PAE paging without long mode: VM entry loads the PDPTEs from the VMCS. */
@@ -681,29 +678,65 @@ static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
 	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
 }
 
-/* Preemptible (reads guest memory). 0, or -1 if the table is not RAM. */
-static int read_pdptrs(struct kvmini_vcpu *vcpu, u64 cr3, u64 pdpte[4])
+/* VMCS current: VM entry loads the PDPTEs of PAE paging from the VMCS. */
+static void write_pdptrs(struct kvmini_vcpu *vcpu)
 {
-	return kvmini_read_gpa(vcpu->vm, cr3 & 0xffffffe0ULL, pdpte, 32) ? -1 : 0;
-}
-
-static void write_pdptrs(const u64 pdpte[4])
-{
-	vmcs_write(GUEST_PDPTR0, pdpte[0]);
-	vmcs_write(GUEST_PDPTR1, pdpte[1]);
-	vmcs_write(GUEST_PDPTR2, pdpte[2]);
-	vmcs_write(GUEST_PDPTR3, pdpte[3]);
+	if (!pae_paging(to_vmx(vcpu)->cr0, vcpu->cr4, vcpu->efer))
+		return;
+	vmcs_write(GUEST_PDPTR0, vcpu->pdptrs[0]);
+	vmcs_write(GUEST_PDPTR1, vcpu->pdptrs[1]);
+	vmcs_write(GUEST_PDPTR2, vcpu->pdptrs[2]);
+	vmcs_write(GUEST_PDPTR3, vcpu->pdptrs[3]);
 }
 
 /* VMCS current: EFER and the IA-32e entry control that goes with LMA. */
-static void write_efer(struct vmx_vcpu *vmx)
+static void write_efer(struct kvmini_vcpu *vcpu)
 {
 	u32 entry = vmcfg.entry & ~VM_ENTRY_IA32E_MODE;
 
-	if (vmx->efer & EFER_LMA)
+	if (vcpu->efer & EFER_LMA)
 		entry |= VM_ENTRY_IA32E_MODE;
 	vmcs_write(VM_ENTRY_CONTROLS, entry);
-	vmcs_write(GUEST_IA32_EFER, vmx->efer);
+	vmcs_write(GUEST_IA32_EFER, vcpu->efer);
+}
+
+/* The control registers cr.c checked; EFER.LMA follows PG with LME. */
+static void vmx_set_cr0(struct kvmini_vcpu *vcpu, u64 cr0)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (vcpu->efer & EFER_LME) {
+		if (cr0 & X86_CR0_PG)
+			vcpu->efer |= EFER_LMA;
+		else
+			vcpu->efer &= ~EFER_LMA;
+	}
+	vmx->cr0 = cr0;
+	vmx_get(vcpu);
+	vmcs_write(GUEST_CR0, real_cr0(cr0));	/* every bit: MOV wrote them all */
+	vmcs_write(CR0_READ_SHADOW, cr0);
+	write_efer(vcpu);
+	write_pdptrs(vcpu);
+	vmx_put();
+	vmx->need_flush = true;
+}
+
+static void vmx_load_cr4(struct kvmini_vcpu *vcpu)
+{
+	vmx_get(vcpu);
+	vmcs_write(GUEST_CR4, real_cr4(vcpu->cr4));
+	vmcs_write(CR4_READ_SHADOW, vcpu->cr4);
+	write_pdptrs(vcpu);
+	vmx_put();
+	to_vmx(vcpu)->need_flush = true;
+}
+
+static void vmx_load_efer(struct kvmini_vcpu *vcpu)
+{
+	vmx_get(vcpu);
+	write_efer(vcpu);
+	vmx_put();
+	to_vmx(vcpu)->need_flush = true;
 }
 
 static void vmx_get_sregs(struct kvmini_vcpu *vcpu, struct kvmini_sregs *s)
@@ -724,24 +757,16 @@ static void vmx_get_sregs(struct kvmini_vcpu *vcpu, struct kvmini_sregs *s)
 	s->cr3 = vmcs_read(GUEST_CR3);
 	vmx_put();
 	s->cr2 = vmx->cr2;
-	s->cr4 = vmx->cr4;
 	s->cr8 = vmx->vapic[0x80] >> 4;
-	s->efer = vmx->efer;
-	s->apic_base = vcpu->apic_base;
 }
 
-static int vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
+static void vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	const struct kvmini_segment *u[NR_SREGS_SEGS] = { &s->cs, &s->ds, &s->es, &s->fs,
 							  &s->gs, &s->ss, &s->tr, &s->ldt };
-	u64 pdpte[4] = { 0 };
 	int i;
 
-	if (!kvmini_sregs_valid(vcpu, s))
-		return -EINVAL;
-	if (pae_paging(s->cr0, s->cr4, s->efer) && read_pdptrs(vcpu, s->cr3, pdpte))
-		return -EINVAL;
 	vmx_get(vcpu);
 	for (i = 0; i < NR_SREGS_SEGS; i++)
 		seg_write(&sreg_fields[i], u[i], i == 7);
@@ -749,22 +774,12 @@ static int vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 	vmcs_write(GUEST_GDTR_LIMIT, s->gdt.limit);
 	vmcs_write(GUEST_IDTR_BASE, s->idt.base);
 	vmcs_write(GUEST_IDTR_LIMIT, s->idt.limit);
-	vmx->cr0 = s->cr0;
-	vmx->cr4 = s->cr4;
-	vmx->efer = s->efer;
-	vmcs_write(GUEST_CR0, real_cr0(s->cr0));
-	vmcs_write(CR0_READ_SHADOW, s->cr0);
-	vmcs_write(GUEST_CR4, real_cr4(s->cr4));
-	vmcs_write(CR4_READ_SHADOW, s->cr4);
 	vmcs_write(GUEST_CR3, s->cr3);
-	write_efer(vmx);
-	write_pdptrs(pdpte);
 	vmx_put();
+	vmx_set_cr0(vcpu, s->cr0);	/* with EFER and the PDPTRs as set */
+	vmx_load_cr4(vcpu);
 	vmx->cr2 = s->cr2;
 	vmx->vapic[0x80] = (s->cr8 & 15) << 4;
-	vcpu->apic_base = s->apic_base;
-	vmx->need_flush = true;	/* new paging state: drop cached translations */
-	return 0;
 }
 
 static u64 vmx_get_cr8(struct kvmini_vcpu *vcpu)
@@ -785,8 +800,7 @@ static bool vmx_interrupt_allowed(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	return (vcpu->rflags & X86_EFLAGS_IF) &&
-	       !(vmx->interruptibility & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) &&
+	return (vcpu->rflags & X86_EFLAGS_IF) && !vcpu->interrupt_shadow &&
 	       !(vmx->inj_info & INJ_VALID);
 }
 
@@ -808,9 +822,8 @@ static void set_proc(struct vmx_vcpu *vmx, u32 bit, bool on)
 static bool vmx_inject_events(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	bool shadow = vmx->interruptibility & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 
-	if (vcpu->nmi_pending && !vcpu->nmi_masked && !shadow &&
+	if (vcpu->nmi_pending && !vcpu->nmi_masked && !vcpu->interrupt_shadow &&
 	    !(vmx->inj_info & INJ_VALID)) {
 		vmx->inj_info = NMI_VECTOR | INTR_TYPE_NMI_INTR | INJ_VALID;
 		vcpu->nmi_pending--;
@@ -854,10 +867,6 @@ static void vmx_get_events(struct kvmini_vcpu *vcpu, struct kvmini_vcpu_events *
 			e->nmi.injected = 1;
 		}
 	}
-	if (vmx->interruptibility & GUEST_INTR_STATE_STI)
-		e->interrupt.shadow |= KVMINI_X86_SHADOW_INT_STI;
-	if (vmx->interruptibility & GUEST_INTR_STATE_MOV_SS)
-		e->interrupt.shadow |= KVMINI_X86_SHADOW_INT_MOV_SS;
 }
 
 static void vmx_queue_exception(struct kvmini_vcpu *vcpu, u8 vector,
@@ -890,13 +899,6 @@ static void vmx_set_events(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_ev
 				(e->interrupt.soft ? INTR_TYPE_SOFT_INTR : INTR_TYPE_EXT_INTR);
 	else if (e->nmi.injected)
 		vmx->inj_info = NMI_VECTOR | INTR_TYPE_NMI_INTR | INJ_VALID;
-	if (e->flags & KVMINI_VCPUEVENT_VALID_SHADOW) {
-		vmx->interruptibility = 0;
-		if (e->interrupt.shadow & KVMINI_X86_SHADOW_INT_STI)
-			vmx->interruptibility |= GUEST_INTR_STATE_STI;
-		if (e->interrupt.shadow & KVMINI_X86_SHADOW_INT_MOV_SS)
-			vmx->interruptibility |= GUEST_INTR_STATE_MOV_SS;
-	}
 }
 
 /* --- vCPU life cycle --- */
@@ -924,7 +926,7 @@ static void vmx_setup_vmcs(struct kvmini_vcpu *vcpu)
 	vmcs_write(VIRTUAL_APIC_PAGE_ADDR, virt_to_phys(vmx->vapic));
 	vmcs_write(TPR_THRESHOLD, 0);
 	/* #DB and #AC can loop forever in microcode: reflect them. */
-	vmcs_write(EXCEPTION_BITMAP, BIT(1) | BIT(17));
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -955,8 +957,8 @@ static void vmx_setup_vmcs(struct kvmini_vcpu *vcpu)
 	vmx->host_cr3 = vmx->host_cr4 = 0;	/* written at entry */
 }
 
-/* KVM's reset state: real mode at F000:FFF0 with CS base 0xFFFF0000. VMCS current. */
-static void vmx_reset(struct kvmini_vcpu *vcpu)
+/* KVM's reset state: real mode at F000:FFF0 with CS base 0xFFFF0000. */
+static void vmx_vcpu_reset(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	struct kvmini_segment data = { .limit = 0xffff, .type = 3, .s = 1, .present = 1 };
@@ -967,6 +969,7 @@ static void vmx_reset(struct kvmini_vcpu *vcpu)
 	cs.selector = 0xf000;
 	cs.base = 0xffff0000;
 	cs.type = 11;
+	vmx_get(vcpu);
 	for (i = 0; i < 6; i++)
 		seg_write(&sreg_fields[i], i == 0 ? &cs : &data, false);
 	seg_write(&sreg_fields[6], &tr, false);
@@ -975,16 +978,8 @@ static void vmx_reset(struct kvmini_vcpu *vcpu)
 	vmcs_write(GUEST_GDTR_LIMIT, 0xffff);
 	vmcs_write(GUEST_IDTR_BASE, 0);
 	vmcs_write(GUEST_IDTR_LIMIT, 0xffff);
-	vmx->cr0 = X86_CR0_NW | X86_CR0_CD | X86_CR0_ET;
-	vmx->cr4 = 0;
 	vmx->cr2 = 0;
-	vmx->efer = 0;
-	vmcs_write(GUEST_CR0, real_cr0(vmx->cr0));
-	vmcs_write(CR0_READ_SHADOW, vmx->cr0);
-	vmcs_write(GUEST_CR4, real_cr4(0));
-	vmcs_write(CR4_READ_SHADOW, 0);
 	vmcs_write(GUEST_CR3, 0);
-	write_efer(vmx);
 	vmcs_write(GUEST_DR7, KVMINI_DR7_INIT);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_IA32_PAT, 0x0007040600070406ULL);	/* the power-on PAT */
@@ -993,13 +988,12 @@ static void vmx_reset(struct kvmini_vcpu *vcpu)
 	vmcs_write(GUEST_SYSENTER_EIP, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, 0);
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmx_put();
 	vmx->star = vmx->lstar = vmx->cstar = vmx->sfmask = vmx->kernel_gs_base = 0;
-	vmx->interruptibility = 0;
 	vmx->inj_info = 0;
 	memset(vmx->vapic, 0, PAGE_SIZE);
-
-	kvmini_reset_regs(vcpu);
-	vmx->need_flush = true;
+	vmx_set_cr0(vcpu, X86_CR0_NW | X86_CR0_CD | X86_CR0_ET);
+	vmx_load_cr4(vcpu);
 }
 
 static u16 vpid_alloc(void)
@@ -1060,7 +1054,6 @@ static int vmx_vcpu_create(struct kvmini_vcpu *vcpu)
 	if (!r) {
 		vmx_setup_vmcs(vcpu);
 		vmcs_write(TSC_OFFSET, -rdtsc());	/* guest TSC starts at 0 */
-		vmx_reset(vcpu);
 	}
 	preempt_enable();
 	if (r)
@@ -1108,7 +1101,6 @@ struct host_state {
 	u16 ds, es, fs, gs, ldt;
 	unsigned long fs_base, kernel_gs_base;
 	u64 debugctl;
-	u64 tsc_aux;
 };
 
 static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
@@ -1117,7 +1109,6 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 	struct host_state h;
 	unsigned long cr3, cr4;
-	bool xcr0_switch, guest_bp;
 	int r;
 
 	/*
@@ -1136,13 +1127,16 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 	vmcs_write(GUEST_RIP, vcpu->rip);
 	vmcs_write(GUEST_RSP, vcpu->regs[REG_RSP]);
 	vmcs_write(GUEST_RFLAGS, vcpu->rflags);
-	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, vmx->interruptibility |
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, shadow_to_vmx(vcpu->interrupt_shadow) |
 		   (vcpu->nmi_masked ? GUEST_INTR_STATE_NMI : 0));
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vmx->inj_info);
 	if (vmx->inj_info & INTR_INFO_DELIVER_CODE_MASK)
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmx->inj_err);
 	if (vmx->inj_len)
 		vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmx->inj_len);
+	/* Debug registers: MOV DR exits unless the guest uses them now. */
+	set_proc(vmx, CPU_BASED_MOV_DR_EXITING, !vcpu->dr_live);
+	vmcs_write(GUEST_DR7, vcpu->dr7);
 	if (vmx->proc_ctl != vmx->proc_ctl_hw) {
 		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx->proc_ctl);
 		vmx->proc_ctl_hw = vmx->proc_ctl;
@@ -1179,42 +1173,15 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 		wrmsrl(MSR_CSTAR, vmx->cstar);
 	if (vmx->sfmask != vmcfg.host_sfmask)
 		wrmsrl(MSR_SYSCALL_MASK, vmx->sfmask);
-	h.tsc_aux = 0;
-	if (vmcfg.tsc_aux) {
-		rdmsrl(MSR_TSC_AUX, h.tsc_aux);
-		if (h.tsc_aux != vmx->tsc_aux)
-			wrmsrl(MSR_TSC_AUX, vmx->tsc_aux);
-	}
 	h.debugctl = 0;
 	if (vmcfg.debugctl)
 		rdmsrl(MSR_IA32_DEBUGCTLMSR, h.debugctl);
-
-	/*
-	 * Debug registers: VM entry loads DR7 (and DEBUGCTL), not DR0-3 or
-	 * DR6. While the guest uses them, its values go into the CPU and the
-	 * host's come back afterwards.
-	 */
-	guest_bp = (vcpu->dr7 & 0xff) || vmx->dr_live;
-	vmcs_write(GUEST_DR7, vcpu->dr7);
-	if (guest_bp) {
-		set_debugreg(vcpu->dr[0], 0);
-		set_debugreg(vcpu->dr[1], 1);
-		set_debugreg(vcpu->dr[2], 2);
-		set_debugreg(vcpu->dr[3], 3);
-		set_debugreg(vcpu->dr6, 6);
-	}
-	xcr0_switch = (vmx->cr4 & X86_CR4_OSXSAVE) && vmcfg.host_xcr0 &&
-		      vcpu->xcr0 != vmcfg.host_xcr0;
-	if (xcr0_switch)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
 
 	r = kvmini_vmx_vmrun(vcpu->regs, vmx->launched);
 
 	vmx->cr2 = native_read_cr2();
-	if (xcr0_switch)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmcfg.host_xcr0);
 	/* The VM exit left DS/ES/FS/GS/LDTR null or from the host fields. */
 	if (h.ldt)
 		asm volatile("lldt %0" : : "rm" (h.ldt));
@@ -1236,25 +1203,13 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 		wrmsrl(MSR_CSTAR, vmcfg.host_cstar);
 	if (vmx->sfmask != vmcfg.host_sfmask)
 		wrmsrl(MSR_SYSCALL_MASK, vmcfg.host_sfmask);
-	if (vmcfg.tsc_aux && h.tsc_aux != vmx->tsc_aux)
-		wrmsrl(MSR_TSC_AUX, h.tsc_aux);
 	if (h.debugctl)
 		update_debugctlmsr(h.debugctl);
 	/* VM exit sets the GDT limit to 0xffff and the TSS limit to 0x67. */
 	load_fixmap_gdt(smp_processor_id());
 	invalidate_tss_limit();
-	if (vmx->dr_live) {	/* read back what the guest did, intercept again */
-		get_debugreg(vcpu->dr[0], 0);
-		get_debugreg(vcpu->dr[1], 1);
-		get_debugreg(vcpu->dr[2], 2);
-		get_debugreg(vcpu->dr[3], 3);
-		get_debugreg(vcpu->dr6, 6);
+	if (vcpu->dr_live)	/* the guest may have moved DR7 (the core does the rest) */
 		vcpu->dr7 = vmcs_read(GUEST_DR7);
-		set_proc(vmx, CPU_BASED_MOV_DR_EXITING, true);
-		vmx->dr_live = false;
-	}
-	if (guest_bp || hw_breakpoint_active())
-		hw_breakpoint_restore();	/* the host's DR0-3, DR6, DR7 */
 
 	vmx->entry_failed = false;
 	if (r) {		/* VMfail: the VM-instruction error says why */
@@ -1282,7 +1237,7 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 	{
 		u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 
-		vmx->interruptibility = intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+		vcpu->interrupt_shadow = shadow_from_vmx(intr);
 		vcpu->nmi_masked = intr & GUEST_INTR_STATE_NMI;
 	}
 	vcpu->rip = vmcs_read(GUEST_RIP);
@@ -1290,29 +1245,6 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 	vcpu->rflags = vmcs_read(GUEST_RFLAGS);
 	vmx->inj_info = 0;
 	vmx->inj_len = 0;
-}
-
-static int inject_ud(struct kvmini_vcpu *vcpu)
-{
-	vmx_queue_exception(vcpu, 6, false, 0, 0);
-	return 1;
-}
-
-static int inject_gp(struct kvmini_vcpu *vcpu)
-{
-	vmx_queue_exception(vcpu, 13, true, 0, 0);
-	return 1;
-}
-
-/* Past the exiting instruction; its length is in the exit information. */
-static int skip(struct kvmini_vcpu *vcpu)
-{
-	vcpu->rip += to_vmx(vcpu)->insn_len;
-	if (vmx_cs_mode(vcpu) != 8)
-		vcpu->rip = (u32)vcpu->rip;
-	/* The instruction completed: its STI/MOV-SS shadow is over. */
-	to_vmx(vcpu)->interruptibility = 0;
-	return 1;
 }
 
 /* --- exit handlers --- */
@@ -1340,11 +1272,11 @@ static int handle_exception_nmi(struct kvmini_vcpu *vcpu)
 	if ((info & INTR_INFO_UNBLOCK_NMI) && vector != 8 &&
 	    !(vmx->idt_info & VECTORING_INFO_VALID_MASK))
 		vcpu->nmi_masked = true;
-	if (vector == 1)	/* #DB: the exit qualification holds DR6's why */
+	if (vector == X86_TRAP_DB)	/* the exit qualification holds DR6's why */
 		vcpu->dr6 = (KVMINI_DR6_INIT & ~0x600fULL) | (vmx->exit_qual & 0x600f);
-	if (vector == 1 || vector == 17) {
-		vmx_queue_exception(vcpu, vector, vector == 17, vmx->intr_err, 0);
-		return 1;
+	if (vector == X86_TRAP_DB || vector == X86_TRAP_AC) {
+		vmx_queue_exception(vcpu, vector, vector == X86_TRAP_AC, vmx->intr_err, 0);
+		return EMU_REENTER;
 	}
 	return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
 				    3, (u64)vmx->exit_reason, (u64)info, (u64)vcpu->cpu);
@@ -1352,30 +1284,13 @@ static int handle_exception_nmi(struct kvmini_vcpu *vcpu)
 
 static int handle_triple_fault(struct kvmini_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u64 cd_nw = vmx->cr0 & (X86_CR0_CD | X86_CR0_NW);
-
-	/* As KVM: INIT-reset (CD/NW stay), then tell the VMM. */
-	vmx_get(vcpu);
-	vmx_reset(vcpu);
-	vmx->cr0 = X86_CR0_ET | cd_nw;
-	vmcs_write(GUEST_CR0, real_cr0(vmx->cr0));
-	vmcs_write(CR0_READ_SHADOW, vmx->cr0);
-	vmx_put();
-	vcpu->run->exit_reason = KVMINI_EXIT_SHUTDOWN;
-	return 0;
+	return kvmini_exit_shutdown(vcpu);
 }
 
-/* The window is open: inject on the next entry, or tell the VMM. */
 static int handle_irq_window(struct kvmini_vcpu *vcpu)
 {
 	set_proc(to_vmx(vcpu), CPU_BASED_INTR_WINDOW_EXITING, false);
-	if (vcpu->irq_pending < 0 && vcpu->want_irq_window &&
-	    vmx_interrupt_allowed(vcpu)) {
-		vcpu->run->exit_reason = KVMINI_EXIT_IRQ_WINDOW_OPEN;
-		return 0;
-	}
-	return 1;
+	return kvmini_exit_irq_window(vcpu);
 }
 
 static int handle_nmi_window(struct kvmini_vcpu *vcpu)
@@ -1386,45 +1301,37 @@ static int handle_nmi_window(struct kvmini_vcpu *vcpu)
 
 static int handle_hlt(struct kvmini_vcpu *vcpu)
 {
-	skip(vcpu);		/* as KVM: RIP is past the HLT */
-	vcpu->run->exit_reason = KVMINI_EXIT_HLT;
-	return 0;
+	return kvmini_exit_hlt(vcpu, to_vmx(vcpu)->insn_len);
 }
 
 static int handle_cpuid(struct kvmini_vcpu *vcpu)
 {
-	kvmini_emulate_cpuid(vcpu, to_vmx(vcpu)->cr4);
-	return skip(vcpu);
+	return kvmini_exit_cpuid(vcpu, to_vmx(vcpu)->insn_len);
 }
 
+/* The exit qualification: size, direction, string, rep, port; the rest in INSTRUCTION_INFO. */
 static int handle_io(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 q = vmx->exit_qual;
+	struct kvmini_io io = {
+		.port = q >> 16,
+		.size = (q & 7) + 1,
+		.in = q & BIT(3),
+		.string = q & BIT(4),
+		.rep = q & BIT(5),
+		.seg = KVMINI_IO_SEG_UNKNOWN,
+	};
 
-	vcpu->pio.port = q >> 16;
-	vcpu->pio.in = !!(q & BIT(3));
-	vcpu->pio.string = !!(q & BIT(4));
-	vcpu->pio.rep = !!(q & BIT(5));
-	vcpu->pio.size = (q & 7) + 1;
-	vcpu->pio.seg = SEG_DS;
-	vcpu->pio.addr_size = 0;
-	if (vcpu->pio.string) {
-		if (vmcfg.inout_info) {
-			u32 info = vmx_read(vcpu, VMX_INSTRUCTION_INFO);
-			static const u8 seg_of[8] = { SEG_ES, SEG_CS, SEG_SS, SEG_DS,
-						      SEG_FS, SEG_GS, SEG_DS, SEG_DS };
+	if (io.string && vmcfg.inout_info) {
+		static const u8 seg_of[8] = { SEG_ES, SEG_CS, SEG_SS, SEG_DS,
+					      SEG_FS, SEG_GS, SEG_DS, SEG_DS };
+		u32 info = vmx_read(vcpu, VMX_INSTRUCTION_INFO);
 
-			vcpu->pio.addr_size = 2 << ((info >> 7) & 7);
-			vcpu->pio.seg = vcpu->pio.in ? SEG_ES : seg_of[(info >> 15) & 7];
-		} else {
-			kvmini_pio_string_operands(vcpu);
-		}
+		io.addr_size = 2 << ((info >> 7) & 7);
+		io.seg = io.in ? SEG_ES : seg_of[(info >> 15) & 7];
 	}
-	vcpu->next_rip = vcpu->rip + vmx->insn_len;
-	if (vmx_cs_mode(vcpu) != 8)
-		vcpu->next_rip = (u32)vcpu->next_rip;
-	return kvmini_exit_pio(vcpu);
+	return kvmini_exit_pio(vcpu, &io, vmx->insn_len);
 }
 
 static int handle_vmcall(struct kvmini_vcpu *vcpu)
@@ -1432,86 +1339,21 @@ static int handle_vmcall(struct kvmini_vcpu *vcpu)
 	return kvmini_exit_hypercall(vcpu, to_vmx(vcpu)->insn_len);
 }
 
-/* MOV to CR0 (or LMSW): the mode switches VMX leaves to kvmini. */
-static int set_cr0(struct kvmini_vcpu *vcpu, u64 cr0)
-{
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u64 old = vmx->cr0, pdpte[4] = { 0 };
-	u64 efer = vmx->efer;
-
-	cr0 |= X86_CR0_ET;
-	if ((cr0 & CR0_RESERVED) || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)) ||
-	    ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)))
-		return inject_gp(vcpu);
-	if ((cr0 & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME)) {
-		/* Entering long mode: PAE on, and not from a 64-bit CS. */
-		if (!(vmx->cr4 & X86_CR4_PAE))
-			return inject_gp(vcpu);
-		efer |= EFER_LMA;
-	}
-	if (!(cr0 & X86_CR0_PG) && (old & X86_CR0_PG) && (efer & EFER_LMA)) {
-		if (vmx_cs_mode(vcpu) == 8)
-			return inject_gp(vcpu);
-		efer &= ~EFER_LMA;
-	}
-	if (pae_paging(cr0, vmx->cr4, efer) && read_pdptrs(vcpu, vmx_read(vcpu, GUEST_CR3), pdpte))
-		return inject_gp(vcpu);
-	vmx->cr0 = cr0;
-	vmx->efer = efer;
-	vmx_get(vcpu);
-	vmcs_write(GUEST_CR0, real_cr0(cr0));	/* every bit: MOV wrote them all */
-	vmcs_write(CR0_READ_SHADOW, cr0);
-	write_efer(vmx);
-	if (pae_paging(cr0, vmx->cr4, efer))
-		write_pdptrs(pdpte);
-	vmx_put();
-	vmx->need_flush = true;
-	return skip(vcpu);
-}
-
-static int set_cr4(struct kvmini_vcpu *vcpu, u64 cr4)
-{
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u64 pdpte[4] = { 0 };
-
-	if (!kvmini_cr4_valid(vcpu, cr4) || ((vmx->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE)) ||
-	    (~vmcfg.cr4_fixed1 & cr4))
-		return inject_gp(vcpu);
-	if (pae_paging(vmx->cr0, cr4, vmx->efer) &&
-	    read_pdptrs(vcpu, vmx_read(vcpu, GUEST_CR3), pdpte))
-		return inject_gp(vcpu);
-	vmx->cr4 = cr4;
-	vmx_get(vcpu);
-	vmcs_write(GUEST_CR4, real_cr4(cr4));
-	vmcs_write(CR4_READ_SHADOW, cr4);
-	if (pae_paging(vmx->cr0, cr4, vmx->efer))
-		write_pdptrs(pdpte);
-	vmx_put();
-	vmx->need_flush = true;
-	return skip(vcpu);
-}
-
+/*
+ * CR0 and CR4 writes (the bits kvmini owns) exit; the exit qualification
+ * says which register, how, and from which GPR (LMSW: its source data).
+ */
 static int handle_cr(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
-	u64 q = vmx->exit_qual, val;
+	u64 q = vmx->exit_qual;
 	int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
 
-	if (type == 0) {	/* MOV to CR */
-		val = vcpu->regs[reg];
-		if (vmx_cs_mode(vcpu) != 8)
-			val = (u32)val;
-		if (cr == 0)
-			return set_cr0(vcpu, val);
-		if (cr == 4)
-			return set_cr4(vcpu, val);
-	} else if (type == 3) {	/* LMSW: the low four bits; PE cannot be cleared */
-		val = (q >> 16) & 0xf;
-		val |= vmx->cr0 & X86_CR0_PE;
-		return set_cr0(vcpu, (vmx_guest_cr0(vcpu) & ~0xfULL) | val);
-	}
-	return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
-				    2, (u64)vmx->exit_reason, q);
+	if (type == 0)		/* MOV to CR */
+		return kvmini_exit_cr_write(vcpu, cr, vcpu->regs[reg], vmx->insn_len);
+	if (type == 3)		/* LMSW */
+		return kvmini_exit_lmsw(vcpu, q >> 16, vmx->insn_len);
+	return kvmini_exit_cr_access(vcpu);	/* CLTS, MOV from CR: not expected */
 }
 
 /* MSRs that live in the VMCS. */
@@ -1538,7 +1380,6 @@ static u64 *vmx_msr_slot(struct kvmini_vcpu *vcpu, u32 msr)
 	case MSR_CSTAR:			return &vmx->cstar;
 	case MSR_SYSCALL_MASK:		return &vmx->sfmask;
 	case MSR_KERNEL_GS_BASE:	return &vmx->kernel_gs_base;
-	case MSR_TSC_AUX:		return &vmx->tsc_aux;
 	case MSR_IA32_APICBASE:		return &vcpu->apic_base;
 	default:			return NULL;
 	}
@@ -1546,14 +1387,9 @@ static u64 *vmx_msr_slot(struct kvmini_vcpu *vcpu, u32 msr)
 
 static int vmx_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 {
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long field = vmcs_msr_field(msr);
 	u64 *p;
 
-	if (msr == MSR_EFER) {
-		*val = vmx->efer;
-		return 0;
-	}
 	if (msr == MSR_IA32_TSC) {
 		*val = rdtsc() + vmx_read(vcpu, TSC_OFFSET);
 		return 0;
@@ -1569,23 +1405,12 @@ static int vmx_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	return 0;
 }
 
-static int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
+static int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 {
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long field = vmcs_msr_field(msr);
 	u64 *p;
 
-	switch (msr) {
-	case MSR_EFER:
-		if (!host)	/* LMA is the CPU's to set */
-			val = (val & ~EFER_LMA) | (vmx->efer & EFER_LMA);
-		vmx->efer = val;
-		vmx_get(vcpu);
-		write_efer(vmx);
-		vmx_put();
-		vmx->need_flush = true;
-		return 0;
-	case MSR_IA32_TSC:
+	if (msr == MSR_IA32_TSC) {
 		vmx_write(vcpu, TSC_OFFSET, val - rdtsc());
 		return 0;
 	}
@@ -1600,57 +1425,49 @@ static int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	return 0;
 }
 
-/* Guest RDMSR/WRMSR: an MSR kvmini does not have gets #GP. */
 static int handle_msr(struct kvmini_vcpu *vcpu)
 {
-	bool write = (u16)to_vmx(vcpu)->exit_reason == EXIT_REASON_MSR_WRITE;
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
 
-	return kvmini_emulate_msr(vcpu, write) ? skip(vcpu) : inject_gp(vcpu);
+	return kvmini_exit_msr(vcpu, (u16)vmx->exit_reason == EXIT_REASON_MSR_WRITE,
+			       vmx->insn_len);
 }
 
 static int handle_xsetbv(struct kvmini_vcpu *vcpu)
 {
-	return kvmini_emulate_xsetbv(vcpu, vmx_cpl(vcpu)) ? skip(vcpu) : inject_gp(vcpu);
+	return kvmini_exit_xsetbv(vcpu, to_vmx(vcpu)->insn_len);
 }
 
 static int handle_rdpmc(struct kvmini_vcpu *vcpu)
 {
-	return kvmini_emulate_rdpmc(vcpu) ? skip(vcpu) : inject_gp(vcpu);
+	return kvmini_exit_rdpmc(vcpu, to_vmx(vcpu)->insn_len);
 }
 
 static int handle_skip(struct kvmini_vcpu *vcpu)
 {
-	return skip(vcpu);	/* MONITOR/MWAIT as NOP as KVM; INVD/WBINVD */
+	return kvmini_exit_nop(vcpu, to_vmx(vcpu)->insn_len);	/* MONITOR/MWAIT, INVD/WBINVD */
 }
 
-/*
- * The guest touched a debug register: for the rest of this run they are
- * its own (no more exits), as KVM does. The MOV runs again natively.
- */
 static int handle_dr(struct kvmini_vcpu *vcpu)
 {
-	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	return kvmini_exit_dr_access(vcpu);
+}
 
-	set_proc(vmx, CPU_BASED_MOV_DR_EXITING, false);
-	vmx->dr_live = true;
-	return 1;
+static int handle_ud(struct kvmini_vcpu *vcpu)
+{
+	return kvmini_exit_ud(vcpu);
 }
 
 static int handle_ept_violation(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 q = vmx->exit_qual;
-	int r;
 
 	/* As for exceptions: an IRET that faulted unblocked NMIs too early. */
 	if ((q & EXIT_QUAL_NMI_UNBLOCK) && !(vmx->idt_info & VECTORING_INFO_VALID_MASK))
 		vcpu->nmi_masked = true;
-	r = kvmini_mmu_fault(vcpu->vm, vmx->gpa, q & EPT_VIOLATION_ACC_WRITE);
-	if (r == 0)
-		return 1;
-	if (r == -ENOENT)	/* a device's */
-		return kvmini_emulate_mmio(vcpu, vmx->gpa, q & EPT_VIOLATION_ACC_INSTR);
-	return r;
+	return kvmini_exit_npf(vcpu, vmx->gpa, q & EPT_VIOLATION_ACC_WRITE,
+			       q & EPT_VIOLATION_ACC_INSTR);
 }
 
 static int handle_unexpected(struct kvmini_vcpu *vcpu)
@@ -1673,15 +1490,15 @@ static int (*const vmx_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[EXIT_REASON_INVD] = handle_skip,
 	[EXIT_REASON_RDPMC] = handle_rdpmc,
 	[EXIT_REASON_VMCALL] = handle_vmcall,
-	[EXIT_REASON_VMCLEAR] = inject_ud,	/* the guest has no VMX */
-	[EXIT_REASON_VMLAUNCH] = inject_ud,
-	[EXIT_REASON_VMPTRLD] = inject_ud,
-	[EXIT_REASON_VMPTRST] = inject_ud,
-	[EXIT_REASON_VMREAD] = inject_ud,
-	[EXIT_REASON_VMRESUME] = inject_ud,
-	[EXIT_REASON_VMWRITE] = inject_ud,
-	[EXIT_REASON_VMOFF] = inject_ud,
-	[EXIT_REASON_VMON] = inject_ud,
+	[EXIT_REASON_VMCLEAR] = handle_ud,	/* the guest has no VMX */
+	[EXIT_REASON_VMLAUNCH] = handle_ud,
+	[EXIT_REASON_VMPTRLD] = handle_ud,
+	[EXIT_REASON_VMPTRST] = handle_ud,
+	[EXIT_REASON_VMREAD] = handle_ud,
+	[EXIT_REASON_VMRESUME] = handle_ud,
+	[EXIT_REASON_VMWRITE] = handle_ud,
+	[EXIT_REASON_VMOFF] = handle_ud,
+	[EXIT_REASON_VMON] = handle_ud,
 	[EXIT_REASON_CR_ACCESS] = handle_cr,
 	[EXIT_REASON_DR_ACCESS] = handle_dr,
 	[EXIT_REASON_IO_INSTRUCTION] = handle_io,
@@ -1691,9 +1508,9 @@ static int (*const vmx_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_skip,
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = handle_nothing,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
-	[EXIT_REASON_INVEPT] = inject_ud,
-	[EXIT_REASON_INVVPID] = inject_ud,
-	[EXIT_REASON_VMFUNC] = inject_ud,
+	[EXIT_REASON_INVEPT] = handle_ud,
+	[EXIT_REASON_INVVPID] = handle_ud,
+	[EXIT_REASON_VMFUNC] = handle_ud,
 	[EXIT_REASON_WBINVD] = handle_skip,
 	[EXIT_REASON_XSETBV] = handle_xsetbv,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_nothing,
@@ -1708,12 +1525,8 @@ static int vmx_handle_exit(struct kvmini_vcpu *vcpu)
 
 	if (vmx->vmx_off)
 		return -EIO;	/* the host is going down */
-	if (vmx->entry_failed) {
-		vcpu->run->exit_reason = KVMINI_EXIT_FAIL_ENTRY;
-		vcpu->run->fail_entry.hardware_entry_failure_reason = vmx->fail_reason;
-		vcpu->run->fail_entry.cpu = vcpu->cpu;
-		return 0;
-	}
+	if (vmx->entry_failed)
+		return kvmini_exit_fail_entry(vcpu, vmx->fail_reason);
 	/* An event whose delivery the exit interrupted is delivered again. */
 	if (idt & VECTORING_INFO_VALID_MASK) {
 		u32 type = idt & VECTORING_INFO_TYPE_MASK;
@@ -1752,6 +1565,7 @@ const struct kvmini_backend kvmini_vmx_backend = {
 	.pt_format = &vmx_pt_format,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_free = vmx_vcpu_free,
+	.vcpu_reset = vmx_vcpu_reset,
 	.vcpu_load = vmx_vcpu_load,
 	.flush_tlb = vmx_flush_tlb,
 	.enter_guest = vmx_enter_guest,
@@ -1759,6 +1573,9 @@ const struct kvmini_backend kvmini_vmx_backend = {
 	.get_sregs = vmx_get_sregs,
 	.set_sregs = vmx_set_sregs,
 	.get_paging = vmx_get_paging,
+	.set_cr0 = vmx_set_cr0,
+	.load_cr4 = vmx_load_cr4,
+	.load_efer = vmx_load_efer,
 	.queue_exception = vmx_queue_exception,
 	.seg_base = vmx_seg_base,
 	.cs_mode = vmx_cs_mode,

@@ -40,21 +40,7 @@ SYM_FUNC_START(kvmini_vmx_vmrun)
 
 	mov	%rdi, %rax
 	test	%esi, %esi		/* ZF: not launched yet; movs keep it */
-	mov	RCX(%rax), %rcx
-	mov	RDX(%rax), %rdx
-	mov	RBX(%rax), %rbx
-	mov	RBP(%rax), %rbp
-	mov	RSI(%rax), %rsi
-	mov	RDI(%rax), %rdi
-	mov	R8(%rax), %r8
-	mov	R9(%rax), %r9
-	mov	R10(%rax), %r10
-	mov	R11(%rax), %r11
-	mov	R12(%rax), %r12
-	mov	R13(%rax), %r13
-	mov	R14(%rax), %r14
-	mov	R15(%rax), %r15
-	mov	RAX(%rax), %rax
+	LOAD_GUEST_GPRS %rax
 
 	UNWIND_HINT_SAVE
 	jz	.Llaunch

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exits whose rules are the same on every vendor. A backend decodes
+ * its hardware's exit (the instruction's length included: SVM without
+ * next-RIP knows it per instruction, VMX reads it) and calls the helper
+ * here, which decides what the guest or the VMM sees. Each returns what an
+ * exit handler returns (enum kvmini_emu, or a negative errno).
+ */
+#include <linux/kernel.h>
+#include <asm/trapnr.h>
+
+#include "kvmini.h"
+
+int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...)
+{
+	struct kvmini_run *run = vcpu->run;
+	va_list ap;
+	int i;
+
+	run->exit_reason = KVMINI_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	ndata = min(ndata, (int)ARRAY_SIZE(run->internal.data));
+	run->internal.ndata = ndata;
+	va_start(ap, ndata);
+	for (i = 0; i < ndata; i++)
+		run->internal.data[i] = va_arg(ap, u64);
+	va_end(ap);
+	return EMU_EXIT;
+}
+
+static int inject_gp(struct kvmini_vcpu *vcpu)
+{
+	kvmini_backend->queue_exception(vcpu, X86_TRAP_GP, true, 0, 0);
+	return EMU_REENTER;
+}
+
+int kvmini_exit_ud(struct kvmini_vcpu *vcpu)
+{
+	kvmini_backend->queue_exception(vcpu, X86_TRAP_UD, false, 0, 0);
+	return EMU_REENTER;
+}
+
+/* As KVM without an in-kernel APIC: to the VMM, RIP past the HLT. */
+int kvmini_exit_hlt(struct kvmini_vcpu *vcpu, unsigned int len)
+{
+	kvmini_skip_insn(vcpu, len);
+	vcpu->run->exit_reason = KVMINI_EXIT_HLT;
+	return EMU_EXIT;
+}
+
+int kvmini_exit_cpuid(struct kvmini_vcpu *vcpu, unsigned int len)
+{
+	kvmini_emulate_cpuid(vcpu);
+	return kvmini_skip_insn(vcpu, len);
+}
+
+/* RDMSR/WRMSR (ECX; EDX:EAX): an MSR kvmini does not have, or a value it refuses, is #GP. */
+int kvmini_exit_msr(struct kvmini_vcpu *vcpu, bool write, unsigned int len)
+{
+	u32 msr = vcpu->regs[REG_RCX];
+	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
+
+	if (write) {
+		if (kvmini_set_msr(vcpu, msr, val, false))
+			return inject_gp(vcpu);
+	} else {
+		if (kvmini_get_msr(vcpu, msr, &val, false))
+			return inject_gp(vcpu);
+		vcpu->regs[REG_RAX] = (u32)val;
+		vcpu->regs[REG_RDX] = val >> 32;
+	}
+	return kvmini_skip_insn(vcpu, len);
+}
+
+int kvmini_exit_xsetbv(struct kvmini_vcpu *vcpu, unsigned int len)
+{
+	return kvmini_emulate_xsetbv(vcpu) ? kvmini_skip_insn(vcpu, len) : inject_gp(vcpu);
+}
+
+/*
+ * RDPMC, as KVM 6.1 without a virtual PMU: four legacy counters that
+ * never count (ECX bits 31:30 select the kind, ignored), #GP for others.
+ */
+int kvmini_exit_rdpmc(struct kvmini_vcpu *vcpu, unsigned int len)
+{
+	if (((u32)vcpu->regs[REG_RCX] & ~(3U << 30)) >= 4)
+		return inject_gp(vcpu);
+	vcpu->regs[REG_RAX] = vcpu->regs[REG_RDX] = 0;
+	return kvmini_skip_insn(vcpu, len);
+}
+
+int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len)
+{
+	return kvmini_skip_insn(vcpu, len);
+}
+
+static int complete_hypercall(struct kvmini_vcpu *vcpu)
+{
+	vcpu->regs[REG_RAX] = vcpu->run->hypercall.ret;
+	return kvmini_complete_insn(vcpu);
+}
+
+/*
+ * VMMCALL/VMCALL: nr = RAX, args = RBX RCX RDX RSI; the next RUN puts
+ * hypercall.ret into RAX and steps past the instruction.
+ */
+int kvmini_exit_hypercall(struct kvmini_vcpu *vcpu, unsigned int len)
+{
+	struct kvmini_run *run = vcpu->run;
+	const unsigned long *g = vcpu->regs;
+
+	run->exit_reason = KVMINI_EXIT_HYPERCALL;
+	run->hypercall.nr = g[REG_RAX];
+	run->hypercall.args[0] = g[REG_RBX];
+	run->hypercall.args[1] = g[REG_RCX];
+	run->hypercall.args[2] = g[REG_RDX];
+	run->hypercall.args[3] = g[REG_RSI];
+	run->hypercall.args[4] = 0;
+	run->hypercall.args[5] = 0;
+	run->hypercall.ret = 0;
+	run->hypercall.longmode = kvmini_backend->cs_mode(vcpu) == 8;
+	vcpu->complete_rip = vcpu->rip;
+	vcpu->next_rip = vcpu->rip + len;
+	vcpu->complete = complete_hypercall;
+	return EMU_EXIT;
+}
+
+/*
+ * A triple fault. The SVM VMCB is undefined after one; as KVM on SVM, the
+ * vCPU gets an INIT (RESET state but for CR0's CD and NW), on both
+ * vendors, and the VMM is told.
+ */
+int kvmini_exit_shutdown(struct kvmini_vcpu *vcpu)
+{
+	struct kvmini_paging pg;
+
+	kvmini_backend->get_paging(vcpu, &pg);
+	kvmini_vcpu_reset(vcpu);
+	kvmini_backend->set_cr0(vcpu, X86_CR0_ET | (pg.cr0 & (X86_CR0_CD | X86_CR0_NW)));
+	vcpu->run->exit_reason = KVMINI_EXIT_SHUTDOWN;
+	return EMU_EXIT;
+}
+
+/*
+ * The window is open: KVMINI_INTERRUPT's vector goes in at the next
+ * entry, or the VMM that asked for the window hears of it. Only if it
+ * really is open: some CPUs (QEMU's SVM) exit inside an interrupt shadow.
+ */
+int kvmini_exit_irq_window(struct kvmini_vcpu *vcpu)
+{
+	if (vcpu->irq_pending < 0 && vcpu->want_irq_window &&
+	    kvmini_backend->interrupt_allowed(vcpu)) {
+		vcpu->run->exit_reason = KVMINI_EXIT_IRQ_WINDOW_OPEN;
+		return EMU_EXIT;
+	}
+	return EMU_REENTER;
+}
+
+/* Map the page; no slot there (or a write to a read-only one): a device's. */
+int kvmini_exit_npf(struct kvmini_vcpu *vcpu, u64 gpa, bool write, bool fetch)
+{
+	int r = kvmini_mmu_fault(vcpu->vm, gpa, write);
+
+	if (!r)
+		return EMU_REENTER;
+	if (r == -ENOENT)
+		return kvmini_emulate_mmio(vcpu, gpa, fetch);
+	return r;
+}
+
+int kvmini_exit_fail_entry(struct kvmini_vcpu *vcpu, u64 reason)
+{
+	vcpu->run->exit_reason = KVMINI_EXIT_FAIL_ENTRY;
+	vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
+	vcpu->run->fail_entry.cpu = vcpu->cpu;
+	return EMU_EXIT;
+}
+
+/*
+ * The guest touched a debug register: as KVM, they are its own until its
+ * next exit (no intercepts meanwhile); the access runs again natively.
+ */
+int kvmini_exit_dr_access(struct kvmini_vcpu *vcpu)
+{
+	vcpu->dr_live = true;
+	return EMU_REENTER;
+}
