@@ -7,6 +7,7 @@
  * exit handler returns (enum kvmini_emu, or a negative errno).
  */
 #include <linux/kernel.h>
+#include <asm/mce.h>
 #include <asm/trapnr.h>
 
 #include "kvmini.h"
@@ -184,4 +185,19 @@ int kvmini_exit_dr_access(struct kvmini_vcpu *vcpu)
 {
 	vcpu->dr_live = true;
 	return EMU_REENTER;
+}
+
+/*
+ * Interrupts off, right after the world switch: a machine check of the
+ * host's that hit while the guest ran (an #MC exit) goes to the host's
+ * handler, as KVM does it: with a frame that says "user mode, interrupts
+ * on", since the guest, not the kernel, was interrupted.
+ */
+void kvmini_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
+#endif
 }

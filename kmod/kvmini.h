@@ -461,6 +461,8 @@ int kvmini_exit_dr_access(struct kvmini_vcpu *vcpu);
 /* An instruction the guest may not have (SVM/VMX, RDPRU...): #UD. */
 int kvmini_exit_ud(struct kvmini_vcpu *vcpu);
 int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...);
+/* Interrupts off, after an exit for a host machine check: to the host's handler. */
+void kvmini_machine_check(void);
 
 /* pio.c */
 int kvmini_exit_pio(struct kvmini_vcpu *vcpu, const struct kvmini_io *io, unsigned int len);

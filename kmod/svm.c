@@ -311,11 +311,12 @@ static void svm_set_cr0(struct kvmini_vcpu *vcpu, u64 cr0)
 	svm->new_asid = true;	/* new paging state: drop cached translations */
 }
 
+/* The host's CR4.MCE stays on under the guest: host machine checks are #MC exits. */
 static void svm_load_cr4(struct kvmini_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 
-	svm->vmcb->save.cr4 = vcpu->cr4;
+	svm->vmcb->save.cr4 = vcpu->cr4 | (cr4_read_shadow() & X86_CR4_MCE);
 	svm->new_asid = true;
 }
 
@@ -560,6 +561,7 @@ static void svm_set_intercepts(struct vmcb_control_area *c)
 		/* #DB and #AC can loop forever in microcode: reflect them. */
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_DB,
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_AC,
+		/* A host machine check in the guest is the host's (svm_enter_guest()). */
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_MC,
 	};
 	unsigned int i;
@@ -705,6 +707,9 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	kvmini_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
 	raw_local_irq_disable();
 	asm volatile("stgi" ::: "memory");
+	/* A host machine check in the guest: the host's handler has it, as KVM. */
+	if (c->exit_code == SVM_EXIT_EXCP_BASE + X86_TRAP_MC)
+		kvmini_machine_check();
 
 	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	svm->entry_failed = c->exit_code == (u32)SVM_EXIT_ERR;
@@ -931,7 +936,7 @@ static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 15] = handle_dr,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = handle_reflect,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC] = handle_reflect,
-	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = handle_nothing,	/* #MC: the host's */
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = handle_nothing,	/* the host's: handled */
 	[SVM_EXIT_INTR] = handle_nothing,
 	[SVM_EXIT_VINTR] = handle_vintr,
 	[SVM_EXIT_IRET] = handle_iret,

@@ -615,7 +615,11 @@ static void seg_write(const struct seg_fields *f, const struct kvmini_segment *u
 	vmcs_write(f->ar, ar);
 }
 
-/* The real CR0/CR4 for a guest-visible value (VMX's fixed bits). */
+/*
+ * The real CR0/CR4 for a guest-visible value: VMX's fixed bits, caching
+ * on (as KVM), and the host's CR4.MCE, so that a host machine check in
+ * the guest is an #MC exit.
+ */
 static u64 real_cr0(u64 cr0)
 {
 	return (cr0 & ~(u64)(X86_CR0_CD | X86_CR0_NW)) | vmcfg.cr0_fixed0;
@@ -623,7 +627,7 @@ static u64 real_cr0(u64 cr0)
 
 static u64 real_cr4(u64 cr4)
 {
-	return cr4 | vmcfg.cr4_fixed0;
+	return cr4 | vmcfg.cr4_fixed0 | (cr4_read_shadow() & X86_CR4_MCE);
 }
 
 /* VMCS current. */
@@ -925,8 +929,11 @@ static void vmx_setup_vmcs(struct kvmini_vcpu *vcpu)
 	vmcs_write(MSR_BITMAP, page_to_phys(vmx_msr_bitmap));
 	vmcs_write(VIRTUAL_APIC_PAGE_ADDR, virt_to_phys(vmx->vapic));
 	vmcs_write(TPR_THRESHOLD, 0);
-	/* #DB and #AC can loop forever in microcode: reflect them. */
-	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC));
+	/*
+	 * #DB and #AC can loop forever in microcode: reflect them. #MC: a host
+	 * machine check in the guest is the host's (vmx_enter_guest()).
+	 */
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -1218,6 +1225,9 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 		return;
 	}
 	vmx->exit_reason = vmcs_read(VM_EXIT_REASON);
+	/* A host machine check during entry or in the guest: the host's (as KVM). */
+	if ((u16)vmx->exit_reason == EXIT_REASON_MCE_DURING_VMENTRY)
+		kvmini_machine_check();
 	if (vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
 		vmx->entry_failed = true;	/* guest state untouched, not launched */
 		vmx->fail_reason = vmx->exit_reason;
@@ -1226,6 +1236,10 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 	vmx->launched = true;
 	vmx->exit_qual = vmcs_read(EXIT_QUALIFICATION);
 	vmx->intr_info = vmcs_read(VM_EXIT_INTR_INFO);
+	if ((u16)vmx->exit_reason == EXIT_REASON_EXCEPTION_NMI &&
+	    (vmx->intr_info & (INTR_INFO_INTR_TYPE_MASK | INTR_INFO_VECTOR_MASK)) ==
+	    (INTR_TYPE_HARD_EXCEPTION | X86_TRAP_MC))
+		kvmini_machine_check();
 	if (vmx->intr_info & INTR_INFO_DELIVER_CODE_MASK)
 		vmx->intr_err = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
 	vmx->idt_info = vmcs_read(IDT_VECTORING_INFO_FIELD);
@@ -1272,6 +1286,8 @@ static int handle_exception_nmi(struct kvmini_vcpu *vcpu)
 	if ((info & INTR_INFO_UNBLOCK_NMI) && vector != 8 &&
 	    !(vmx->idt_info & VECTORING_INFO_VALID_MASK))
 		vcpu->nmi_masked = true;
+	if (vector == X86_TRAP_MC)
+		return EMU_REENTER;	/* the host's, handled at the exit */
 	if (vector == X86_TRAP_DB)	/* the exit qualification holds DR6's why */
 		vcpu->dr6 = (KVMINI_DR6_INIT & ~0x600fULL) | (vmx->exit_qual & 0x600f);
 	if (vector == X86_TRAP_DB || vector == X86_TRAP_AC) {
