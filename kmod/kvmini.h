@@ -165,7 +165,7 @@ struct kvmini_msr_state {
 	u64 mtrr_fixed[KVMINI_NR_FIXED_MTRRS];
 	u64 mtrr_var[2 * KVMINI_NR_VAR_MTRRS];	/* base, mask pairs */
 	u64 mtrr_deftype;
-	u64 mcg_status, mcg_ctl;
+	u64 mcg_cap, mcg_status, mcg_ctl;
 	u64 mce_banks[4 * KVMINI_MCE_BANKS];	/* CTL STATUS ADDR MISC */
 	u64 misc_enable;
 };
@@ -175,6 +175,9 @@ extern const unsigned int kvmini_nr_msrs;
 int kvmini_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host);
 int kvmini_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host);
 void kvmini_msr_create(struct kvmini_vcpu *vcpu);
+u64 kvmini_mce_cap_supported(void);
+long kvmini_setup_mce(struct kvmini_vcpu *vcpu, u64 mcg_cap);
+long kvmini_set_mce(struct kvmini_vcpu *vcpu, const struct kvmini_x86_mce *mce);
 
 /*
  * What exit handlers, completions and emulation steps return (emulate.c):
@@ -210,7 +213,8 @@ struct kvmini_io {
 	u8 addr_size;		/* string I/O: 2, 4, 8; 0: not decoded */
 };
 
-#define KVMINI_REQ_TLB_FLUSH	0	/* bit in vcpu->requests */
+#define KVMINI_REQ_TLB_FLUSH	0	/* bits in vcpu->requests */
+#define KVMINI_REQ_TRIPLE_FAULT	1
 
 struct kvmini_vcpu {
 	struct kvmini_vm *vm;

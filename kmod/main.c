@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/uaccess.h>
 #include <asm/fpu/xcr.h>
 
 #include <linux/kvmini.h>
@@ -43,6 +44,7 @@ static const struct {
 	{ KVMINI_CAP_DEBUGREGS, 1 },
 	{ KVMINI_CAP_XSAVE, 1 },
 	{ KVMINI_CAP_READONLY_MEM, 1 },
+	{ KVMINI_CAP_MCE, KVMINI_MCE_BANKS },
 	/* KVM's value; SET_GSI_ROUTING is EINVAL without an irqchip (as KVM). */
 	{ KVMINI_CAP_IRQ_ROUTING, 4096 },
 };
@@ -77,6 +79,11 @@ static long kvmini_dev_ioctl(struct file *file, unsigned int cmd,
 		return kvmini_get_msr_index_list((void __user *)arg);
 	case KVMINI_GET_SUPPORTED_CPUID:
 		return kvmini_get_supported_cpuid((void __user *)arg);
+	case KVMINI_X86_GET_MCE_CAP_SUPPORTED: {
+		u64 cap = kvmini_mce_cap_supported();
+
+		return copy_to_user((void __user *)arg, &cap, sizeof(cap)) ? -EFAULT : 0;
+	}
 	case KVMINI_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;

@@ -13,14 +13,17 @@
  */
 #include <linux/bitops.h>
 #include <linux/kernel.h>
+#include <linux/nospec.h>
 #include <asm/cpufeature.h>
+#include <asm/mce.h>
 #include <asm/msr-index.h>
+#include <asm/trapnr.h>
 
 #include "kvmini.h"
 
 #define MTRR_CAP	(0x500ULL | 0x100 | KVMINI_NR_VAR_MTRRS)	/* WC, FIX, VCNT */
-#define MCG_CTL_P	BIT_ULL(8)
-#define MCG_CAP		(MCG_CTL_P | KVMINI_MCE_BANKS)
+/* What KVMINI_X86_SETUP_MCE may turn on: MCG_CTL, software error recovery. */
+#define MCG_CAP_SUPPORTED	(MCG_CTL_P | MCG_SER_P)
 #define KVM_WALL_CLOCK	0x11
 #define KVM_SYSTEM_TIME	0x12
 
@@ -38,7 +41,7 @@ static bool mtrr_type_ok(u64 t)
 }
 
 /* Where the MSR lives in @vcpu, or NULL; *kind says how it is checked. */
-enum { M_FIXED, M_DEFTYPE, M_VBASE, M_VMASK, M_MCG, M_BANK, M_KVMCLOCK, M_MISC,
+enum { M_FIXED, M_DEFTYPE, M_VBASE, M_VMASK, M_MCG, M_BANK, M_CTL2, M_KVMCLOCK, M_MISC,
        M_CHECKED };	/* M_CHECKED: check_msr() did it */
 
 /* MISC_ENABLE bits the guest cannot change: no BTS, no PEBS (as KVM). */
@@ -66,9 +69,13 @@ static u64 *slot(struct kvmini_vcpu *vcpu, u32 msr, int *kind)
 		*kind = M_MCG;
 		return msr == MSR_IA32_MCG_STATUS ? &s->mcg_status : &s->mcg_ctl;
 	}
-	if (msr >= MSR_IA32_MC0_CTL && msr < MSR_IA32_MCx_CTL(KVMINI_MCE_BANKS)) {
+	if (msr >= MSR_IA32_MC0_CTL && msr < MSR_IA32_MCx_CTL(s->mcg_cap & 0xff)) {
 		*kind = M_BANK;
 		return &s->mce_banks[msr - MSR_IA32_MC0_CTL];
+	}
+	if (msr >= MSR_IA32_MC0_CTL2 && msr < MSR_IA32_MCx_CTL2(s->mcg_cap & 0xff)) {
+		*kind = M_CTL2;		/* no CMCI: always 0 */
+		return NULL;
 	}
 	if (msr == MSR_TSC_AUX) {
 		*kind = M_CHECKED;
@@ -114,6 +121,7 @@ static int amd_zero_index(u32 msr)
 
 static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 {
+	u64 mcg_cap = vcpu->msr.mcg_cap;
 	int kind = -1;
 	u64 *p;
 
@@ -126,11 +134,15 @@ static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host
 		*val = MTRR_CAP;
 		return 0;
 	case MSR_IA32_MCG_CAP:
-		*val = MCG_CAP;
+		*val = mcg_cap;
 		return 0;
 	}
 	p = slot(vcpu, msr, &kind);
-	if (kind == M_KVMCLOCK) {
+	/* As KVM: MCG_CTL exists for the guest with MCG_CTL_P, CTL2 with CMCI. */
+	if ((kind == M_MCG && msr == MSR_IA32_MCG_CTL && !(mcg_cap & MCG_CTL_P) && !host) ||
+	    (kind == M_CTL2 && !host))
+		return -EINVAL;
+	if (kind == M_KVMCLOCK || kind == M_CTL2) {
 		*val = 0;
 		return 0;
 	}
@@ -143,14 +155,15 @@ static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host
 static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 {
 	u64 phys_rsvd = ~GENMASK_ULL(51, 0);	/* no MAXPHYADDR below 52 checked */
+	u64 mcg_cap = vcpu->msr.mcg_cap;
 	int kind = -1, i;
 	u64 *p;
 
 	i = amd_zero_index(msr);
 	if (i >= 0)
 		return i >= (int)ARRAY_SIZE(amd_zero) - AMD_ZERO_WRITABLE ? 0 : -EINVAL;
-	if (msr == MSR_MTRRcap || msr == MSR_IA32_MCG_CAP)	/* read-only */
-		return (host && val == (msr == MSR_MTRRcap ? MTRR_CAP : MCG_CAP)) ? 0 : -EINVAL;
+	if (msr == MSR_MTRRcap)		/* read-only; MCG_CAP only by SETUP_MCE */
+		return (host && val == MTRR_CAP) ? 0 : -EINVAL;
 	p = slot(vcpu, msr, &kind);
 	switch (kind) {
 	case M_FIXED:
@@ -171,12 +184,19 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 			return -EINVAL;
 		break;
 	case M_MCG:
-		if (msr == MSR_IA32_MCG_CTL && val && val != ~0ULL)
+		/* MCG_CTL: 0 or all ones; without MCG_CTL_P only the VMM's 0. */
+		if (msr == MSR_IA32_MCG_CTL &&
+		    ((!(mcg_cap & MCG_CTL_P) && (val || !host)) || (val && val != ~0ULL)))
 			return -EINVAL;
 		break;
+	case M_CTL2:
+		return host && !val ? 0 : -EINVAL;	/* no CMCI */
 	case M_BANK:
-		/* MCi_CTL: 0 or all ones (AMD: bit 10 of MC4_CTL may differ). */
-		if ((msr & 3) == 0 && val && (val | BIT_ULL(10)) != ~0ULL)
+		/*
+		 * MCi_CTL: 0 or all ones, but for bit 10 (Linux clears it in
+		 * MC4_CTL on AMD K8) and bit 0 (UnixWare in MC1_CTL), as KVM.
+		 */
+		if ((msr & 3) == 0 && val && (val | BIT_ULL(10) | 1) != ~0ULL)
 			return -EINVAL;
 		/* MCi_STATUS: the guest may only clear it. */
 		if ((msr & 3) == 1 && val && !host)
@@ -277,16 +297,96 @@ int kvmini_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	return r == -ENOENT ? common_set_msr(vcpu, msr, val, host) : r;
 }
 
-/* At vCPU creation, as after RESET (the MCE banks' CTL all ones, as KVM). */
+/* --- machine checks: KVMINI_X86_SETUP_MCE, KVMINI_X86_SET_MCE --- */
+
+u64 kvmini_mce_cap_supported(void)
+{
+	return MCG_CAP_SUPPORTED;
+}
+
+/*
+ * The machine-check capabilities the VMM gives the vCPU (KVM's rules):
+ * 1 to 32 banks, only supported features; MCG_CTL and every MCi_CTL all
+ * ones then.
+ */
+long kvmini_setup_mce(struct kvmini_vcpu *vcpu, u64 mcg_cap)
+{
+	struct kvmini_msr_state *s = &vcpu->msr;
+	unsigned int banks = mcg_cap & 0xff, i;
+
+	if (!banks || banks > KVMINI_MCE_BANKS ||
+	    (mcg_cap & ~(MCG_CAP_SUPPORTED | 0xff | 0xff0000)))
+		return -EINVAL;
+	s->mcg_cap = mcg_cap;
+	if (mcg_cap & MCG_CTL_P)
+		s->mcg_ctl = ~0ULL;
+	for (i = 0; i < banks; i++)
+		s->mce_banks[i * 4] = ~0ULL;
+	return 0;
+}
+
+/*
+ * A machine check the VMM reports into the guest (KVM's rules): recorded
+ * in the bank; an uncorrected one, where reporting is on, is delivered as
+ * #MC, or shuts the guest down if one is in progress or CR4.MCE is off.
+ */
+long kvmini_set_mce(struct kvmini_vcpu *vcpu, const struct kvmini_x86_mce *mce)
+{
+	struct kvmini_msr_state *s = &vcpu->msr;
+	unsigned int nbanks = s->mcg_cap & 0xff;
+	u64 *bank, status = mce->status;
+	bool uc = status & MCI_STATUS_UC;
+
+	if (mce->bank >= nbanks || !(status & MCI_STATUS_VAL))
+		return -EINVAL;
+	bank = &s->mce_banks[array_index_nospec(mce->bank, nbanks) * 4];
+	/* Uncorrected, no action required: logged, no #MC (CMCI is not offered). */
+	if (!mce->mcg_status && uc &&
+	    !(status & (MCI_STATUS_PCC | MCI_STATUS_S | MCI_STATUS_AR))) {
+		bank[1] = status;
+		bank[2] = mce->addr;
+		bank[3] = mce->misc;
+		s->mcg_status = mce->mcg_status;
+		return 0;
+	}
+	if (uc) {
+		/* Reporting of uncorrected errors is off: nothing happens. */
+		if (((s->mcg_cap & MCG_CTL_P) && s->mcg_ctl != ~0ULL) || bank[0] != ~0ULL)
+			return 0;
+		if ((s->mcg_status & MCG_STATUS_MCIP) || !(vcpu->cr4 & X86_CR4_MCE)) {
+			set_bit(KVMINI_REQ_TRIPLE_FAULT, &vcpu->requests);
+			return 0;
+		}
+		if (bank[1] & MCI_STATUS_VAL)
+			status |= MCI_STATUS_OVER;
+		bank[2] = mce->addr;
+		bank[3] = mce->misc;
+		s->mcg_status = mce->mcg_status;
+		bank[1] = status;
+		kvmini_backend->queue_exception(vcpu, X86_TRAP_MC, false, 0, 0);
+	} else if (!(bank[1] & MCI_STATUS_VAL) || !(bank[1] & MCI_STATUS_UC)) {
+		if (bank[1] & MCI_STATUS_VAL)
+			status |= MCI_STATUS_OVER;
+		bank[2] = mce->addr;
+		bank[3] = mce->misc;
+		bank[1] = status;
+	} else {
+		bank[1] |= MCI_STATUS_OVER;	/* an uncorrected one is there */
+	}
+	return 0;
+}
+
+/*
+ * At vCPU creation, as KVM: 32 banks without MCG_CTL_P until the VMM's
+ * KVMINI_X86_SETUP_MCE, everything else 0; MISC_ENABLE as after RESET.
+ */
 void kvmini_msr_create(struct kvmini_vcpu *vcpu)
 {
 	struct kvmini_msr_state *s = &vcpu->msr;
-	unsigned int i;
 
 	memset(s, 0, sizeof(*s));
+	s->mcg_cap = KVMINI_MCE_BANKS;
 	s->misc_enable = MISC_PMU_RO;
-	for (i = 0; i < KVMINI_MCE_BANKS; i++)
-		s->mce_banks[i * 4] = ~0ULL;
 }
 
 /* IA32_APIC_BASE: address below 2^48, BSP, enable; x2APIC is not offered. */

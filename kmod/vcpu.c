@@ -196,6 +196,11 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 		r = -EINTR;	/* as KVM: exit_reason stays what it was */
 	vcpu->want_irq_window = run->request_interrupt_window;
 	while (r > 0) {
+		/* KVMINI_X86_SET_MCE found the guest unable to take a #MC. */
+		if (test_and_clear_bit(KVMINI_REQ_TRIPLE_FAULT, &vcpu->requests)) {
+			r = kvmini_exit_shutdown(vcpu);
+			break;
+		}
 		/* As KVM: the VMM asked for the window, and it is open. */
 		if (vcpu->want_irq_window && vcpu->irq_pending < 0 &&
 		    kvmini_backend->interrupt_allowed(vcpu)) {
@@ -567,6 +572,8 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 		struct kvmini_regs regs;
 		struct kvmini_sregs sregs;
 		struct kvmini_fpu fpu;
+		struct kvmini_x86_mce mce;
+		u64 mcg_cap;
 	} u;
 	int r;
 
@@ -590,6 +597,14 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
 			return -EFAULT;
 		return kvmini_set_sregs(vcpu, &u.sregs);
+	case KVMINI_X86_SETUP_MCE:
+		if (copy_from_user(&u.mcg_cap, argp, sizeof(u.mcg_cap)))
+			return -EFAULT;
+		return kvmini_setup_mce(vcpu, u.mcg_cap);
+	case KVMINI_X86_SET_MCE:
+		if (copy_from_user(&u.mce, argp, sizeof(u.mce)))
+			return -EFAULT;
+		return kvmini_set_mce(vcpu, &u.mce);
 	case KVMINI_INTERRUPT:
 		return vcpu_interrupt(vcpu, argp);
 	case KVMINI_NMI:

@@ -2,8 +2,7 @@
 /*
  * MSRs that are plain vCPU state (kmod/msr.c), as KVM has them: MTRRs
  * (MTRRcap 0x508, fixed, variable, default type), machine check (MCG_CAP
- * with MCG_CTL_P and 32 banks, fixed in kvmini, which has no
- * X86_SETUP_MCE; MCi_CTL only 0 or all ones) and the
+ * as X86_SETUP_MCE set it; MCi_CTL only 0 or all ones) and the
  * values QEMU writes at every reset, which KVMINI_SET_MSRS must take all
  * of (QEMU aborts otherwise); the guest reads and writes them too.
  * MISC_ENABLE: BTS and PEBS unavailable from reset, and the guest cannot
@@ -21,18 +20,15 @@ TEST(qemu_reset_set)
 {
 	struct kvmini_vm *vm = vm_create();
 	struct kvmini_vcpu *vcpu;
+	uint64_t mcg_cap = 1 << 8 | 32;	/* MCG_CTL_P, 32 banks */
 	uint32_t idx[64];
 	uint64_t d[64], back[64];
 	unsigned int n = 0, i;
 
 	REQUIRE_VM(vm);
 	vcpu = vcpu_add(vm, 0);
-	if (kvmini_dev_is_kvm()) {
-		/* KVM takes MCG_CTL_P from X86_SETUP_MCE (QEMU calls it there). */
-		uint64_t mcg_cap = 1 << 8 | 32;
-
-		ASSERT_EQ(0, ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &mcg_cap));
-	}
+	/* MCG_CTL_P comes from X86_SETUP_MCE, as QEMU calls it (mcg_cap below). */
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVMINI_X86_SETUP_MCE, &mcg_cap));
 	idx[n] = 0x12, d[n++] = 0;		/* kvmclock, off */
 	idx[n] = 0x11, d[n++] = 0;
 	idx[n] = 0x2ff, d[n++] = 0xc06;		/* MTRRs on, WB default */
