@@ -34,6 +34,7 @@ struct svm_cpu {
 	u32 next_asid;
 	u32 max_asid;
 	u64 asid_generation;
+	bool flush_all;		/* a new generation: flush every ASID at the next VMRUN */
 };
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
 
@@ -664,7 +665,7 @@ static void svm_pick_asid(struct svm_vcpu *svm, struct svm_cpu *sd, int cpu)
 	if (sd->next_asid > sd->max_asid) {
 		sd->asid_generation++;
 		sd->next_asid = 1;
-		c->tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+		sd->flush_all = true;
 	}
 	c->asid = sd->next_asid++;
 	svm->asid_cpu = cpu;
@@ -680,6 +681,8 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	struct vmcb_control_area *c = &vmcb->control;
 
 	svm_pick_asid(svm, sd, smp_processor_id());
+	/* Until a VMRUN succeeds with it, the flush of a new generation stays due. */
+	c->tlb_ctl = sd->flush_all ? TLB_CONTROL_FLUSH_ALL_ASID : TLB_CONTROL_DO_NOTHING;
 	vmcb->save.rax = vcpu->regs[REG_RAX];
 	vmcb->save.rsp = vcpu->regs[REG_RSP];
 	vmcb->save.rip = vcpu->rip;
@@ -711,10 +714,10 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	if (c->exit_code == SVM_EXIT_EXCP_BASE + X86_TRAP_MC)
 		kvmini_machine_check();
 
-	c->tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	svm->entry_failed = c->exit_code == (u32)SVM_EXIT_ERR;
 	if (svm->entry_failed)
 		return;		/* VMCB register state is not the guest's */
+	sd->flush_all = false;
 	vcpu->dr6 = vmcb->save.dr6;
 	vcpu->dr7 = vmcb->save.dr7;
 	vcpu->regs[REG_RAX] = vmcb->save.rax;
