@@ -597,9 +597,10 @@ out:
 /* --- guest memory access by GPA --- */
 
 /*
- * The host address of @gpa; -ENOENT if no slot has it. For a write the
- * page counts as dirty (marked before the write: the VMM may see it set
- * early, never late).
+ * The host address of @gpa; -ENOENT if no slot has it, or for a write, no
+ * slot the guest may write (READONLY: kvmini never writes the VMM's
+ * read-only memory for the guest either). For a write the page counts as
+ * dirty (marked before the write: the VMM may see it set early, never late).
  */
 static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva, bool write)
 {
@@ -611,6 +612,8 @@ static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva, bool wr
 		return -ENOENT;
 	rcu_read_lock();
 	slot = mtree_load(&mmu->gfn_tree, gfn);
+	if (slot && write && (slot->flags & KVMINI_MEM_READONLY))
+		slot = NULL;
 	if (slot) {
 		*hva = slot->userspace_addr + (gpa - (slot->base_gfn << PAGE_SHIFT));
 		if (write && slot_logs(slot)) {
@@ -698,7 +701,8 @@ int kvmini_write_gpa(struct kvmini_vm *vm, u64 gpa, const void *buf,
  * Walk the guest's page tables as the CPU does: 2-level 32-bit (with PSE
  * 4 MiB pages), 3-level PAE or 4-level long mode. Accessed bits are set on
  * every entry walked and the dirty bit on the leaf of a write, once the
- * access is known to succeed (a plain write-back, not atomic).
+ * access is known to succeed (a plain write-back, not atomic; as KVM, not
+ * where the tables are in a read-only slot).
  * Not checked: SMAP, protection keys, canonical addresses (#GP, not #PF).
  */
 int kvmini_gva_to_gpa(struct kvmini_vm *vm, const struct kvmini_paging *pg,
