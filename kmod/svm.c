@@ -15,6 +15,8 @@
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/nospec-branch.h>
+#include <asm/spec-ctrl.h>
 #include <asm/svm.h>
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
@@ -35,6 +37,7 @@ struct svm_cpu {
 	u32 max_asid;
 	u64 asid_generation;
 	bool flush_all;		/* a new generation: flush every ASID at the next VMRUN */
+	struct vmcb *current_vmcb;	/* the last VMCB run here (IBPB on a change) */
 };
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
 
@@ -633,6 +636,11 @@ static int svm_vcpu_create(struct kvmini_vcpu *vcpu)
 static void svm_vcpu_free(struct kvmini_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
+	int cpu;
+
+	/* A new VMCB at this address must still get its IBPB. */
+	for_each_possible_cpu(cpu)
+		cmpxchg(&per_cpu_ptr(&svm_cpu, cpu)->current_vmcb, svm->vmcb, NULL);
 
 	free_page((unsigned long)svm->vmcb);
 	kfree(svm);
@@ -641,8 +649,20 @@ static void svm_vcpu_free(struct kvmini_vcpu *vcpu)
 
 /* --- entry --- */
 
+/*
+ * As KVM: another VMCB than the last one on this CPU (another vCPU, maybe
+ * another VM) must not inherit its indirect branch predictions.
+ */
 static void svm_vcpu_load(struct kvmini_vcpu *vcpu, int cpu)
 {
+	struct svm_cpu *sd = per_cpu_ptr(&svm_cpu, cpu);
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	if (sd->current_vmcb != vmcb) {
+		sd->current_vmcb = vmcb;
+		if (!cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT))
+			indirect_branch_prediction_barrier();
+	}
 }
 
 static void svm_flush_tlb(struct kvmini_vcpu *vcpu)
@@ -701,14 +721,20 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	if (svm->svm_off)
 		return;
 	asm volatile("clgi" ::: "memory");
+	/* The guest's speculative store bypass control (0: none offered), as KVM. */
+	if (!cpu_feature_enabled(X86_FEATURE_V_SPEC_CTRL))
+		x86_spec_ctrl_set_guest(0);
 	/*
 	 * IF=1 at VMRUN lets host interrupts exit the guest; with GIF=0 none
 	 * comes in here. Set early: an STI just before VMRUN would put the
 	 * guest's first instruction in its interrupt shadow.
 	 */
 	raw_local_irq_enable();
+	amd_clear_divider();	/* no host quotient leaks into the guest (DIV0) */
 	kvmini_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
 	raw_local_irq_disable();
+	if (!cpu_feature_enabled(X86_FEATURE_V_SPEC_CTRL))
+		x86_spec_ctrl_restore_host(0);
 	asm volatile("stgi" ::: "memory");
 	/* A host machine check in the guest: the host's handler has it, as KVM. */
 	if (c->exit_code == SVM_EXIT_EXCP_BASE + X86_TRAP_MC)

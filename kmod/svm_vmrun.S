@@ -14,10 +14,19 @@
  * before (GIF=0 holds interrupts off meanwhile): the host's IF at VMRUN
  * lets physical interrupts force a #VMEXIT (INTR intercept). Not STI right
  * here: its one-instruction shadow would bleed into the guest's state.
+ *
+ * Speculation hygiene (vmrun.h), as KVM's __svm_vcpu_run: the guest's
+ * SPEC_CTRL before the guest's VMLOAD, VERW (where TSA needs it) right
+ * before VMRUN; after the host's VMLOAD and before any RET: the return
+ * stack filled (retpoline kernels), the host's SPEC_CTRL, RET untrained
+ * (retbleed, SRSO), an IBPB where the host wants one at every exit, and
+ * every register cleared.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 
 #include "vmrun.h"
 
@@ -33,13 +42,17 @@ SYM_FUNC_START(kvmini_svm_vmrun)
 	push	%rdi			/*  8(%rsp): vmcb_pa */
 	push	%rdx			/*  0(%rsp): host_save_pa */
 
-	mov	%rdx, %rax
+	GUEST_SPEC_CTRL 1
+
+	mov	(%rsp), %rax
 	vmsave	%rax			/* host's hidden state */
 	mov	8(%rsp), %rax
 	vmload	%rax			/* guest's */
 
+	mov	16(%rsp), %rsi
 	LOAD_GUEST_GPRS %rsi
 
+	VM_CLEAR_CPU_BUFFERS		/* clobbers ZF */
 	vmrun	%rax
 
 	mov	16(%rsp), %rax		/* regs */
@@ -48,10 +61,17 @@ SYM_FUNC_START(kvmini_svm_vmrun)
 	mov	8(%rsp), %rax
 	vmsave	%rax			/* guest's hidden state back to the VMCB */
 	pop	%rax
-	vmload	%rax			/* host's */
+	vmload	%rax			/* host's: per-CPU data reachable again */
 	add	$16, %rsp
 
-	CLEAR_CALLER_SAVED
+#ifdef CONFIG_RETPOLINE
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+#endif
+	HOST_SPEC_CTRL 1
+	UNTRAIN_RET
+	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
+
+	CLEAR_GPRS %rax
 
 	pop	%rbx
 	pop	%r12

@@ -22,6 +22,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/hw_breakpoint.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 
 #include "kvmini.h"
 
@@ -165,6 +166,9 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	load_guest_state(vcpu, &host);
 	be->enter_guest(vcpu);
 	load_host_state(vcpu, &host);
+	/* VMSCAPE: the host's userspace gets an IBPB before it runs again, as KVM. */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	local_irq_enable();
 	preempt_enable();

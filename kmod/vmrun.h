@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * For the world switches (svm_vmrun.S, vmx_vmrun.S): where each guest
- * general-purpose register sits in regs[] (x86 order), and the code both
- * run after an exit.
+ * general-purpose register sits in regs[] (x86 order), loading and saving
+ * them, and the speculation hygiene both do around the switch.
  */
 #ifndef KVMINI_VMRUN_H
 #define KVMINI_VMRUN_H
@@ -71,16 +71,78 @@
 	mov	%r15, R15(%rax)
 .endm
 
-/* No guest value may linger in a register the caller can use. */
-.macro CLEAR_CALLER_SAVED
+/*
+ * No guest value may linger in a register, not even in one about to be
+ * reloaded from the stack (a cache miss there could let speculation use
+ * the guest's value): all but RSP and \keep, as KVM.
+ */
+.macro CLEAR_GPRS keep:req
+	.ifnc \keep, %rax
+	xor	%eax, %eax
+	.endif
+	.ifnc \keep, %rbx
+	xor	%ebx, %ebx
+	.endif
 	xor	%ecx, %ecx
 	xor	%edx, %edx
+	xor	%ebp, %ebp
 	xor	%esi, %esi
 	xor	%edi, %edi
 	xor	%r8d, %r8d
 	xor	%r9d, %r9d
 	xor	%r10d, %r10d
 	xor	%r11d, %r11d
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
+.endm
+
+/*
+ * Speculation hygiene, as KVM 6.1 has it, with the kernel's own macros
+ * (patched at load time: on a CPU or a kernel without the mitigation
+ * they are jumps over nothing).
+ *
+ * MSR_IA32_SPEC_CTRL: kvmini offers the guest no SPEC_CTRL, so it runs
+ * with 0; the host's value (this CPU's x86_spec_ctrl_current) goes back
+ * before the first RET after the exit. On SVM the per-CPU access needs the
+ * host's GS base (before VMLOAD of the guest, after VMLOAD of the host),
+ * and V_SPEC_CTRL switches it in hardware (the VMCB's value is 0).
+ * Both clobber RAX, RCX, RDX.
+ */
+.macro SKIP_UNLESS_SPEC_CTRL label:req, svm:req
+	.if \svm
+	ALTERNATIVE_2 "jmp \label", "", X86_FEATURE_MSR_SPEC_CTRL, \
+		      "jmp \label", X86_FEATURE_V_SPEC_CTRL
+	.else
+	ALTERNATIVE "jmp \label", "", X86_FEATURE_MSR_SPEC_CTRL
+	.endif
+.endm
+
+.macro GUEST_SPEC_CTRL svm:req
+	SKIP_UNLESS_SPEC_CTRL .Lguest_spec_ctrl_done_\@, \svm
+	movl	PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	test	%eax, %eax
+	jz	.Lguest_spec_ctrl_done_\@
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	xor	%eax, %eax
+	xor	%edx, %edx
+	wrmsr
+.Lguest_spec_ctrl_done_\@:
+.endm
+
+/* Legacy IBRS (KERNEL_IBRS) implies a non-zero host value: it is written too. */
+.macro HOST_SPEC_CTRL svm:req
+	SKIP_UNLESS_SPEC_CTRL .Lhost_spec_ctrl_done_\@, \svm
+	movl	PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	test	%eax, %eax
+	jz	.Lhost_spec_ctrl_lfence_\@
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	xor	%edx, %edx
+	wrmsr
+.Lhost_spec_ctrl_lfence_\@:
+	lfence			/* nothing runs ahead of the host's value */
+.Lhost_spec_ctrl_done_\@:
 .endm
 
 #endif

@@ -27,6 +27,7 @@
 #include <asm/cpu_entry_area.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
+#include <asm/nospec-branch.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -74,6 +75,16 @@ static struct {
 } vmcfg;
 
 static struct page *vmx_msr_bitmap, *vmx_io_bitmaps;
+
+/*
+ * L1TF: where the host's mitigation is on (and the CPU does not say VM
+ * entry flushes by itself), the L1 data cache is flushed before every VM
+ * entry (KVM's "always"): by MSR_IA32_FLUSH_CMD, or without it by reading
+ * 64 KiB of our own (as KVM's software fallback).
+ */
+#define L1D_FLUSH_ORDER	4
+static bool vmx_l1d_flush;
+static struct page *vmx_l1d_flush_pages;
 
 /* VPIDs: 1..65535, one per vCPU while they last (0: none, flush always). */
 static DEFINE_SPINLOCK(vpid_lock);
@@ -342,7 +353,9 @@ static void vmx_exit(void)
 		__free_page(vmx_msr_bitmap);
 	if (vmx_io_bitmaps)
 		__free_pages(vmx_io_bitmaps, 1);
-	vmx_msr_bitmap = vmx_io_bitmaps = NULL;
+	if (vmx_l1d_flush_pages)
+		__free_pages(vmx_l1d_flush_pages, L1D_FLUSH_ORDER);
+	vmx_msr_bitmap = vmx_io_bitmaps = vmx_l1d_flush_pages = NULL;
 }
 
 /* MSR bitmap: read-low, read-high, write-low, write-high (1 KiB each). */
@@ -378,6 +391,18 @@ static int vmx_init(void)
 	vmx_io_bitmaps = alloc_pages(GFP_KERNEL, 1);
 	if (!vmx_msr_bitmap || !vmx_io_bitmaps)
 		goto nomem;
+	if (boot_cpu_has_bug(X86_BUG_L1TF) && l1tf_mitigation != L1TF_MITIGATION_OFF) {
+		u64 caps = 0;
+
+		if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
+			rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &caps);
+		vmx_l1d_flush = !(caps & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
+	}
+	if (vmx_l1d_flush && !boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		vmx_l1d_flush_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, L1D_FLUSH_ORDER);
+		if (!vmx_l1d_flush_pages)
+			goto nomem;
+	}
 	memset(page_address(vmx_io_bitmaps), 0xff, 2 * PAGE_SIZE);	/* every port */
 	map = page_address(vmx_msr_bitmap);
 	memset(map, 0xff, PAGE_SIZE);
@@ -511,6 +536,7 @@ static int vmx_load(struct vmx_vcpu *vmx, int cpu)
 			return -EIO;
 		}
 		vc->current_vmcs = vmx->vmcs;
+		indirect_branch_prediction_barrier();	/* see below */
 		vmx_set_host_percpu(cpu);
 		vmx->need_flush = true;		/* this CPU may hold old translations */
 		local_irq_restore(flags);
@@ -520,6 +546,12 @@ static int vmx_load(struct vmx_vcpu *vmx, int cpu)
 		if (vmcs_ptrld(vmx->vmcs_pa))
 			return -EIO;
 		vc->current_vmcs = vmx->vmcs;
+		/*
+		 * As KVM: another VMCS than the last one on this CPU (another
+		 * vCPU, maybe another VM) must not inherit its indirect
+		 * branch predictions.
+		 */
+		indirect_branch_prediction_barrier();
 	}
 	return 0;
 }
@@ -1103,6 +1135,32 @@ static void vmx_flush_tlb(struct kvmini_vcpu *vcpu)
 	to_vmx(vcpu)->need_flush = true;
 }
 
+/* Interrupts off, right before VM entry. */
+static void l1d_flush(void)
+{
+	if (static_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		return;
+	}
+	/* Each page into the TLB, serialize, then every line of them into L1D. */
+	asm volatile("xor %%eax, %%eax\n"
+		     "1: movzbl (%[pages], %%rax), %%ecx\n\t"
+		     "add $4096, %%eax\n\t"
+		     "cmp %%eax, %[size]\n\t"
+		     "jne 1b\n\t"
+		     "xor %%eax, %%eax\n\t"
+		     "cpuid\n\t"
+		     "xor %%eax, %%eax\n"
+		     "2: movzbl (%[pages], %%rax), %%ecx\n\t"
+		     "add $64, %%eax\n\t"
+		     "cmp %%eax, %[size]\n\t"
+		     "jne 2b\n\t"
+		     "lfence\n"
+		     : : [pages] "r" (page_address(vmx_l1d_flush_pages)),
+			 [size] "r" ((int)(PAGE_SIZE << L1D_FLUSH_ORDER))
+		     : "eax", "ebx", "ecx", "edx", "memory");
+}
+
 /* The host state that can differ from one entry to the next. */
 struct host_state {
 	u16 ds, es, fs, gs, ldt;
@@ -1185,6 +1243,8 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 		rdmsrl(MSR_IA32_DEBUGCTLMSR, h.debugctl);
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
+	if (vmx_l1d_flush)
+		l1d_flush();
 
 	r = kvmini_vmx_vmrun(vcpu->regs, vmx->launched);
 

@@ -13,10 +13,18 @@
  *
  * Returns 0 after a VM exit; 1 if VMLAUNCH/VMRESUME failed (VMfail: the
  * guest never ran, the VM-instruction error field says why).
+ *
+ * Speculation hygiene (vmrun.h), as KVM's __vmx_vcpu_run: the guest's
+ * SPEC_CTRL, VERW (MDS and kin) as the last thing before entry; after the
+ * exit (or the VMfail) and before any RET: every register cleared, the
+ * return stack filled where the host wants it, the host's SPEC_CTRL, the
+ * branch history cleared where BHI needs it. The result waits in RBX.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 #include <asm/unwind_hints.h>
 
 #include "vmrun.h"
@@ -33,17 +41,21 @@ SYM_FUNC_START(kvmini_vmx_vmrun)
 	push	%r12
 	push	%rbx
 	push	%rdi			/* 0(%rsp): regs, found again at the exit */
+	mov	%esi, %ebx		/* launched, past the SPEC_CTRL write */
 
 	mov	$VMCS_HOST_RSP, %eax
 	vmwrite	%rsp, %rax
-	jna	.Lvmfail_early
+	jna	.Lvmfail
 
-	mov	%rdi, %rax
-	test	%esi, %esi		/* ZF: not launched yet; movs keep it */
+	GUEST_SPEC_CTRL 0
+
+	mov	(%rsp), %rax
+	bt	$0, %ebx		/* CF: launched; movs and VERW keep it */
 	LOAD_GUEST_GPRS %rax
+	CLEAR_CPU_BUFFERS		/* clobbers ZF */
 
 	UNWIND_HINT_SAVE
-	jz	.Llaunch
+	jnc	.Llaunch
 	vmresume
 	jmp	.Lvmfail
 .Llaunch:
@@ -57,15 +69,19 @@ SYM_INNER_LABEL(kvmini_vmx_vmexit, SYM_L_GLOBAL)
 	mov	8(%rsp), %rax		/* regs */
 	SAVE_GUEST_GPRS
 	popq	RAX(%rax)
-	xor	%eax, %eax
+	xor	%ebx, %ebx
 	jmp	.Lout
 
 .Lvmfail:
-.Lvmfail_early:
-	mov	$1, %eax
+	mov	$1, %ebx
 .Lout:
 	add	$8, %rsp
-	CLEAR_CALLER_SAVED
+	CLEAR_GPRS %rbx
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+	HOST_SPEC_CTRL 0
+	CLEAR_BRANCH_HISTORY_VMEXIT
+	mov	%ebx, %eax
 	pop	%rbx
 	pop	%r12
 	pop	%r13
