@@ -153,8 +153,14 @@ TEST(intercepts)
 	if (xsave) {
 		for (c = C_XSETBV_NO_FP; c <= C_XSETBV_RSVD; c++)
 			expect(_metadata, vcpu, c, 13, NULL);
+		/*
+		 * QEMU TCG runs a nested guest's XSETBV itself, without the
+		 * intercept: kvmini puts the XCR0 it knows back at the next
+		 * exit, so what XGETBV then reads depends on exit timing.
+		 */
 		expect(_metadata, vcpu, C_XSETBV_OK, GUEST_NO_EXC, &v);
-		EXPECT_EQ(3ULL, v);
+		if (!host_is_qemu_tcg())
+			EXPECT_EQ(3ULL, v);
 	}
 	if (rdtscp) {
 		expect(_metadata, vcpu, C_RDTSCP, GUEST_NO_EXC, &v);

@@ -114,16 +114,6 @@ static void guest_xcr0(void)
 	GUEST_SYNC(2);
 }
 
-/* QEMU's TCG announces itself in the hypervisor CPUID leaf. */
-static bool host_is_qemu_tcg(void)
-{
-	uint32_t r[4];
-
-	cpuid(0x40000000, 0, r);
-	return !memcmp(&r[1], "TCGT", 4) && !memcmp(&r[2], "CGTC", 4) &&
-	       !memcmp(&r[3], "GTCG", 4);
-}
-
 static long set_xcr0(struct kvmini_vcpu *vcpu, uint64_t val)
 {
 	struct kvmini_xcrs x = { .nr_xcrs = 1, .xcrs[0] = { .xcr = 0, .value = val } };

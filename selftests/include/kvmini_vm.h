@@ -359,6 +359,8 @@ void __vcpu_run_expect(struct kvmini_vcpu *vcpu, uint32_t reason,
 const char *exit_reason_str(uint32_t reason);
 /* The host CPU is AMD's (SVM): some reset values differ per vendor. */
 bool host_cpu_is_amd(void);
+/* The emulated host is QEMU's TCG (its own quirks, e.g. XSETBV not intercepted). */
+bool host_is_qemu_tcg(void);
 /* Pointer to the PIO data of the last KVMINI_EXIT_IO. */
 static inline void *vcpu_io_data(struct kvmini_vcpu *vcpu)
 {

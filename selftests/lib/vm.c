@@ -557,6 +557,16 @@ static const char *const exit_names[] = {
 	[KVMINI_EXIT_X86_RDMSR] = "X86_RDMSR", [KVMINI_EXIT_X86_WRMSR] = "X86_WRMSR",
 };
 
+/* QEMU's TCG announces itself in the hypervisor CPUID leaf. */
+bool host_is_qemu_tcg(void)
+{
+	uint32_t r[4];
+
+	cpuid(0x40000000, 0, r);
+	return !memcmp(&r[1], "TCGT", 4) && !memcmp(&r[2], "CGTC", 4) &&
+	       !memcmp(&r[3], "GTCG", 4);
+}
+
 bool host_cpu_is_amd(void)
 {
 	unsigned int a, b, c, d;
