@@ -9,7 +9,8 @@
  * own FS base and a thread-local variable exactly as they were, against
  * guests that:
  *  - set CR4.OSXSAVE, exit, clear it, exit (XCR0 switched for a guest
- *    that stops using XSAVE between two exits);
+ *    that stops using XSAVE between two exits); set it without XSAVE in
+ *    the CPUID (#GP, as KVM);
  *  - XSETBV odd values (all #GP) and valid ones, exiting after each;
  *  - WRMSR odd values to all of those MSRs and exit;
  *  - load their own x87, SSE (and AVX) registers, control words and MXCSR
@@ -231,6 +232,24 @@ static void guest_osxsave_toggle(void)
 	GUEST_SYNC(2);				/* and with it clear */
 	asm volatile("mov %0, %%cr4" : : "r"(cr4 | X86_CR4_OSXSAVE));
 	GUEST_SYNC(3);
+}
+
+/* CR4.OSXSAVE without XSAVE in the CPUID: #GP; if taken, exit with it set and clear. */
+static void guest_osxsave_no_xsave(void)
+{
+	uint64_t cr4, after;
+
+	asm volatile("mov %%cr4, %0" : "=r"(cr4));
+	guest_exc_arm(3);
+	asm volatile("mov %0, %%cr4" : : "a"(cr4 | X86_CR4_OSXSAVE) : "memory");
+	guest_exc.resume = 0;
+	asm volatile("mov %%cr4, %0" : "=r"(after));
+	g_vec[0] = guest_exc.vector;
+	g_vec[1] = after;
+	g_vec[2] = cr4;
+	GUEST_SYNC(1);
+	asm volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+	GUEST_SYNC(2);
 }
 
 /* XSETBV: ECX = xcr, EDX:EAX = value; 3 bytes. */
@@ -510,6 +529,26 @@ TEST_F(state, osxsave_toggle)
 	if (!start(_metadata, self, guest_osxsave_toggle, true))
 		SKIP(return, "no XSAVE here (or no %s)", kvmini_dev_path());
 	run_checked(_metadata, self->vcpu, &self->before, self->avx);
+}
+
+/* As KVM (kvm_set_cr4(): OSXSAVE is reserved without XSAVE in the CPUID). */
+TEST_F(state, osxsave_without_xsave)
+{
+	struct kvmini_cpuid2 *c;
+	uint32_t i;
+
+	if (!start(_metadata, self, guest_osxsave_no_xsave, true))
+		SKIP(return, "no XSAVE here (or no %s)", kvmini_dev_path());
+	c = kvmini_supported_cpuid(self->vm);
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx &= ~((1U << 26) | (1U << 27));	/* XSAVE, OSXSAVE */
+	vcpu_ioctl(self->vcpu, KVMINI_SET_CPUID2, c);
+	free(c);
+	run_checked(_metadata, self->vcpu, &self->before, self->avx);
+	EXPECT_EQ(13ULL, GUEST_VAR(self->vm, g_vec)[0]) TH_LOG("MOV to CR4.OSXSAVE: not #GP");
+	EXPECT_EQ(GUEST_VAR(self->vm, g_vec)[2], GUEST_VAR(self->vm, g_vec)[1])
+		TH_LOG("CR4 changed");
 }
 
 TEST_F(state, xsetbv)
