@@ -406,6 +406,12 @@ static unsigned int run_from(struct __test_metadata *_metadata,
 		 * guest gone wild may have written over them.
 		 */
 		i = *(uint64_t *)vm_gpa2hva(vm, (uintptr_t)&g_case);
+		if (i < first || i >= NR_CASES) {
+			TH_LOG("%s: the guest wrote over its own memory", cases[first].name);
+			(*failed)++;
+			i = first + 1;
+			break;
+		}
 		if (r == 0 && run->exit_reason == KVMINI_EXIT_IO && run->io.port == EXIT_PORT)
 			continue;
 		/* KVM tells a VMM with its own irqchip that the guest lowered CR8. */

@@ -392,7 +392,7 @@ static void guest_fixer(void)
  * priority too, where allowed: if a guest leaves its XCR0 behind, nothing
  * else gets this CPU (and saves its FPU state under that XCR0, as the
  * shell that runs the tests did, which then died of a bad signal frame)
- * before same() has found it and had it put back.
+ * before xcr0_same() has found it and had it put back.
  */
 static void setup(struct __test_metadata *_metadata, struct host_state *before)
 {
