@@ -147,24 +147,39 @@ static inline void guest_ucall(uint64_t cmd, uint64_t a0, uint64_t a1,
  * handler records it and returns to the faulting RIP + skip (skip: the
  * length of a faulting instruction; 0 for traps such as INT3, whose RIP
  * is already past it); resume is one shot.  Without it an exception is
- * reported as UCALL_EXCEPTION and the guest stops.
+ * reported as UCALL_EXCEPTION and the guest stops.  In counting mode
+ * (guest_exc_count()) resume stays set: every exception is counted in
+ * counts[vector] and resumed the same way, for exception storms.
  */
 struct guest_exc {
 	uint64_t vector;	/* GUEST_NO_EXC: none since guest_exc_arm() */
 	uint64_t error_code;
 	uint64_t rip;
 	uint64_t count;
-	uint64_t resume;
+	uint64_t resume;	/* 0, GUEST_EXC_ONCE or GUEST_EXC_ALWAYS */
 	uint64_t skip;
+	uint64_t cr2;		/* CR2 at the last exception */
+	uint64_t counts[32];	/* exceptions taken, per vector */
 };
 extern struct guest_exc guest_exc;
 #define GUEST_NO_EXC	(~0ULL)
+#define GUEST_EXC_ONCE		1
+#define GUEST_EXC_ALWAYS	2
 
 static inline void guest_exc_arm(uint64_t skip)
 {
 	guest_exc.vector = GUEST_NO_EXC;
 	guest_exc.skip = skip;
-	guest_exc.resume = 1;
+	guest_exc.resume = GUEST_EXC_ONCE;
+	asm volatile("" ::: "memory");
+}
+
+/* Counting mode: resume every exception at RIP + @skip until guest_exc.resume = 0. */
+static inline void guest_exc_count(uint64_t skip)
+{
+	guest_exc.vector = GUEST_NO_EXC;
+	guest_exc.skip = skip;
+	guest_exc.resume = GUEST_EXC_ALWAYS;
 	asm volatile("" ::: "memory");
 }
 
