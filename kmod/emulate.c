@@ -146,11 +146,11 @@ int kvmini_decode_insn(struct kvmini_vcpu *vcpu, struct insn *in, u64 gpa)
 		n = min_t(unsigned int, INSN_MAX_LEN - have,
 			  PAGE_SIZE - offset_in_page(la + have));
 		r = kvmini_gva_to_gpa(vcpu->vm, &pg, la + have, access, &code, &pf);
-		if (r == -EFAULT) {
+		if (r) {
 			be->queue_exception(vcpu, X86_TRAP_PF, true, pf, la + have);
 			return EMU_REENTER;
 		}
-		if (r || kvmini_read_gpa(vcpu->vm, code, buf + have, n))
+		if (kvmini_read_gpa(vcpu->vm, code, buf + have, n))
 			return kvmini_emulation_failure(vcpu, buf, have, gpa);
 		have += n;
 		r = insn_decode(in, buf, have, be->cs_mode(vcpu));
@@ -200,13 +200,10 @@ int kvmini_access_translate(struct kvmini_vcpu *vcpu, struct kvmini_access *a,
 
 		n = min_t(unsigned int, len - i, PAGE_SIZE - offset_in_page(la + i));
 		r = kvmini_gva_to_gpa(vcpu->vm, &pg, la + i, access, &p->gpa, &pf);
-		if (r == -EFAULT) {
+		if (r) {
 			be->queue_exception(vcpu, X86_TRAP_PF, true, pf, la + i);
 			return EMU_REENTER;
 		}
-		if (r)		/* the guest's page tables are not in memory */
-			return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_EMULATION,
-						    2, la + i, (u64)r);
 		p->off = i;
 		p->len = n;
 		p->ram = kvmini_gpa_is_ram(vcpu->vm, p->gpa, write);

@@ -157,16 +157,25 @@ int kvmini_exit_irq_window(struct kvmini_vcpu *vcpu)
 	return EMU_REENTER;
 }
 
-/* Map the page; no slot there (or a write to a read-only one): a device's. */
-int kvmini_exit_npf(struct kvmini_vcpu *vcpu, u64 gpa, bool write, bool fetch)
+/*
+ * Map the page; no slot there (or a write to a read-only one): a device's,
+ * and the instruction is emulated. But if the CPU was delivering an event
+ * (@event: the backend's information of it, else 0), the access was the
+ * delivery's own (the IDT, the stack...): nothing to emulate, and
+ * re-delivering would fault forever. As KVM on VMX: an internal error.
+ */
+int kvmini_exit_npf(struct kvmini_vcpu *vcpu, u64 gpa, bool write, bool fetch, u64 event)
 {
 	int r = kvmini_mmu_fault(vcpu->vm, gpa, write);
 
 	if (!r)
 		return EMU_REENTER;
-	if (r == -ENOENT)
-		return kvmini_emulate_mmio(vcpu, gpa, fetch);
-	return r;
+	if (r != -ENOENT)
+		return r;
+	if (event)
+		return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_DELIVERY_EV, 3,
+					    event, gpa, (u64)vcpu->cpu);
+	return kvmini_emulate_mmio(vcpu, gpa, fetch);
 }
 
 int kvmini_exit_fail_entry(struct kvmini_vcpu *vcpu, u64 reason)

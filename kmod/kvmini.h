@@ -393,8 +393,7 @@ int kvmini_write_gpa(struct kvmini_vm *vm, u64 gpa, const void *buf, unsigned in
  * Translate a guest linear address through the guest's page tables.
  * @access: KVMINI_PF_WRITE | KVMINI_PF_USER | KVMINI_PF_FETCH bits.
  * 0 and *gpa set; or -EFAULT with *pf_error set to the #PF error code the
- * guest should get; or -ENOENT if a guest page table is outside all slots
- * (or its memory cannot be read).
+ * guest should get (as KVM, also where a guest page table is not in RAM).
  */
 int kvmini_gva_to_gpa(struct kvmini_vm *vm, const struct kvmini_paging *pg,
 		      u64 gva, u32 access, u64 *gpa, u32 *pf_error);
@@ -456,8 +455,8 @@ int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len);
 int kvmini_exit_shutdown(struct kvmini_vcpu *vcpu);
 /* The interrupt window the backend armed for want_irq_window is open. */
 int kvmini_exit_irq_window(struct kvmini_vcpu *vcpu);
-/* A nested page fault the backend could not resolve by itself. */
-int kvmini_exit_npf(struct kvmini_vcpu *vcpu, u64 gpa, bool write, bool fetch);
+/* A nested page fault; @event: what the CPU was delivering (0: nothing). */
+int kvmini_exit_npf(struct kvmini_vcpu *vcpu, u64 gpa, bool write, bool fetch, u64 event);
 /* VM entry failed: @reason is the hardware's. */
 int kvmini_exit_fail_entry(struct kvmini_vcpu *vcpu, u64 reason);
 /* The guest touched a debug register: they are its own until its next exit. */

@@ -736,8 +736,9 @@ int kvmini_gva_to_gpa(struct kvmini_vm *vm, const struct kvmini_paging *pg,
 		i = levels - level;
 		pte_gpa[i] = table + ((gva >> shift) & (BIT(bits) - 1)) * esize;
 		pte = 0;
+		/* As KVM: a table that is not in RAM is a not-present #PF. */
 		if (kvmini_read_gpa(vm, pte_gpa[i], &pte, esize))
-			return -ENOENT;
+			goto fault;
 		ptes[i] = pte;
 		if (!(pte & PTE_P))
 			goto fault;

@@ -840,7 +840,8 @@ static int handle_npf(struct kvmini_vcpu *vcpu)
 	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
 
 	return kvmini_exit_npf(vcpu, c->exit_info_2, c->exit_info_1 & KVMINI_PF_WRITE,
-			       c->exit_info_1 & KVMINI_PF_FETCH);
+			       c->exit_info_1 & KVMINI_PF_FETCH,
+			       (c->exit_int_info & SVM_EXITINTINFO_VALID) ? c->exit_int_info : 0);
 }
 
 static u64 *svm_msr_slot(struct kvmini_vcpu *vcpu, u32 msr)

@@ -1543,7 +1543,8 @@ static int handle_ept_violation(struct kvmini_vcpu *vcpu)
 	if ((q & EXIT_QUAL_NMI_UNBLOCK) && !(vmx->idt_info & VECTORING_INFO_VALID_MASK))
 		vcpu->nmi_masked = true;
 	return kvmini_exit_npf(vcpu, vmx->gpa, q & EPT_VIOLATION_ACC_WRITE,
-			       q & EPT_VIOLATION_ACC_INSTR);
+			       q & EPT_VIOLATION_ACC_INSTR,
+			       (vmx->idt_info & VECTORING_INFO_VALID_MASK) ? vmx->idt_info : 0);
 }
 
 static int handle_unexpected(struct kvmini_vcpu *vcpu)

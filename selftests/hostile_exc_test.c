@@ -201,14 +201,20 @@ static void triple(struct __test_metadata *_metadata, int t)
 	/*
 	 * With CR3 outside memory the page walk reads nothing: a triple
 	 * fault (all-ones entries have reserved bits) or, failing that, an
-	 * internal error the VMM sees, but neither a hang nor FAIL_ENTRY.
+	 * internal error the VMM sees (KVM on VMX: "delivery", the #PF it
+	 * could not deliver still pending, as the VMM may want to see it),
+	 * but neither a hang nor FAIL_ENTRY.
 	 */
 	if (t != T_CR3_OUTSIDE || run->exit_reason != KVMINI_EXIT_INTERNAL_ERROR)
 		EXPECT_EQ(KVMINI_EXIT_SHUTDOWN, (int)run->exit_reason)
 			TH_LOG("%s: exit %s", t_names[t], exit_reason_str(run->exit_reason));
-	if (run->exit_reason == KVMINI_EXIT_INTERNAL_ERROR)
+	if (run->exit_reason == KVMINI_EXIT_INTERNAL_ERROR) {
+		struct kvmini_vcpu_events none = { 0 };
+
 		TH_LOG("suberror %u, ndata %u, data %#llx %#llx", run->internal.suberror,
 		       run->internal.ndata, run->internal.data[0], run->internal.data[1]);
+		vcpu_ioctl(vcpu, KVMINI_SET_VCPU_EVENTS, &none);	/* drop it */
+	}
 	if (run->exit_reason == KVMINI_EXIT_MMIO)
 		TH_LOG("MMIO gpa %#llx len %u", run->mmio.phys_addr, run->mmio.len);
 	memcpy(vm_gpa2hva(vm, GUEST_GDT), tables, sizeof(tables));
@@ -240,11 +246,9 @@ TEST(triple_fault_ist_unmapped)
 
 TEST(triple_fault_cr3_outside)
 {
-	if (kvmini_dev_is_kvm())
-		SKIP(return, "KVM 6.1 does not survive it: on the AMD host it retries the "
-		     "nested page fault forever (the harness's 30 s timeout), on the Intel "
-		     "host it exits INTERNAL_ERROR (delivery) and keeps the #PF pending "
-		     "into the vCPU set up again");
+	if (kvmini_dev_is_kvm() && host_cpu_is_amd())
+		SKIP(return, "KVM 6.1 does not survive it on AMD: it retries the nested "
+		     "page fault forever (the harness's 30 s timeout)");
 	triple(_metadata, T_CR3_OUTSIDE);
 }
 
