@@ -166,20 +166,29 @@ static int inject_gp(struct kvmini_vcpu *vcpu)
 	return EMU_REENTER;
 }
 
-/* MOV to CR0 or CR4 of @len bytes; @val as in the register. */
+/* MOV to CR0, CR4 or CR8 of @len bytes; @val as in the register. */
 int kvmini_exit_cr_write(struct kvmini_vcpu *vcpu, int cr, u64 val, unsigned int len)
 {
 	int fault;
 
 	if (kvmini_backend->cs_mode(vcpu) != 8)
 		val = (u32)val;
-	if (cr == 0)
+	switch (cr) {
+	case 0:
 		fault = set_cr0(vcpu, val);
-	else if (cr == 4)
+		break;
+	case 4:
 		fault = set_cr4(vcpu, val);
-	else
+		break;
+	case 8:			/* the TPR: 4 bits */
+		fault = (val & ~0xfULL) != 0;
+		if (!fault)
+			kvmini_backend->set_cr8(vcpu, val);
+		break;
+	default:
 		return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
 					    2, (u64)cr, val);
+	}
 	return fault ? inject_gp(vcpu) : kvmini_skip_insn(vcpu, len);
 }
 
@@ -197,8 +206,9 @@ int kvmini_exit_lmsw(struct kvmini_vcpu *vcpu, u16 msw, unsigned int len)
 }
 
 /*
- * An intercepted CR0/CR4 access the hardware did not decode (SVM without
- * decode assists): MOV to or from CR0/CR4, LMSW, CLTS, decoded here.
+ * An intercepted control-register access the hardware did not decode (SVM
+ * without decode assists): MOV to or from CR0/CR4, MOV to CR8, LMSW,
+ * CLTS, decoded here.
  */
 int kvmini_exit_cr_access(struct kvmini_vcpu *vcpu)
 {
@@ -216,7 +226,7 @@ int kvmini_exit_cr_access(struct kvmini_vcpu *vcpu)
 	be->get_paging(vcpu, &pg);
 	switch (in.op) {
 	case INSN_MOV_CR:
-		if (in.cr != 0 && in.cr != 4)
+		if (in.cr != 0 && in.cr != 4 && in.cr != 8)
 			break;
 		return kvmini_exit_cr_write(vcpu, in.cr, vcpu->regs[in.reg], in.len);
 	case INSN_MOV_FROM_CR:

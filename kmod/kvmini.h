@@ -320,7 +320,7 @@ void kvmini_get_sregs(struct kvmini_vcpu *vcpu, struct kvmini_sregs *s);
 int kvmini_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s);
 /* A write of EFER (WRMSR, or @host: KVMINI_SET_MSRS): 0, or -EINVAL. */
 int kvmini_set_efer(struct kvmini_vcpu *vcpu, u64 efer, bool host);
-/* The exits of a guest MOV to CR0/CR4 (@val as read), LMSW, or CLTS. */
+/* The exits of a guest MOV to CR0/CR4/CR8 (@val as read) or LMSW. */
 int kvmini_exit_cr_write(struct kvmini_vcpu *vcpu, int cr, u64 val, unsigned int len);
 int kvmini_exit_lmsw(struct kvmini_vcpu *vcpu, u16 msw, unsigned int len);
 /* A control-register access the hardware did not decode: decode, do it. */

@@ -560,8 +560,12 @@ static void svm_set_intercepts(struct vmcb_control_area *c)
 		INTERCEPT_STGI, INTERCEPT_CLGI, INTERCEPT_SKINIT,
 		INTERCEPT_WBINVD, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
 		INTERCEPT_XSETBV, INTERCEPT_RDPRU, INTERCEPT_RDTSCP,
-		/* CR4 is the core's; CR0 writes that change more than TS/MP. */
+		/*
+		 * CR4 is the core's; CR0 writes that change more than TS/MP;
+		 * CR8 writes, for their reserved bits (as KVM without AVIC).
+		 */
 		INTERCEPT_CR4_READ, INTERCEPT_CR4_WRITE, INTERCEPT_SELECTIVE_CR0,
+		INTERCEPT_CR8_WRITE,
 		/* #DB and #AC can loop forever in microcode: reflect them. */
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_DB,
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_AC,
@@ -961,6 +965,7 @@ static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[SVM_EXIT_READ_CR4] = handle_cr,
 	[SVM_EXIT_WRITE_CR0] = handle_cr,
 	[SVM_EXIT_WRITE_CR4] = handle_cr,
+	[SVM_EXIT_WRITE_CR8] = handle_cr,
 	[SVM_EXIT_CR0_SEL_WRITE] = handle_cr,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR0 + 15] = handle_dr,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 15] = handle_dr,
