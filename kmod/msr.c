@@ -133,6 +133,10 @@ static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host
 	case MSR_MTRRcap:
 		*val = MTRR_CAP;
 		return 0;
+	case MSR_IA32_P5_MC_ADDR:	/* read as 0, not writable (as KVM) */
+	case MSR_IA32_P5_MC_TYPE:
+		*val = 0;
+		return 0;
 	case MSR_IA32_MCG_CAP:
 		*val = mcg_cap;
 		return 0;
