@@ -581,6 +581,7 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 	} u;
 	int r;
 
+	lockdep_assert_held(&vcpu->mutex);
 	switch (cmd) {
 	case KVMINI_RUN:
 		if (argp)
