@@ -72,6 +72,7 @@ boot_suite() {
 	# Of them, those that run once more against the distro KVM.
 	local ref="" p
 	for p in $(make -s -C selftests --no-print-directory print-kvm-ref-tests); do
+		matches "$p" || continue
 		case " $progs " in *" $p "*) ref="$ref $p" ;; esac
 	done
 	cat > "$job/run" <<EOF
