@@ -32,9 +32,11 @@
  *
  * Faults vs invalidations (mmu_lock, a spinlock, protects the tables'
  * leaves and links, seq and invalidating):
- *   - a fault reads seq under mmu_lock, then finds the slot and gets the
- *     page (get_user_pages; may sleep), then under mmu_lock installs the
- *     leaf only if no invalidation is in progress and seq did not move;
+ *   - a fault reads seq under mmu_lock, then finds the slot (copying out
+ *     what it needs under RCU) and gets the page (get_user_pages; may
+ *     sleep), then under mmu_lock installs the leaf (and marks the slot
+ *     dirty) only if no invalidation is in progress and seq did not move,
+ *     which also proves the slot was not replaced, hence not freed;
  *     otherwise it returns 0 and the guest faults again.
  *   - invalidate_range_start bumps invalidating and zaps; _end bumps seq
  *     and drops invalidating. Slot delete/move zaps and bumps seq too.
@@ -254,7 +256,7 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	struct kvmini_memslot *slot;
 	struct pt_cache cache = {};
 	unsigned long hva = 0, seq;
-	bool writable = false;
+	bool writable = false, logs = false;
 	struct page *page;
 	int r;
 
@@ -268,11 +270,17 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	seq = mmu->seq;
 	spin_unlock(&mmu->mmu_lock);
 
+	/*
+	 * Take what is needed from the slot now: once out of the RCU section
+	 * it may be deleted and freed at any time, until the seq check below
+	 * proves it was not.
+	 */
 	rcu_read_lock();
 	slot = mtree_load(&mmu->gfn_tree, gfn);
 	if (slot) {
 		hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 		writable = !(slot->flags & KVMINI_MEM_READONLY);
+		logs = slot_logs(slot);
 	}
 	rcu_read_unlock();
 	if (!slot || (write && !writable))
@@ -288,7 +296,7 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	 * there read-only (the zero page, a COW page, read-only memory): a
 	 * later write faults again and takes it writable.
 	 */
-	if (write || !writable || slot_logs(slot) ||
+	if (write || !writable || logs ||
 	    get_user_pages_fast_only(hva, 1, FOLL_WRITE, &page) != 1) {
 		writable = write;
 		r = get_user_pages_fast(hva, 1, write ? FOLL_WRITE : 0, &page);
