@@ -10,10 +10,14 @@
  *   - gfn_tree, a maple tree from gfn range to slot: lookups by gfn in
  *     O(log n) under RCU, and the overlap check. Faults look here.
  *   - slots, an xarray from slot id to slot. It holds every slot that may
- *     have nested mappings, so the MMU notifier walks it: a slot enters it
- *     before gfn_tree (before any fault can map it) and leaves it only
- *     after it left gfn_tree and its mappings were zapped.
- * A replaced slot is freed with kvfree_rcu, so RCU readers may keep using it.
+ *     have nested mappings, so the MMU notifier walks it (under RCU): a
+ *     slot enters it before gfn_tree (before any fault can map it) and
+ *     leaves it only after it left gfn_tree and its mappings were zapped.
+ * Every slot that was in either index is freed with kvfree_rcu (replaced,
+ * deleted, or backed out after an allocation failed), so RCU readers may
+ * keep using it until they leave the read section; what a reader needs
+ * after that it copies out first. Only VM destruction, with no reader
+ * left, frees slots at once.
  *
  * Dirty logging (KVMINI_MEM_LOG_DIRTY_PAGES): such a slot's pages are only
  * ever mapped read-only until a write fault, which sets the page's bit as
@@ -477,11 +481,10 @@ static bool gfns_taken(struct kvmini_mmu *mmu, u64 base, u64 npages,
 	return false;
 }
 
-static int slot_publish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot)
+static int slot_publish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot, gfp_t gfp)
 {
 	return mtree_insert_range(&mmu->gfn_tree, slot->base_gfn,
-				  slot->base_gfn + slot->npages - 1, slot,
-				  GFP_KERNEL_ACCOUNT);
+				  slot->base_gfn + slot->npages - 1, slot, gfp);
 }
 
 /* Stop faults finding @slot and remove what they mapped. Under vm->lock. */
@@ -491,16 +494,22 @@ static void slot_unpublish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot)
 	zap_gfns(mmu, slot->base_gfn, slot->base_gfn + slot->npages);
 }
 
+/*
+ * Add @new. On failure it is freed after a grace period, as is every slot
+ * that was in the xarray: the MMU notifier may be looking at it.
+ */
 static int slot_create(struct kvmini_mmu *mmu, struct kvmini_memslot *new)
 {
 	int r;
 
 	r = xa_err(xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT));
-	if (r)
-		return r;
-	r = slot_publish(mmu, new);
-	if (r)
+	if (!r) {
+		r = slot_publish(mmu, new, GFP_KERNEL_ACCOUNT);
+		if (!r)
+			return 0;
 		xa_erase(&mmu->slots, new->id);
+	}
+	kvfree_rcu(new, rcu);
 	return r;
 }
 
@@ -511,7 +520,10 @@ static void slot_delete(struct kvmini_mmu *mmu, struct kvmini_memslot *old)
 	kvfree_rcu(old, rcu);
 }
 
-/* Move @old or change its flags: @new takes its place. */
+/*
+ * Move @old or change its flags: @new takes its place. Whichever of the
+ * two does not stay is freed after a grace period.
+ */
 static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 			struct kvmini_memslot *new)
 {
@@ -520,14 +532,20 @@ static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 	slot_unpublish(mmu, old);
 	/* Replacing an existing xarray entry allocates nothing. */
 	xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT);
-	r = slot_publish(mmu, new);
+	r = slot_publish(mmu, new, GFP_KERNEL_ACCOUNT);
 	if (!r) {
 		kvfree_rcu(old, rcu);
 		return 0;
 	}
-	/* Out of memory: put the old slot back; if even that fails, it is gone. */
+	/*
+	 * Out of memory: put the old slot back as it was. Its tree nodes were
+	 * freed just now; take them back without charging the VMM's memory
+	 * cgroup, whose limit may be what failed (mtree_erase allocates the
+	 * same way), so this fails only when the kernel itself is out.
+	 */
 	xa_store(&mmu->slots, old->id, old, GFP_KERNEL_ACCOUNT);
-	if (slot_publish(mmu, old)) {
+	kvfree_rcu(new, rcu);
+	if (slot_publish(mmu, old, GFP_KERNEL)) {
 		pr_warn_ratelimited(KVMINI_PFX "slot %u lost: out of memory\n", old->id);
 		xa_erase(&mmu->slots, old->id);
 		kvfree_rcu(old, rcu);
@@ -594,9 +612,8 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 	new->userspace_addr = r->userspace_addr;
 	new->flags = r->flags;
 	new->id = id;
+	/* Either frees @new if it fails. */
 	ret = old ? slot_replace(mmu, old, new) : slot_create(mmu, new);
-	if (ret)
-		kvfree(new);
 out:
 	mutex_unlock(&vm->lock);
 	return ret;
