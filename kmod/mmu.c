@@ -6,7 +6,9 @@
  *
  * Slots. A slot maps guest frames [base_gfn, base_gfn + npages) onto the
  * VMM's memory at userspace_addr; slots never change, an update replaces
- * one. Two indexes, both written only under vm->lock:
+ * one. Sizes and addresses are checked as KVM checks them (at most 2^31 - 1
+ * pages, below the host's MAXPHYADDR). Two indexes, both written only
+ * under vm->lock:
  *   - gfn_tree, a maple tree from gfn range to slot: lookups by gfn in
  *     O(log n) under RCU, and the overlap check. Faults look here.
  *   - slots, an xarray from slot id to slot. It holds every slot that may
@@ -66,6 +68,7 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 #include <asm/msr-index.h>
+#include <asm/processor.h>
 #include <asm/processor-flags.h>
 
 #include "kvmini.h"
@@ -85,6 +88,7 @@ struct kvmini_mmu {
 	unsigned long invalidating;	/* invalidations in progress */
 	bool released;			/* the mm is gone: map nothing more */
 	bool dying;			/* VM destruction: no vCPU to flush */
+	u64 max_gfn;			/* the last gfn a slot may cover */
 
 	u64 *root;
 	struct mmu_notifier mn;
@@ -406,6 +410,20 @@ static const struct mmu_notifier_ops kvmini_mmu_notifier_ops = {
 
 /* --- creation and destruction --- */
 
+/*
+ * As KVM (kvm_mmu_max_gfn): nested paging maps no guest-physical address
+ * at or above the host's MAXPHYADDR (read as KVM reads it), and kvmini's
+ * four levels map none at or above 2^48.
+ */
+static u64 slots_max_gfn(void)
+{
+	unsigned int bits = boot_cpu_data.x86_phys_bits;
+
+	if (boot_cpu_data.extended_cpuid_level >= 0x80000008)
+		bits = cpuid_eax(0x80000008) & 0xff;
+	return (1ULL << (min_t(unsigned int, bits, KVMINI_MAX_GPA_BITS) - PAGE_SHIFT)) - 1;
+}
+
 int kvmini_mmu_create(struct kvmini_vm *vm)
 {
 	struct kvmini_mmu *mmu;
@@ -415,6 +433,7 @@ int kvmini_mmu_create(struct kvmini_vm *vm)
 	if (!mmu)
 		return -ENOMEM;
 	mmu->vm = vm;
+	mmu->max_gfn = slots_max_gfn();
 	mt_init_flags(&mmu->gfn_tree, MT_FLAGS_USE_RCU);
 	xa_init(&mmu->slots);
 	spin_lock_init(&mmu->mmu_lock);
@@ -467,6 +486,9 @@ void kvmini_mmu_destroy(struct kvmini_vm *vm)
 }
 
 /* --- memory slots --- */
+
+/* As KVM 6.1 (KVM_MEM_MAX_NR_PAGES): the most pages one slot may have. */
+#define SLOT_MAX_NR_PAGES	((1UL << 31) - 1)
 
 /* Does a slot other than @self cover any of gfns [base, base + npages)? */
 static bool gfns_taken(struct kvmini_mmu *mmu, u64 base, u64 npages,
@@ -553,6 +575,7 @@ static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 	return r;
 }
 
+/* The checks and their order are KVM's (__kvm_set_memory_region, 6.1). */
 int kvmini_set_memory_region(struct kvmini_vm *vm,
 			     const struct kvmini_userspace_memory_region *r)
 {
@@ -563,6 +586,8 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 	struct kvmini_memslot *old, *new;
 	int ret;
 
+	if (id >= KVMINI_MAX_MEMSLOTS)
+		return -EINVAL;
 	if (r->flags & ~(KVMINI_MEM_READONLY | KVMINI_MEM_LOG_DIRTY_PAGES))
 		return -EINVAL;
 	if ((r->memory_size | r->guest_phys_addr | r->userspace_addr) & ~PAGE_MASK)
@@ -570,10 +595,12 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 	if (r->userspace_addr + r->memory_size < r->userspace_addr ||
 	    !access_ok(u64_to_user_ptr(r->userspace_addr), r->memory_size))
 		return -EINVAL;
-	if (as_id != 0 || id >= KVMINI_MAX_MEMSLOTS)
+	if (as_id != 0)
 		return -EINVAL;
-	if (r->guest_phys_addr + r->memory_size < r->guest_phys_addr ||
-	    base_gfn + npages > MAX_GFN)
+	if (r->guest_phys_addr + r->memory_size < r->guest_phys_addr)
+		return -EINVAL;
+	/* This also keeps the dirty bitmap below 256 MiB. */
+	if (npages > SLOT_MAX_NR_PAGES)
 		return -EINVAL;
 
 	mutex_lock(&vm->lock);
@@ -603,10 +630,18 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 		goto out;
 
 	ret = -ENOMEM;
+	/* Up to 256 MiB, as the VMM asks: its failure is an errno, not a warning. */
 	new = kvzalloc(struct_size(new, dirty, (r->flags & KVMINI_MEM_LOG_DIRTY_PAGES) ?
-					  BITS_TO_LONGS(npages) : 0), GFP_KERNEL_ACCOUNT);
+					  BITS_TO_LONGS(npages) : 0),
+		       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!new)
 		goto out;
+	/* As KVM, after the bitmap: what nested paging can map (new or moved). */
+	if ((!old || base_gfn != old->base_gfn) && base_gfn + npages - 1 > mmu->max_gfn) {
+		kvfree(new);		/* never seen by anyone */
+		ret = -EINVAL;
+		goto out;
+	}
 	new->base_gfn = base_gfn;
 	new->npages = npages;
 	new->userspace_addr = r->userspace_addr;
