@@ -23,10 +23,14 @@
  *
  * Dirty logging (KVMINI_MEM_LOG_DIRTY_PAGES): such a slot's pages are only
  * ever mapped read-only until a write fault, which sets the page's bit as
- * it maps the page writable, under mmu_lock. KVMINI_GET_DIRTY_LOG takes
- * and clears the bits and write-protects those pages again, under mmu_lock
- * too, so no write goes unseen: one that slips in before the protection
- * is flushed was made to a page reported dirty in this round.
+ * it maps the page writable, under mmu_lock. KVMINI_GET_DIRTY_LOG goes
+ * through the bitmap in chunks of 4096 pages: under mmu_lock it takes and
+ * clears a chunk's bits and write-protects those pages, then copies the
+ * chunk out with the lock dropped; one TLB flush before it returns, as
+ * KVM. So no write goes unseen: a write to a page after its bit was taken
+ * either faults (and sets the bit again), or slips in through a
+ * translation not yet flushed, before the call returns, to a page this
+ * call reports dirty, which the VMM reads only after it returns.
  *
  * Nested page tables. Four levels of 512 entries (48-bit GPAs), in the
  * backend's entry format (kvmini_backend->pt_format). Only 4 KiB leaves.
@@ -52,7 +56,9 @@
  * kvmini_flush_remote_tlbs() before dropping mmu_lock. Flushing under the
  * lock means a second zapper that finds a leaf already gone knows that the
  * flush for it is done too. The flush kicks vCPUs with IPIs and waits; it
- * does not sleep nor take mmu_lock, so this is allowed.
+ * does not sleep nor take mmu_lock, so this is allowed. Write-protecting
+ * (dirty logging) clears no leaf and nobody relies on a read-only leaf
+ * being flushed, so it flushes once at the end, as said above.
  *
  * Costs: an untouched slot costs its struct and tree nodes only. Each
  * invalidation looks at every slot (fine for the few slots VMMs use; an
@@ -867,11 +873,53 @@ fault:
 
 /* --- dirty logging --- */
 
+/* Bits taken per mmu_lock hold: 4096 pages, 512 bytes of stack. */
+#define DIRTY_CHUNK_LONGS	64
+
+/*
+ * Take a chunk of @slot's bits, from long @first on, into @bits and
+ * write-protect those pages; true if any was writable (a flush is due).
+ */
+static bool dirty_take(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
+		       unsigned long first, unsigned long n, unsigned long *bits)
+{
+	bool flush = false;
+	unsigned long i, b;
+
+	spin_lock(&mmu->mmu_lock);
+	for (i = 0; i < n; i++) {
+		bits[i] = xchg(&slot->dirty[first + i], 0);
+		for_each_set_bit(b, &bits[i], BITS_PER_LONG)
+			flush |= pt_wrprotect(mmu, slot->base_gfn +
+					      (first + i) * BITS_PER_LONG + b);
+	}
+	spin_unlock(&mmu->mmu_lock);
+	return flush;
+}
+
+/* Give back bits the VMM did not get (a failed copy): reported next time. */
+static void dirty_untake(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
+			 unsigned long first, unsigned long n, const unsigned long *bits)
+{
+	unsigned long i;
+
+	spin_lock(&mmu->mmu_lock);
+	for (i = 0; i < n; i++)
+		slot->dirty[first + i] |= bits[i];
+	spin_unlock(&mmu->mmu_lock);
+}
+
+/*
+ * Chunk by chunk (a slot may have 2^31 pages: a 256 MiB bitmap): take the
+ * bits under mmu_lock, copy them out with it dropped. See the top of the
+ * file for why no write goes unseen.
+ */
 int kvmini_get_dirty_log(struct kvmini_vm *vm, const struct kvmini_dirty_log *log)
 {
+	unsigned long bits[DIRTY_CHUNK_LONGS], first, n, total;
+	void __user *ubits = u64_to_user_ptr(log->dirty_bitmap);
 	struct kvmini_mmu *mmu = vm->mmu;
 	struct kvmini_memslot *slot;
-	unsigned long *bits, n, i, b;
 	bool flush = false;
 	int r = 0;
 
@@ -883,25 +931,20 @@ int kvmini_get_dirty_log(struct kvmini_vm *vm, const struct kvmini_dirty_log *lo
 		r = -ENOENT;		/* as KVM: no slot, or not logging */
 		goto out;
 	}
-	n = BITS_TO_LONGS(slot->npages);
-	bits = kvmalloc_array(n, sizeof(long), GFP_KERNEL_ACCOUNT);
-	if (!bits) {
-		r = -ENOMEM;
-		goto out;
+	total = BITS_TO_LONGS(slot->npages);
+	for (first = 0; first < total; first += n) {
+		n = min_t(unsigned long, total - first, DIRTY_CHUNK_LONGS);
+		flush |= dirty_take(mmu, slot, first, n, bits);
+		if (copy_to_user(ubits + first * sizeof(long), bits, n * sizeof(long))) {
+			dirty_untake(mmu, slot, first, n, bits);
+			r = -EFAULT;
+			break;
+		}
+		cond_resched();
 	}
-	/* Take the bits and protect those pages again, in one go. */
-	spin_lock(&mmu->mmu_lock);
-	for (i = 0; i < n; i++) {
-		bits[i] = xchg(&slot->dirty[i], 0);
-		for_each_set_bit(b, &bits[i], BITS_PER_LONG)
-			flush |= pt_wrprotect(mmu, slot->base_gfn + i * BITS_PER_LONG + b);
-	}
+	/* Before returning, as KVM: see the top of the file. */
 	if (flush)
 		kvmini_flush_remote_tlbs(vm);
-	spin_unlock(&mmu->mmu_lock);
-	if (copy_to_user(u64_to_user_ptr(log->dirty_bitmap), bits, n * sizeof(long)))
-		r = -EFAULT;
-	kvfree(bits);
 out:
 	mutex_unlock(&vm->lock);
 	return r;
