@@ -23,10 +23,11 @@
  *
  * Dirty logging (KVMINI_MEM_LOG_DIRTY_PAGES): such a slot's pages are only
  * ever mapped read-only until a write fault, which sets the page's bit as
- * it maps the page writable, under mmu_lock. KVMINI_GET_DIRTY_LOG goes
- * through the bitmap in chunks of 4096 pages: under mmu_lock it takes and
- * clears a chunk's bits and write-protects those pages, then copies the
- * chunk out with the lock dropped; one TLB flush before it returns, as
+ * it maps the page writable, under mmu_lock; a write kvmini makes for the
+ * guest sets it after the write, under mmu_lock too. KVMINI_GET_DIRTY_LOG
+ * goes through the bitmap in chunks of 4096 pages: under mmu_lock it takes
+ * and clears a chunk's bits and write-protects those pages, then copies
+ * the chunk out with the lock dropped; one TLB flush before it returns, as
  * KVM. So no write goes unseen: a write to a page after its bit was taken
  * either faults (and sets the bit again), or slips in through a
  * translation not yet flushed, before the call returns, to a page this
@@ -663,11 +664,12 @@ out:
 /* --- guest memory access by GPA --- */
 
 /*
- * The host address of @gpa; -ENOENT if no slot has it. For a write the
- * page counts as dirty (marked before the write: the VMM may see it set
- * early, never late).
+ * The host address of @gpa, and where its dirty bit is (slot id and page
+ * index, for mark_dirty_id() once the write is done); -ENOENT if no slot
+ * has it.
  */
-static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva, bool write)
+static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva,
+		      u32 *id, u64 *index)
 {
 	struct kvmini_mmu *mmu = vm->mmu;
 	struct kvmini_memslot *slot;
@@ -679,14 +681,34 @@ static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva, bool wr
 	slot = mtree_load(&mmu->gfn_tree, gfn);
 	if (slot) {
 		*hva = slot->userspace_addr + (gpa - (slot->base_gfn << PAGE_SHIFT));
-		if (write && slot_logs(slot)) {
-			spin_lock(&mmu->mmu_lock);
-			mark_dirty(slot, gfn);
-			spin_unlock(&mmu->mmu_lock);
-		}
+		*id = slot->id;
+		*index = gfn - slot->base_gfn;
 	}
 	rcu_read_unlock();
 	return slot ? 0 : -ENOENT;
+}
+
+/*
+ * kvmini wrote page @index of slot @id for the guest: mark it dirty in the
+ * slot the xarray holds under that id now, if it logs. After the write,
+ * as KVM, never before: a GET_DIRTY_LOG between a mark and its write would
+ * report the page before the write and never after it. The slot may have
+ * changed since the write found it: a move or flags change keeps the id,
+ * the size and the host address (so the page); one that went away gets no
+ * mark, and one recreated with that id may get an extra one (reported
+ * early, harmless).
+ */
+static void mark_dirty_id(struct kvmini_mmu *mmu, u32 id, u64 index)
+{
+	struct kvmini_memslot *slot;
+
+	rcu_read_lock();
+	spin_lock(&mmu->mmu_lock);
+	slot = xa_load(&mmu->slots, id);
+	if (slot && slot_logs(slot) && index < slot->npages)
+		set_bit(index, slot->dirty);
+	spin_unlock(&mmu->mmu_lock);
+	rcu_read_unlock();
 }
 
 bool kvmini_gpa_is_ram(struct kvmini_vm *vm, u64 gpa, bool write)
@@ -712,6 +734,8 @@ static int gpa_copy(struct kvmini_vm *vm, u64 gpa, u8 *buf, unsigned int len,
 		    bool write)
 {
 	unsigned long hva, n, left;
+	u64 index;
+	u32 id;
 	int r;
 
 	if (vm->mm != current->mm)
@@ -720,13 +744,16 @@ static int gpa_copy(struct kvmini_vm *vm, u64 gpa, u8 *buf, unsigned int len,
 		return -ENOENT;
 	while (len) {
 		n = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(gpa));
-		r = gpa_to_hva(vm, gpa, &hva, write);
+		r = gpa_to_hva(vm, gpa, &hva, &id, &index);
 		if (r)
 			return r;
 		if (write)
 			left = copy_to_user((void __user *)hva, buf, n);
 		else
 			left = copy_from_user(buf, (const void __user *)hva, n);
+		/* A partial write wrote something: it counts as dirty. */
+		if (write && left < n)
+			mark_dirty_id(vm->mmu, id, index);
 		if (left)
 			return -EFAULT;
 		gpa += n;
