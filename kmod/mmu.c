@@ -15,11 +15,13 @@
  *     have nested mappings, so the MMU notifier walks it (under RCU): a
  *     slot enters it before gfn_tree (before any fault can map it) and
  *     leaves it only after it left gfn_tree and its mappings were zapped.
- * Every slot that was in either index is freed with kvfree_rcu (replaced,
- * deleted, or backed out after an allocation failed), so RCU readers may
- * keep using it until they leave the read section; what a reader needs
- * after that it copies out first. Only VM destruction, with no reader
- * left, frees slots at once.
+ * A slot that was in either index (replaced, deleted, or backed out after
+ * an allocation failed) is freed after a grace period (kfree_rcu), so RCU
+ * readers may keep using it until they leave the read section; what a
+ * reader needs after that it copies out first. Its dirty bitmap, up to
+ * 256 MiB, goes at once (slot_free: only mmu_lock holders touch bitmaps),
+ * not seconds later with the batches of kfree_rcu. Only VM destruction,
+ * with no reader left, frees slots at once.
  *
  * Dirty logging (KVMINI_MEM_LOG_DIRTY_PAGES): such a slot's pages are only
  * ever mapped read-only until a write fault, which sets the page's bit as
@@ -476,8 +478,10 @@ void kvmini_mmu_destroy(struct kvmini_vm *vm)
 	mmu->dying = true;
 	if (mmu->registered)
 		mmu_notifier_unregister(&mmu->mn, vm->mm);
-	xa_for_each(&mmu->slots, id, slot)
-		kvfree(slot);
+	xa_for_each(&mmu->slots, id, slot) {
+		kvfree(slot->dirty);
+		kfree(slot);
+	}
 	xa_destroy(&mmu->slots);
 	/*
 	 * No reader is left. Freeing a tree still in RCU mode crashed 6.1's
@@ -524,8 +528,24 @@ static void slot_unpublish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot)
 }
 
 /*
- * Add @new. On failure it is freed after a grace period, as is every slot
- * that was in the xarray: the MMU notifier may be looking at it.
+ * Free @slot, which is in neither index any more. Its bitmap goes at once:
+ * only mmu_lock holders touch a bitmap, and once this lock round is over
+ * none can reach @slot's (a fault marks only a slot that is still
+ * published, as seq proves; mark_dirty_id() only the one the xarray
+ * holds). The struct goes after a grace period: RCU readers may still
+ * look at it.
+ */
+static void slot_free(struct kvmini_mmu *mmu, struct kvmini_memslot *slot)
+{
+	spin_lock(&mmu->mmu_lock);
+	spin_unlock(&mmu->mmu_lock);
+	kvfree(slot->dirty);
+	kfree_rcu(slot, rcu);
+}
+
+/*
+ * Add @new. On failure it is freed (slot_free: the MMU notifier may have
+ * seen it in the xarray).
  */
 static int slot_create(struct kvmini_mmu *mmu, struct kvmini_memslot *new)
 {
@@ -538,7 +558,7 @@ static int slot_create(struct kvmini_mmu *mmu, struct kvmini_memslot *new)
 			return 0;
 		xa_erase(&mmu->slots, new->id);
 	}
-	kvfree_rcu(new, rcu);
+	slot_free(mmu, new);
 	return r;
 }
 
@@ -546,12 +566,12 @@ static void slot_delete(struct kvmini_mmu *mmu, struct kvmini_memslot *old)
 {
 	slot_unpublish(mmu, old);
 	xa_erase(&mmu->slots, old->id);
-	kvfree_rcu(old, rcu);
+	slot_free(mmu, old);
 }
 
 /*
- * Move @old or change its flags: @new takes its place. Whichever of the
- * two does not stay is freed after a grace period.
+ * Move @old or change its flags: @new takes its place, and whichever of
+ * the two does not stay is freed.
  */
 static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 			struct kvmini_memslot *new)
@@ -563,7 +583,7 @@ static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 	xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT);
 	r = slot_publish(mmu, new, GFP_KERNEL_ACCOUNT);
 	if (!r) {
-		kvfree_rcu(old, rcu);
+		slot_free(mmu, old);
 		return 0;
 	}
 	/*
@@ -573,11 +593,11 @@ static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 	 * same way), so this fails only when the kernel itself is out.
 	 */
 	xa_store(&mmu->slots, old->id, old, GFP_KERNEL_ACCOUNT);
-	kvfree_rcu(new, rcu);
+	slot_free(mmu, new);
 	if (slot_publish(mmu, old, GFP_KERNEL)) {
 		pr_warn_ratelimited(KVMINI_PFX "slot %u lost: out of memory\n", old->id);
 		xa_erase(&mmu->slots, old->id);
-		kvfree_rcu(old, rcu);
+		slot_free(mmu, old);
 	}
 	return r;
 }
@@ -637,22 +657,29 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 		goto out;
 
 	ret = -ENOMEM;
-	/* Up to 256 MiB, as the VMM asks: its failure is an errno, not a warning. */
-	new = kvzalloc(struct_size(new, dirty, (r->flags & KVMINI_MEM_LOG_DIRTY_PAGES) ?
-					  BITS_TO_LONGS(npages) : 0),
-		       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		goto out;
+	new->flags = r->flags;
+	if (slot_logs(new)) {
+		/* Up to 256 MiB, as the VMM asks: an errno if it fails, not a warning. */
+		new->dirty = kvcalloc(BITS_TO_LONGS(npages), sizeof(long),
+				      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!new->dirty) {
+			kfree(new);
+			goto out;
+		}
+	}
 	/* As KVM, after the bitmap: what nested paging can map (new or moved). */
 	if ((!old || base_gfn != old->base_gfn) && base_gfn + npages - 1 > mmu->max_gfn) {
-		kvfree(new);		/* never seen by anyone */
+		kvfree(new->dirty);	/* never seen by anyone */
+		kfree(new);
 		ret = -EINVAL;
 		goto out;
 	}
 	new->base_gfn = base_gfn;
 	new->npages = npages;
 	new->userspace_addr = r->userspace_addr;
-	new->flags = r->flags;
 	new->id = id;
 	/* Either frees @new if it fails. */
 	ret = old ? slot_replace(mmu, old, new) : slot_create(mmu, new);
