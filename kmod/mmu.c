@@ -26,14 +26,15 @@
  * Dirty logging (KVMINI_MEM_LOG_DIRTY_PAGES): such a slot's pages are only
  * ever mapped read-only until a write fault, which sets the page's bit as
  * it maps the page writable, under mmu_lock; a write kvmini makes for the
- * guest sets it after the write, under mmu_lock too. KVMINI_GET_DIRTY_LOG
- * goes through the bitmap in chunks of 4096 pages: under mmu_lock it takes
- * and clears a chunk's bits and write-protects those pages, then copies
- * the chunk out with the lock dropped; one TLB flush before it returns, as
- * KVM. So no write goes unseen: a write to a page after its bit was taken
- * either faults (and sets the bit again), or slips in through a
- * translation not yet flushed, before the call returns, to a page this
- * call reports dirty, which the VMM reads only after it returns.
+ * guest sets it after the write, under mmu_lock too. A move keeps the
+ * bits. KVMINI_GET_DIRTY_LOG goes through the bitmap in chunks of 4096
+ * pages: under mmu_lock it takes and clears a chunk's bits and
+ * write-protects those pages, then copies the chunk out with the lock
+ * dropped; one TLB flush before it returns, as KVM. So no write goes
+ * unseen: a write to a page after its bit was taken either faults (and
+ * sets the bit again), or slips in through a translation not yet flushed,
+ * before the call returns, to a page this call reports dirty, which the
+ * VMM reads only after it returns.
  *
  * Nested page tables. Four levels of 512 entries (48-bit GPAs), in the
  * backend's entry format (kvmini_backend->pt_format). Only 4 KiB leaves.
@@ -528,18 +529,19 @@ static void slot_unpublish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot)
 }
 
 /*
- * Free @slot, which is in neither index any more. Its bitmap goes at once:
- * only mmu_lock holders touch a bitmap, and once this lock round is over
- * none can reach @slot's (a fault marks only a slot that is still
- * published, as seq proves; mark_dirty_id() only the one the xarray
- * holds). The struct goes after a grace period: RCU readers may still
- * look at it.
+ * Free @slot, which is in neither index any more. Its bitmap goes at once
+ * (unless @dirty_moved: another slot has it now): only mmu_lock holders
+ * touch a bitmap, and once this lock round is over none can reach @slot's
+ * (a fault marks only a slot that is still published, as seq proves;
+ * mark_dirty_id() only the one the xarray holds). The struct goes after a
+ * grace period: RCU readers may still look at it.
  */
-static void slot_free(struct kvmini_mmu *mmu, struct kvmini_memslot *slot)
+static void slot_free(struct kvmini_mmu *mmu, struct kvmini_memslot *slot, bool dirty_moved)
 {
 	spin_lock(&mmu->mmu_lock);
 	spin_unlock(&mmu->mmu_lock);
-	kvfree(slot->dirty);
+	if (!dirty_moved)
+		kvfree(slot->dirty);
 	kfree_rcu(slot, rcu);
 }
 
@@ -558,7 +560,7 @@ static int slot_create(struct kvmini_mmu *mmu, struct kvmini_memslot *new)
 			return 0;
 		xa_erase(&mmu->slots, new->id);
 	}
-	slot_free(mmu, new);
+	slot_free(mmu, new, false);
 	return r;
 }
 
@@ -566,16 +568,19 @@ static void slot_delete(struct kvmini_mmu *mmu, struct kvmini_memslot *old)
 {
 	slot_unpublish(mmu, old);
 	xa_erase(&mmu->slots, old->id);
-	slot_free(mmu, old);
+	slot_free(mmu, old, false);
 }
 
 /*
  * Move @old or change its flags: @new takes its place, and whichever of
- * the two does not stay is freed.
+ * the two does not stay is freed. If both log, they share one bitmap (the
+ * caller set it so): the log goes on across a move, as KVM's, and a mark
+ * made through either slot lands in it.
  */
 static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 			struct kvmini_memslot *new)
 {
+	bool shared = slot_logs(old) && slot_logs(new);
 	int r;
 
 	slot_unpublish(mmu, old);
@@ -583,7 +588,7 @@ static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 	xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT);
 	r = slot_publish(mmu, new, GFP_KERNEL_ACCOUNT);
 	if (!r) {
-		slot_free(mmu, old);
+		slot_free(mmu, old, shared);
 		return 0;
 	}
 	/*
@@ -593,11 +598,11 @@ static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 	 * same way), so this fails only when the kernel itself is out.
 	 */
 	xa_store(&mmu->slots, old->id, old, GFP_KERNEL_ACCOUNT);
-	slot_free(mmu, new);
+	slot_free(mmu, new, shared);
 	if (slot_publish(mmu, old, GFP_KERNEL)) {
 		pr_warn_ratelimited(KVMINI_PFX "slot %u lost: out of memory\n", old->id);
 		xa_erase(&mmu->slots, old->id);
-		slot_free(mmu, old);
+		slot_free(mmu, old, false);
 	}
 	return r;
 }
@@ -662,9 +667,12 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 		goto out;
 	new->flags = r->flags;
 	if (slot_logs(new)) {
-		/* Up to 256 MiB, as the VMM asks: an errno if it fails, not a warning. */
-		new->dirty = kvcalloc(BITS_TO_LONGS(npages), sizeof(long),
-				      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		/* As KVM: a slot that logs on (moved) keeps its log. */
+		if (old && slot_logs(old))
+			new->dirty = old->dirty;
+		else	/* up to 256 MiB: an errno if it fails, not a warning */
+			new->dirty = kvcalloc(BITS_TO_LONGS(npages), sizeof(long),
+					      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!new->dirty) {
 			kfree(new);
 			goto out;
@@ -672,7 +680,8 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 	}
 	/* As KVM, after the bitmap: what nested paging can map (new or moved). */
 	if ((!old || base_gfn != old->base_gfn) && base_gfn + npages - 1 > mmu->max_gfn) {
-		kvfree(new->dirty);	/* never seen by anyone */
+		if (!old || new->dirty != old->dirty)
+			kvfree(new->dirty);	/* never seen by anyone */
 		kfree(new);
 		ret = -EINVAL;
 		goto out;
@@ -721,9 +730,9 @@ static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva,
  * as KVM, never before: a GET_DIRTY_LOG between a mark and its write would
  * report the page before the write and never after it. The slot may have
  * changed since the write found it: a move or flags change keeps the id,
- * the size and the host address (so the page); one that went away gets no
- * mark, and one recreated with that id may get an extra one (reported
- * early, harmless).
+ * the size and the host address (so the page), and a slot that logs on
+ * after a move keeps its bitmap; one that went away gets no mark, and one
+ * recreated with that id may get an extra one (reported early, harmless).
  */
 static void mark_dirty_id(struct kvmini_mmu *mmu, u32 id, u64 index)
 {

@@ -4,7 +4,7 @@
  * chunks): exactly the pages written are reported, once, and again after
  * the next writes. A bitmap the VMM cannot take (EFAULT) loses nothing on
  * kvmini: what was not copied out is reported by the next call (KVM drops
- * it).
+ * it). And a slot that logs before and after a move keeps its bits, as KVM.
  */
 #include <sys/mman.h>
 
@@ -139,6 +139,35 @@ TEST_F(big, efault)
 		EXPECT_EQ(pick[1], pages[0]);
 		EXPECT_EQ(pick[2], pages[1]);
 	}
+	round_logged(_metadata, self);
+}
+
+/*
+ * Logging before and after a move: the bits go with the slot. Logging
+ * off and on again: a fresh, empty log. Both as KVM.
+ */
+TEST_F(big, move_keeps_bits)
+{
+	void *mem = vm_gpa2hva(self->vm, GPA);
+	uint64_t pages[4] = {};
+	struct ucall uc;
+
+	vcpu_run_ucall(self->vcpu, &uc);
+	ASSERT_EQ(0, vm_set_region(self->vm, 1, LOG, 2 * GPA, NPAGES * PAGE, mem));
+	ASSERT_EQ(0, get_log(self->vm, 1, self->bitmap));
+	ASSERT_EQ(3U, bits_set(self->bitmap, NPAGES, pages, 4));
+	EXPECT_EQ(pick[0], pages[0]);
+	EXPECT_EQ(pick[1], pages[1]);
+	EXPECT_EQ(pick[2], pages[2]);
+
+	ASSERT_EQ(0, vm_set_region(self->vm, 1, LOG, GPA, NPAGES * PAGE, mem));
+	round_logged(_metadata, self);
+	vcpu_run_ucall(self->vcpu, &uc);
+	ASSERT_EQ(0, vm_set_region(self->vm, 1, 0, GPA, NPAGES * PAGE, mem));
+	EXPECT_EQ(-ENOENT, get_log(self->vm, 1, self->bitmap));
+	ASSERT_EQ(0, vm_set_region(self->vm, 1, LOG, GPA, NPAGES * PAGE, mem));
+	ASSERT_EQ(0, get_log(self->vm, 1, self->bitmap));
+	EXPECT_EQ(0U, bits_set(self->bitmap, NPAGES, pages, 4));
 	round_logged(_metadata, self);
 }
 
