@@ -129,9 +129,10 @@ static bool pt_present(u64 entry)
 
 /*
  * Clear the leaves for gfns [start, end) below @table at @level; true if
- * any was present. Absent tables are skipped whole. Under mmu_lock.
+ * any was present. Absent tables are skipped whole. Under mmu_lock (the
+ * caller, pt_zap, checks).
  */
-static bool pt_zap(u64 *table, int level, u64 start, u64 end)
+static bool pt_zap_level(u64 *table, int level, u64 start, u64 end)
 {
 	unsigned int shift = PT_SHIFT * (level - 1);
 	bool zapped = false;
@@ -146,10 +147,17 @@ static bool pt_zap(u64 *table, int level, u64 start, u64 end)
 			WRITE_ONCE(table[pt_index(gfn, level)], 0);
 			zapped = true;
 		} else {
-			zapped |= pt_zap(pt_child(e), level - 1, gfn, min(next, end));
+			zapped |= pt_zap_level(pt_child(e), level - 1, gfn, min(next, end));
 		}
 	}
 	return zapped;
+}
+
+/* Clear the leaves for gfns [start, end); true if any was present. */
+static bool pt_zap(struct kvmini_mmu *mmu, u64 start, u64 end)
+{
+	lockdep_assert_held(&mmu->mmu_lock);
+	return pt_zap_level(mmu->root, NPT_LEVELS, start, end);
 }
 
 static void pt_free(u64 *table, int level)
@@ -168,6 +176,7 @@ static bool pt_wrprotect(struct kvmini_mmu *mmu, u64 gfn)
 	u64 write = kvmini_backend->pt_format->write, *table = mmu->root, e;
 	int level;
 
+	lockdep_assert_held(&mmu->mmu_lock);
 	for (level = NPT_LEVELS; level > 1; level--) {
 		e = READ_ONCE(table[pt_index(gfn, level)]);
 		if (!pt_present(e))
@@ -186,8 +195,10 @@ static bool slot_logs(const struct kvmini_memslot *slot)
 	return slot->flags & KVMINI_MEM_LOG_DIRTY_PAGES;
 }
 
-static void mark_dirty(struct kvmini_memslot *slot, u64 gfn)
+/* Under mmu_lock, which orders it against KVMINI_GET_DIRTY_LOG. */
+static void mark_dirty(struct kvmini_mmu *mmu, struct kvmini_memslot *slot, u64 gfn)
 {
+	lockdep_assert_held(&mmu->mmu_lock);
 	if (slot_logs(slot))
 		set_bit(gfn - slot->base_gfn, slot->dirty);
 }
@@ -196,7 +207,7 @@ static void mark_dirty(struct kvmini_memslot *slot, u64 gfn)
 static void zap_gfns(struct kvmini_mmu *mmu, u64 start, u64 end)
 {
 	spin_lock(&mmu->mmu_lock);
-	if (pt_zap(mmu->root, NPT_LEVELS, start, end))
+	if (pt_zap(mmu, start, end))
 		kvmini_flush_remote_tlbs(mmu->vm);
 	mmu->seq++;
 	spin_unlock(&mmu->mmu_lock);
@@ -247,6 +258,7 @@ static void pt_map(struct kvmini_mmu *mmu, u64 gfn, unsigned long pfn,
 	u64 *table = mmu->root, *e;
 	int level;
 
+	lockdep_assert_held(&mmu->mmu_lock);
 	for (level = NPT_LEVELS; level > 1; level--) {
 		e = &table[pt_index(gfn, level)];
 		if (!pt_present(READ_ONCE(*e))) {
@@ -336,7 +348,7 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	else if (!mmu->invalidating && mmu->seq == seq) {
 		/* seq unchanged: @slot was not replaced, so not freed either. */
 		if (writable)
-			mark_dirty(slot, gfn);
+			mark_dirty(mmu, slot, gfn);
 		pt_map(mmu, gfn, page_to_pfn(page), writable, &cache);
 	}
 	/* else: raced with an invalidation; the guest faults again. */
@@ -349,7 +361,7 @@ out:
 
 /* --- MMU notifier --- */
 
-/* Zap @slot's gfns backed by host addresses [start, end). */
+/* Zap @slot's gfns backed by host addresses [start, end). Under mmu_lock. */
 static bool zap_slot_hva(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
 			 unsigned long start, unsigned long end)
 {
@@ -363,7 +375,7 @@ static bool zap_slot_hva(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
 		return false;
 	first = slot->base_gfn + ((start - s_start) >> PAGE_SHIFT);
 	last = slot->base_gfn + ((end - s_start + PAGE_SIZE - 1) >> PAGE_SHIFT);
-	return pt_zap(mmu->root, NPT_LEVELS, first, last);
+	return pt_zap(mmu, first, last);
 }
 
 /* Only spinlocks, no allocation: fine for non-blockable ranges too. */
@@ -406,7 +418,7 @@ static void mmu_release(struct mmu_notifier *mn, struct mm_struct *mm)
 
 	spin_lock(&mmu->mmu_lock);
 	mmu->released = true;
-	if (pt_zap(mmu->root, NPT_LEVELS, 0, MAX_GFN) && !mmu->dying)
+	if (pt_zap(mmu, 0, MAX_GFN) && !mmu->dying)
 		kvmini_flush_remote_tlbs(mmu->vm);
 	mmu->seq++;
 	spin_unlock(&mmu->mmu_lock);
@@ -524,6 +536,7 @@ static int slot_publish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot, gfp
 /* Stop faults finding @slot and remove what they mapped. Under vm->lock. */
 static void slot_unpublish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot)
 {
+	lockdep_assert_held(&mmu->vm->lock);
 	mtree_erase(&mmu->gfn_tree, slot->base_gfn);
 	zap_gfns(mmu, slot->base_gfn, slot->base_gfn + slot->npages);
 }
@@ -547,12 +560,13 @@ static void slot_free(struct kvmini_mmu *mmu, struct kvmini_memslot *slot, bool 
 
 /*
  * Add @new. On failure it is freed (slot_free: the MMU notifier may have
- * seen it in the xarray).
+ * seen it in the xarray). Under vm->lock.
  */
 static int slot_create(struct kvmini_mmu *mmu, struct kvmini_memslot *new)
 {
 	int r;
 
+	lockdep_assert_held(&mmu->vm->lock);
 	r = xa_err(xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT));
 	if (!r) {
 		r = slot_publish(mmu, new, GFP_KERNEL_ACCOUNT);
@@ -564,8 +578,10 @@ static int slot_create(struct kvmini_mmu *mmu, struct kvmini_memslot *new)
 	return r;
 }
 
+/* Under vm->lock. */
 static void slot_delete(struct kvmini_mmu *mmu, struct kvmini_memslot *old)
 {
+	lockdep_assert_held(&mmu->vm->lock);
 	slot_unpublish(mmu, old);
 	xa_erase(&mmu->slots, old->id);
 	slot_free(mmu, old, false);
@@ -575,7 +591,7 @@ static void slot_delete(struct kvmini_mmu *mmu, struct kvmini_memslot *old)
  * Move @old or change its flags: @new takes its place, and whichever of
  * the two does not stay is freed. If both log, they share one bitmap (the
  * caller set it so): the log goes on across a move, as KVM's, and a mark
- * made through either slot lands in it.
+ * made through either slot lands in it. Under vm->lock.
  */
 static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 			struct kvmini_memslot *new)
@@ -583,6 +599,7 @@ static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 	bool shared = slot_logs(old) && slot_logs(new);
 	int r;
 
+	lockdep_assert_held(&mmu->vm->lock);
 	slot_unpublish(mmu, old);
 	/* Replacing an existing xarray entry allocates nothing. */
 	xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT);
