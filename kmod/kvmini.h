@@ -302,7 +302,7 @@ struct kvmini_memslot {
 	u32 flags;
 	u32 id;
 	struct rcu_head rcu;
-	unsigned long dirty[];	/* with LOG_DIRTY_PAGES only */
+	unsigned long *dirty;	/* with LOG_DIRTY_PAGES only, else NULL */
 };
 
 /* cr.c: control registers and EFER, with the rules KVM applies. */

@@ -6,21 +6,35 @@
  *
  * Slots. A slot maps guest frames [base_gfn, base_gfn + npages) onto the
  * VMM's memory at userspace_addr; slots never change, an update replaces
- * one. Two indexes, both written only under vm->lock:
+ * one. Sizes and addresses are checked as KVM checks them (at most 2^31 - 1
+ * pages, below the host's MAXPHYADDR). Two indexes, both written only
+ * under vm->lock:
  *   - gfn_tree, a maple tree from gfn range to slot: lookups by gfn in
  *     O(log n) under RCU, and the overlap check. Faults look here.
  *   - slots, an xarray from slot id to slot. It holds every slot that may
- *     have nested mappings, so the MMU notifier walks it: a slot enters it
- *     before gfn_tree (before any fault can map it) and leaves it only
- *     after it left gfn_tree and its mappings were zapped.
- * A replaced slot is freed with kvfree_rcu, so RCU readers may keep using it.
+ *     have nested mappings, so the MMU notifier walks it (under RCU): a
+ *     slot enters it before gfn_tree (before any fault can map it) and
+ *     leaves it only after it left gfn_tree and its mappings were zapped.
+ * A slot that was in either index (replaced, deleted, or backed out after
+ * an allocation failed) is freed after a grace period (kfree_rcu), so RCU
+ * readers may keep using it until they leave the read section; what a
+ * reader needs after that it copies out first. Its dirty bitmap, up to
+ * 256 MiB, goes at once (slot_free: only mmu_lock holders touch bitmaps),
+ * not seconds later with the batches of kfree_rcu. Only VM destruction,
+ * with no reader left, frees slots at once.
  *
  * Dirty logging (KVMINI_MEM_LOG_DIRTY_PAGES): such a slot's pages are only
  * ever mapped read-only until a write fault, which sets the page's bit as
- * it maps the page writable, under mmu_lock. KVMINI_GET_DIRTY_LOG takes
- * and clears the bits and write-protects those pages again, under mmu_lock
- * too, so no write goes unseen: one that slips in before the protection
- * is flushed was made to a page reported dirty in this round.
+ * it maps the page writable, under mmu_lock; a write kvmini makes for the
+ * guest sets it after the write, under mmu_lock too. A move keeps the
+ * bits. KVMINI_GET_DIRTY_LOG goes through the bitmap in chunks of 4096
+ * pages: under mmu_lock it takes and clears a chunk's bits and
+ * write-protects those pages, then copies the chunk out with the lock
+ * dropped; one TLB flush before it returns, as KVM. So no write goes
+ * unseen: a write to a page after its bit was taken either faults (and
+ * sets the bit again), or slips in through a translation not yet flushed,
+ * before the call returns, to a page this call reports dirty, which the
+ * VMM reads only after it returns.
  *
  * Nested page tables. Four levels of 512 entries (48-bit GPAs), in the
  * backend's entry format (kvmini_backend->pt_format). Only 4 KiB leaves.
@@ -32,9 +46,11 @@
  *
  * Faults vs invalidations (mmu_lock, a spinlock, protects the tables'
  * leaves and links, seq and invalidating):
- *   - a fault reads seq under mmu_lock, then finds the slot and gets the
- *     page (get_user_pages; may sleep), then under mmu_lock installs the
- *     leaf only if no invalidation is in progress and seq did not move;
+ *   - a fault reads seq under mmu_lock, then finds the slot (copying out
+ *     what it needs under RCU) and gets the page (get_user_pages; may
+ *     sleep), then under mmu_lock installs the leaf (and marks the slot
+ *     dirty) only if no invalidation is in progress and seq did not move,
+ *     which also proves the slot was not replaced, hence not freed;
  *     otherwise it returns 0 and the guest faults again.
  *   - invalidate_range_start bumps invalidating and zaps; _end bumps seq
  *     and drops invalidating. Slot delete/move zaps and bumps seq too.
@@ -44,7 +60,9 @@
  * kvmini_flush_remote_tlbs() before dropping mmu_lock. Flushing under the
  * lock means a second zapper that finds a leaf already gone knows that the
  * flush for it is done too. The flush kicks vCPUs with IPIs and waits; it
- * does not sleep nor take mmu_lock, so this is allowed.
+ * does not sleep nor take mmu_lock, so this is allowed. Write-protecting
+ * (dirty logging) clears no leaf and nobody relies on a read-only leaf
+ * being flushed, so it flushes once at the end, as said above.
  *
  * Costs: an untouched slot costs its struct and tree nodes only. Each
  * invalidation looks at every slot (fine for the few slots VMMs use; an
@@ -60,6 +78,7 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 #include <asm/msr-index.h>
+#include <asm/processor.h>
 #include <asm/processor-flags.h>
 
 #include "kvmini.h"
@@ -79,6 +98,7 @@ struct kvmini_mmu {
 	unsigned long invalidating;	/* invalidations in progress */
 	bool released;			/* the mm is gone: map nothing more */
 	bool dying;			/* VM destruction: no vCPU to flush */
+	u64 max_gfn;			/* the last gfn a slot may cover */
 
 	u64 *root;
 	struct mmu_notifier mn;
@@ -109,9 +129,10 @@ static bool pt_present(u64 entry)
 
 /*
  * Clear the leaves for gfns [start, end) below @table at @level; true if
- * any was present. Absent tables are skipped whole. Under mmu_lock.
+ * any was present. Absent tables are skipped whole. Under mmu_lock (the
+ * caller, pt_zap, checks).
  */
-static bool pt_zap(u64 *table, int level, u64 start, u64 end)
+static bool pt_zap_level(u64 *table, int level, u64 start, u64 end)
 {
 	unsigned int shift = PT_SHIFT * (level - 1);
 	bool zapped = false;
@@ -126,10 +147,17 @@ static bool pt_zap(u64 *table, int level, u64 start, u64 end)
 			WRITE_ONCE(table[pt_index(gfn, level)], 0);
 			zapped = true;
 		} else {
-			zapped |= pt_zap(pt_child(e), level - 1, gfn, min(next, end));
+			zapped |= pt_zap_level(pt_child(e), level - 1, gfn, min(next, end));
 		}
 	}
 	return zapped;
+}
+
+/* Clear the leaves for gfns [start, end); true if any was present. */
+static bool pt_zap(struct kvmini_mmu *mmu, u64 start, u64 end)
+{
+	lockdep_assert_held(&mmu->mmu_lock);
+	return pt_zap_level(mmu->root, NPT_LEVELS, start, end);
 }
 
 static void pt_free(u64 *table, int level)
@@ -148,6 +176,7 @@ static bool pt_wrprotect(struct kvmini_mmu *mmu, u64 gfn)
 	u64 write = kvmini_backend->pt_format->write, *table = mmu->root, e;
 	int level;
 
+	lockdep_assert_held(&mmu->mmu_lock);
 	for (level = NPT_LEVELS; level > 1; level--) {
 		e = READ_ONCE(table[pt_index(gfn, level)]);
 		if (!pt_present(e))
@@ -166,8 +195,10 @@ static bool slot_logs(const struct kvmini_memslot *slot)
 	return slot->flags & KVMINI_MEM_LOG_DIRTY_PAGES;
 }
 
-static void mark_dirty(struct kvmini_memslot *slot, u64 gfn)
+/* Under mmu_lock, which orders it against KVMINI_GET_DIRTY_LOG. */
+static void mark_dirty(struct kvmini_mmu *mmu, struct kvmini_memslot *slot, u64 gfn)
 {
+	lockdep_assert_held(&mmu->mmu_lock);
 	if (slot_logs(slot))
 		set_bit(gfn - slot->base_gfn, slot->dirty);
 }
@@ -176,7 +207,7 @@ static void mark_dirty(struct kvmini_memslot *slot, u64 gfn)
 static void zap_gfns(struct kvmini_mmu *mmu, u64 start, u64 end)
 {
 	spin_lock(&mmu->mmu_lock);
-	if (pt_zap(mmu->root, NPT_LEVELS, start, end))
+	if (pt_zap(mmu, start, end))
 		kvmini_flush_remote_tlbs(mmu->vm);
 	mmu->seq++;
 	spin_unlock(&mmu->mmu_lock);
@@ -227,6 +258,7 @@ static void pt_map(struct kvmini_mmu *mmu, u64 gfn, unsigned long pfn,
 	u64 *table = mmu->root, *e;
 	int level;
 
+	lockdep_assert_held(&mmu->mmu_lock);
 	for (level = NPT_LEVELS; level > 1; level--) {
 		e = &table[pt_index(gfn, level)];
 		if (!pt_present(READ_ONCE(*e))) {
@@ -254,7 +286,7 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	struct kvmini_memslot *slot;
 	struct pt_cache cache = {};
 	unsigned long hva = 0, seq;
-	bool writable = false;
+	bool writable = false, logs = false;
 	struct page *page;
 	int r;
 
@@ -268,11 +300,17 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	seq = mmu->seq;
 	spin_unlock(&mmu->mmu_lock);
 
+	/*
+	 * Take what is needed from the slot now: once out of the RCU section
+	 * it may be deleted and freed at any time, until the seq check below
+	 * proves it was not.
+	 */
 	rcu_read_lock();
 	slot = mtree_load(&mmu->gfn_tree, gfn);
 	if (slot) {
 		hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 		writable = !(slot->flags & KVMINI_MEM_READONLY);
+		logs = slot_logs(slot);
 	}
 	rcu_read_unlock();
 	if (!slot || (write && !writable))
@@ -288,7 +326,7 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	 * there read-only (the zero page, a COW page, read-only memory): a
 	 * later write faults again and takes it writable.
 	 */
-	if (write || !writable || slot_logs(slot) ||
+	if (write || !writable || logs ||
 	    get_user_pages_fast_only(hva, 1, FOLL_WRITE, &page) != 1) {
 		writable = write;
 		r = get_user_pages_fast(hva, 1, write ? FOLL_WRITE : 0, &page);
@@ -310,7 +348,7 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	else if (!mmu->invalidating && mmu->seq == seq) {
 		/* seq unchanged: @slot was not replaced, so not freed either. */
 		if (writable)
-			mark_dirty(slot, gfn);
+			mark_dirty(mmu, slot, gfn);
 		pt_map(mmu, gfn, page_to_pfn(page), writable, &cache);
 	}
 	/* else: raced with an invalidation; the guest faults again. */
@@ -323,7 +361,7 @@ out:
 
 /* --- MMU notifier --- */
 
-/* Zap @slot's gfns backed by host addresses [start, end). */
+/* Zap @slot's gfns backed by host addresses [start, end). Under mmu_lock. */
 static bool zap_slot_hva(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
 			 unsigned long start, unsigned long end)
 {
@@ -337,7 +375,7 @@ static bool zap_slot_hva(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
 		return false;
 	first = slot->base_gfn + ((start - s_start) >> PAGE_SHIFT);
 	last = slot->base_gfn + ((end - s_start + PAGE_SIZE - 1) >> PAGE_SHIFT);
-	return pt_zap(mmu->root, NPT_LEVELS, first, last);
+	return pt_zap(mmu, first, last);
 }
 
 /* Only spinlocks, no allocation: fine for non-blockable ranges too. */
@@ -380,7 +418,7 @@ static void mmu_release(struct mmu_notifier *mn, struct mm_struct *mm)
 
 	spin_lock(&mmu->mmu_lock);
 	mmu->released = true;
-	if (pt_zap(mmu->root, NPT_LEVELS, 0, MAX_GFN) && !mmu->dying)
+	if (pt_zap(mmu, 0, MAX_GFN) && !mmu->dying)
 		kvmini_flush_remote_tlbs(mmu->vm);
 	mmu->seq++;
 	spin_unlock(&mmu->mmu_lock);
@@ -394,6 +432,20 @@ static const struct mmu_notifier_ops kvmini_mmu_notifier_ops = {
 
 /* --- creation and destruction --- */
 
+/*
+ * As KVM (kvm_mmu_max_gfn): nested paging maps no guest-physical address
+ * at or above the host's MAXPHYADDR (read as KVM reads it), and kvmini's
+ * four levels map none at or above 2^48.
+ */
+static u64 slots_max_gfn(void)
+{
+	unsigned int bits = boot_cpu_data.x86_phys_bits;
+
+	if (boot_cpu_data.extended_cpuid_level >= 0x80000008)
+		bits = cpuid_eax(0x80000008) & 0xff;
+	return (1ULL << (min_t(unsigned int, bits, KVMINI_MAX_GPA_BITS) - PAGE_SHIFT)) - 1;
+}
+
 int kvmini_mmu_create(struct kvmini_vm *vm)
 {
 	struct kvmini_mmu *mmu;
@@ -403,6 +455,7 @@ int kvmini_mmu_create(struct kvmini_vm *vm)
 	if (!mmu)
 		return -ENOMEM;
 	mmu->vm = vm;
+	mmu->max_gfn = slots_max_gfn();
 	mt_init_flags(&mmu->gfn_tree, MT_FLAGS_USE_RCU);
 	xa_init(&mmu->slots);
 	spin_lock_init(&mmu->mmu_lock);
@@ -438,8 +491,10 @@ void kvmini_mmu_destroy(struct kvmini_vm *vm)
 	mmu->dying = true;
 	if (mmu->registered)
 		mmu_notifier_unregister(&mmu->mn, vm->mm);
-	xa_for_each(&mmu->slots, id, slot)
-		kvfree(slot);
+	xa_for_each(&mmu->slots, id, slot) {
+		kvfree(slot->dirty);
+		kfree(slot);
+	}
 	xa_destroy(&mmu->slots);
 	/*
 	 * No reader is left. Freeing a tree still in RCU mode crashed 6.1's
@@ -456,6 +511,9 @@ void kvmini_mmu_destroy(struct kvmini_vm *vm)
 
 /* --- memory slots --- */
 
+/* As KVM 6.1 (KVM_MEM_MAX_NR_PAGES): the most pages one slot may have. */
+#define SLOT_MAX_NR_PAGES	((1UL << 31) - 1)
+
 /* Does a slot other than @self cover any of gfns [base, base + npages)? */
 static bool gfns_taken(struct kvmini_mmu *mmu, u64 base, u64 npages,
 		       struct kvmini_memslot *self)
@@ -469,64 +527,104 @@ static bool gfns_taken(struct kvmini_mmu *mmu, u64 base, u64 npages,
 	return false;
 }
 
-static int slot_publish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot)
+static int slot_publish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot, gfp_t gfp)
 {
 	return mtree_insert_range(&mmu->gfn_tree, slot->base_gfn,
-				  slot->base_gfn + slot->npages - 1, slot,
-				  GFP_KERNEL_ACCOUNT);
+				  slot->base_gfn + slot->npages - 1, slot, gfp);
 }
 
 /* Stop faults finding @slot and remove what they mapped. Under vm->lock. */
 static void slot_unpublish(struct kvmini_mmu *mmu, struct kvmini_memslot *slot)
 {
+	lockdep_assert_held(&mmu->vm->lock);
 	mtree_erase(&mmu->gfn_tree, slot->base_gfn);
 	zap_gfns(mmu, slot->base_gfn, slot->base_gfn + slot->npages);
 }
 
+/*
+ * Free @slot, which is in neither index any more. Its bitmap goes at once
+ * (unless @dirty_moved: another slot has it now): only mmu_lock holders
+ * touch a bitmap, and once this lock round is over none can reach @slot's
+ * (a fault marks only a slot that is still published, as seq proves;
+ * mark_dirty_id() only the one the xarray holds). The struct goes after a
+ * grace period: RCU readers may still look at it.
+ */
+static void slot_free(struct kvmini_mmu *mmu, struct kvmini_memslot *slot, bool dirty_moved)
+{
+	spin_lock(&mmu->mmu_lock);
+	spin_unlock(&mmu->mmu_lock);
+	if (!dirty_moved)
+		kvfree(slot->dirty);
+	kfree_rcu(slot, rcu);
+}
+
+/*
+ * Add @new. On failure it is freed (slot_free: the MMU notifier may have
+ * seen it in the xarray). Under vm->lock.
+ */
 static int slot_create(struct kvmini_mmu *mmu, struct kvmini_memslot *new)
 {
 	int r;
 
+	lockdep_assert_held(&mmu->vm->lock);
 	r = xa_err(xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT));
-	if (r)
-		return r;
-	r = slot_publish(mmu, new);
-	if (r)
+	if (!r) {
+		r = slot_publish(mmu, new, GFP_KERNEL_ACCOUNT);
+		if (!r)
+			return 0;
 		xa_erase(&mmu->slots, new->id);
+	}
+	slot_free(mmu, new, false);
 	return r;
 }
 
+/* Under vm->lock. */
 static void slot_delete(struct kvmini_mmu *mmu, struct kvmini_memslot *old)
 {
+	lockdep_assert_held(&mmu->vm->lock);
 	slot_unpublish(mmu, old);
 	xa_erase(&mmu->slots, old->id);
-	kvfree_rcu(old, rcu);
+	slot_free(mmu, old, false);
 }
 
-/* Move @old or change its flags: @new takes its place. */
+/*
+ * Move @old or change its flags: @new takes its place, and whichever of
+ * the two does not stay is freed. If both log, they share one bitmap (the
+ * caller set it so): the log goes on across a move, as KVM's, and a mark
+ * made through either slot lands in it. Under vm->lock.
+ */
 static int slot_replace(struct kvmini_mmu *mmu, struct kvmini_memslot *old,
 			struct kvmini_memslot *new)
 {
+	bool shared = slot_logs(old) && slot_logs(new);
 	int r;
 
+	lockdep_assert_held(&mmu->vm->lock);
 	slot_unpublish(mmu, old);
 	/* Replacing an existing xarray entry allocates nothing. */
 	xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT);
-	r = slot_publish(mmu, new);
+	r = slot_publish(mmu, new, GFP_KERNEL_ACCOUNT);
 	if (!r) {
-		kvfree_rcu(old, rcu);
+		slot_free(mmu, old, shared);
 		return 0;
 	}
-	/* Out of memory: put the old slot back; if even that fails, it is gone. */
+	/*
+	 * Out of memory: put the old slot back as it was. Its tree nodes were
+	 * freed just now; take them back without charging the VMM's memory
+	 * cgroup, whose limit may be what failed (mtree_erase allocates the
+	 * same way), so this fails only when the kernel itself is out.
+	 */
 	xa_store(&mmu->slots, old->id, old, GFP_KERNEL_ACCOUNT);
-	if (slot_publish(mmu, old)) {
+	slot_free(mmu, new, shared);
+	if (slot_publish(mmu, old, GFP_KERNEL)) {
 		pr_warn_ratelimited(KVMINI_PFX "slot %u lost: out of memory\n", old->id);
 		xa_erase(&mmu->slots, old->id);
-		kvfree_rcu(old, rcu);
+		slot_free(mmu, old, false);
 	}
 	return r;
 }
 
+/* The checks and their order are KVM's (__kvm_set_memory_region, 6.1). */
 int kvmini_set_memory_region(struct kvmini_vm *vm,
 			     const struct kvmini_userspace_memory_region *r)
 {
@@ -537,6 +635,8 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 	struct kvmini_memslot *old, *new;
 	int ret;
 
+	if (id >= KVMINI_MAX_MEMSLOTS)
+		return -EINVAL;
 	if (r->flags & ~(KVMINI_MEM_READONLY | KVMINI_MEM_LOG_DIRTY_PAGES))
 		return -EINVAL;
 	if ((r->memory_size | r->guest_phys_addr | r->userspace_addr) & ~PAGE_MASK)
@@ -544,10 +644,12 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 	if (r->userspace_addr + r->memory_size < r->userspace_addr ||
 	    !access_ok(u64_to_user_ptr(r->userspace_addr), r->memory_size))
 		return -EINVAL;
-	if (as_id != 0 || id >= KVMINI_MAX_MEMSLOTS)
+	if (as_id != 0)
 		return -EINVAL;
-	if (r->guest_phys_addr + r->memory_size < r->guest_phys_addr ||
-	    base_gfn + npages > MAX_GFN)
+	if (r->guest_phys_addr + r->memory_size < r->guest_phys_addr)
+		return -EINVAL;
+	/* This also keeps the dirty bitmap below 256 MiB. */
+	if (npages > SLOT_MAX_NR_PAGES)
 		return -EINVAL;
 
 	mutex_lock(&vm->lock);
@@ -577,18 +679,36 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 		goto out;
 
 	ret = -ENOMEM;
-	new = kvzalloc(struct_size(new, dirty, (r->flags & KVMINI_MEM_LOG_DIRTY_PAGES) ?
-					  BITS_TO_LONGS(npages) : 0), GFP_KERNEL_ACCOUNT);
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		goto out;
+	new->flags = r->flags;
+	if (slot_logs(new)) {
+		/* As KVM: a slot that logs on (moved) keeps its log. */
+		if (old && slot_logs(old))
+			new->dirty = old->dirty;
+		else	/* up to 256 MiB: an errno if it fails, not a warning */
+			new->dirty = kvcalloc(BITS_TO_LONGS(npages), sizeof(long),
+					      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!new->dirty) {
+			kfree(new);
+			goto out;
+		}
+	}
+	/* As KVM, after the bitmap: what nested paging can map (new or moved). */
+	if ((!old || base_gfn != old->base_gfn) && base_gfn + npages - 1 > mmu->max_gfn) {
+		if (!old || new->dirty != old->dirty)
+			kvfree(new->dirty);	/* never seen by anyone */
+		kfree(new);
+		ret = -EINVAL;
+		goto out;
+	}
 	new->base_gfn = base_gfn;
 	new->npages = npages;
 	new->userspace_addr = r->userspace_addr;
-	new->flags = r->flags;
 	new->id = id;
+	/* Either frees @new if it fails. */
 	ret = old ? slot_replace(mmu, old, new) : slot_create(mmu, new);
-	if (ret)
-		kvfree(new);
 out:
 	mutex_unlock(&vm->lock);
 	return ret;
@@ -597,12 +717,14 @@ out:
 /* --- guest memory access by GPA --- */
 
 /*
- * The host address of @gpa; -ENOENT if no slot has it, or for a write, no
- * slot the guest may write (READONLY: kvmini never writes the VMM's
- * read-only memory for the guest either). For a write the page counts as
- * dirty (marked before the write: the VMM may see it set early, never late).
+ * The host address of @gpa; for a @write, where its dirty bit is (slot id
+ * and page index, for mark_dirty_id() once the write is done; *id is
+ * U32_MAX if the slot does not log). -ENOENT if no slot has it, or for a
+ * write, no slot the guest may write (READONLY: kvmini never writes the
+ * VMM's read-only memory for the guest either).
  */
-static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva, bool write)
+static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, bool write, unsigned long *hva,
+		      u32 *id, u64 *index)
 {
 	struct kvmini_mmu *mmu = vm->mmu;
 	struct kvmini_memslot *slot;
@@ -616,14 +738,34 @@ static int gpa_to_hva(struct kvmini_vm *vm, u64 gpa, unsigned long *hva, bool wr
 		slot = NULL;
 	if (slot) {
 		*hva = slot->userspace_addr + (gpa - (slot->base_gfn << PAGE_SHIFT));
-		if (write && slot_logs(slot)) {
-			spin_lock(&mmu->mmu_lock);
-			mark_dirty(slot, gfn);
-			spin_unlock(&mmu->mmu_lock);
-		}
+		*id = slot_logs(slot) ? slot->id : U32_MAX;
+		*index = gfn - slot->base_gfn;
 	}
 	rcu_read_unlock();
 	return slot ? 0 : -ENOENT;
+}
+
+/*
+ * kvmini wrote page @index of slot @id for the guest: mark it dirty in the
+ * slot the xarray holds under that id now, if it logs. After the write,
+ * as KVM, never before: a GET_DIRTY_LOG between a mark and its write would
+ * report the page before the write and never after it. The slot may have
+ * changed since the write found it: a move or flags change keeps the id,
+ * the size and the host address (so the page), and a slot that logs on
+ * after a move keeps its bitmap; one that went away gets no mark, and one
+ * recreated with that id may get an extra one (reported early, harmless).
+ */
+static void mark_dirty_id(struct kvmini_mmu *mmu, u32 id, u64 index)
+{
+	struct kvmini_memslot *slot;
+
+	rcu_read_lock();
+	spin_lock(&mmu->mmu_lock);
+	slot = xa_load(&mmu->slots, id);
+	if (slot && slot_logs(slot) && index < slot->npages)
+		set_bit(index, slot->dirty);
+	spin_unlock(&mmu->mmu_lock);
+	rcu_read_unlock();
 }
 
 bool kvmini_gpa_is_ram(struct kvmini_vm *vm, u64 gpa, bool write)
@@ -649,6 +791,8 @@ static int gpa_copy(struct kvmini_vm *vm, u64 gpa, u8 *buf, unsigned int len,
 		    bool write)
 {
 	unsigned long hva, n, left;
+	u64 index;
+	u32 id;
 	int r;
 
 	if (vm->mm != current->mm)
@@ -657,13 +801,16 @@ static int gpa_copy(struct kvmini_vm *vm, u64 gpa, u8 *buf, unsigned int len,
 		return -ENOENT;
 	while (len) {
 		n = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(gpa));
-		r = gpa_to_hva(vm, gpa, &hva, write);
+		r = gpa_to_hva(vm, gpa, write, &hva, &id, &index);
 		if (r)
 			return r;
 		if (write)
 			left = copy_to_user((void __user *)hva, buf, n);
 		else
 			left = copy_from_user(buf, (const void __user *)hva, n);
+		/* A partial write wrote something: it counts as dirty. */
+		if (write && left < n && id != U32_MAX)
+			mark_dirty_id(vm->mmu, id, index);
 		if (left)
 			return -EFAULT;
 		gpa += n;
@@ -812,11 +959,53 @@ fault:
 
 /* --- dirty logging --- */
 
+/* Bits taken per mmu_lock hold: 4096 pages, 512 bytes of stack. */
+#define DIRTY_CHUNK_LONGS	64
+
+/*
+ * Take a chunk of @slot's bits, from long @first on, into @bits and
+ * write-protect those pages; true if any was writable (a flush is due).
+ */
+static bool dirty_take(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
+		       unsigned long first, unsigned long n, unsigned long *bits)
+{
+	bool flush = false;
+	unsigned long i, b;
+
+	spin_lock(&mmu->mmu_lock);
+	for (i = 0; i < n; i++) {
+		bits[i] = xchg(&slot->dirty[first + i], 0);
+		for_each_set_bit(b, &bits[i], BITS_PER_LONG)
+			flush |= pt_wrprotect(mmu, slot->base_gfn +
+					      (first + i) * BITS_PER_LONG + b);
+	}
+	spin_unlock(&mmu->mmu_lock);
+	return flush;
+}
+
+/* Give back bits the VMM did not get (a failed copy): reported next time. */
+static void dirty_untake(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
+			 unsigned long first, unsigned long n, const unsigned long *bits)
+{
+	unsigned long i;
+
+	spin_lock(&mmu->mmu_lock);
+	for (i = 0; i < n; i++)
+		slot->dirty[first + i] |= bits[i];
+	spin_unlock(&mmu->mmu_lock);
+}
+
+/*
+ * Chunk by chunk (a slot may have 2^31 pages: a 256 MiB bitmap): take the
+ * bits under mmu_lock, copy them out with it dropped. See the top of the
+ * file for why no write goes unseen.
+ */
 int kvmini_get_dirty_log(struct kvmini_vm *vm, const struct kvmini_dirty_log *log)
 {
+	unsigned long bits[DIRTY_CHUNK_LONGS], first, n, total;
+	void __user *ubits = u64_to_user_ptr(log->dirty_bitmap);
 	struct kvmini_mmu *mmu = vm->mmu;
 	struct kvmini_memslot *slot;
-	unsigned long *bits, n, i, b;
 	bool flush = false;
 	int r = 0;
 
@@ -828,25 +1017,20 @@ int kvmini_get_dirty_log(struct kvmini_vm *vm, const struct kvmini_dirty_log *lo
 		r = -ENOENT;		/* as KVM: no slot, or not logging */
 		goto out;
 	}
-	n = BITS_TO_LONGS(slot->npages);
-	bits = kvmalloc_array(n, sizeof(long), GFP_KERNEL_ACCOUNT);
-	if (!bits) {
-		r = -ENOMEM;
-		goto out;
+	total = BITS_TO_LONGS(slot->npages);
+	for (first = 0; first < total; first += n) {
+		n = min_t(unsigned long, total - first, DIRTY_CHUNK_LONGS);
+		flush |= dirty_take(mmu, slot, first, n, bits);
+		if (copy_to_user(ubits + first * sizeof(long), bits, n * sizeof(long))) {
+			dirty_untake(mmu, slot, first, n, bits);
+			r = -EFAULT;
+			break;
+		}
+		cond_resched();
 	}
-	/* Take the bits and protect those pages again, in one go. */
-	spin_lock(&mmu->mmu_lock);
-	for (i = 0; i < n; i++) {
-		bits[i] = xchg(&slot->dirty[i], 0);
-		for_each_set_bit(b, &bits[i], BITS_PER_LONG)
-			flush |= pt_wrprotect(mmu, slot->base_gfn + i * BITS_PER_LONG + b);
-	}
+	/* Before returning, as KVM: see the top of the file. */
 	if (flush)
 		kvmini_flush_remote_tlbs(vm);
-	spin_unlock(&mmu->mmu_lock);
-	if (copy_to_user(u64_to_user_ptr(log->dirty_bitmap), bits, n * sizeof(long)))
-		r = -EFAULT;
-	kvfree(bits);
 out:
 	mutex_unlock(&vm->lock);
 	return r;

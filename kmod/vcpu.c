@@ -733,9 +733,32 @@ void kvmini_free_vcpus(struct kvmini_vm *vm)
 			vcpu_free(vm->vcpus[i]);
 }
 
+/*
+ * Make @vcpu one of @vm's vCPUs: kvmini_flush_remote_tlbs() reaches it from
+ * here on. Under vm->lock; nothing may fail after it (a vCPU, once seen,
+ * stays until the VM goes).
+ */
+static void vcpu_publish(struct kvmini_vm *vm, struct kvmini_vcpu *vcpu)
+{
+	lockdep_assert_held(&vm->lock);
+	WRITE_ONCE(vm->vcpus[vcpu->id], vcpu);
+	if (vcpu->id >= atomic_read(&vm->online_vcpus)) {
+		smp_wmb();	/* vcpus[id] before online_vcpus covers it */
+		atomic_set(&vm->online_vcpus, vcpu->id + 1);
+	}
+}
+
+/*
+ * The fd comes last, as KVM intends: what can fail (the fd number, the
+ * file) comes before the vCPU is published, and userspace gets the fd
+ * (fd_install) only after, so it never sees a vCPU that is not fully one
+ * of the VM's, nor can close it (dropping the file's VM reference) while
+ * this still sets it up.
+ */
 int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id)
 {
 	struct kvmini_vcpu *vcpu;
+	struct file *file;
 	char name[32];
 	int r, fd;
 
@@ -766,20 +789,22 @@ int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id)
 	r = -EEXIST;
 	if (vm->vcpus[id])
 		goto out_unlock;
-	kvmini_vm_get(vm);
-	snprintf(name, sizeof(name), "kvmini-vcpu:%lu", id);
-	fd = anon_inode_getfd(name, &kvmini_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;
-		kvmini_vm_put(vm);	/* not the last reference: the VM fd has one */
 		goto out_unlock;
 	}
-	WRITE_ONCE(vm->vcpus[id], vcpu);
-	if (id >= atomic_read(&vm->online_vcpus)) {
-		smp_wmb();	/* vcpus[id] before online_vcpus covers it */
-		atomic_set(&vm->online_vcpus, id + 1);
+	snprintf(name, sizeof(name), "kvmini-vcpu:%lu", id);
+	file = anon_inode_getfile(name, &kvmini_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto out_unlock;
 	}
+	kvmini_vm_get(vm);	/* the file's, dropped by kvmini_vcpu_release() */
+	vcpu_publish(vm, vcpu);
 	mutex_unlock(&vm->lock);
+	fd_install(fd, file);
 	return fd;
 
 out_unlock:
