@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 
-#include "kvmini_leak.h"
+#include "kvmini_hostile.h"
 #include "kselftest_harness.h"
 
 #define PAGE		4096ULL
