@@ -28,6 +28,7 @@
  * KVMINI_FUZZ_SECONDS=N: instead of the harness, fuzz in rounds (seed
  * KVMINI_FUZZ_SEED, default from the clock, printed) for N seconds, with
  * all the checks after every round; what `make fuzz` runs.
+ * KVMINI_FUZZ_OMIT=n,m,...: leave these ioctl numbers out (see omit[]).
  */
 #include <cpuid.h>
 #include <signal.h>
@@ -103,6 +104,8 @@ static struct {
 static char *arena;		/* ARENA of HLT, then PROT_NONE up to RESERVE */
 static int hlt_fd;		/* a memfd of CHUNK HLT bytes, to map over the arena */
 static bool may_run;		/* KVMINI_RUN is fuzzed (not on KVM under Bochs) */
+/* Ioctl numbers left out: KVMINI_FUZZ_OMIT, comma-separated ("0": none). */
+static unsigned long omit[16];
 static int total_calls, calls_done;	/* this round's, all fuzzers' */
 
 struct fuzzer {
@@ -290,6 +293,9 @@ static void fuzz_one(struct fuzzer *f)
 	}
 	if (cmd == KVMINI_RUN && !may_run)
 		return;
+	for (i = 0; i < 16 && omit[i]; i++)
+		if (cmd == omit[i])
+			return;
 	arg = cmd == KVMINI_RUN && pick(f, 8) ? 0 :
 	      cmd == KVMINI_CREATE_VCPU && pick(f, 4) ? pick(f, 8) : make_arg(f, cmd);
 	/* For the statistics, the run struct of the vCPU about to run. */
@@ -623,10 +629,37 @@ static void choose_run(void)
 	may_run = !(kvmini_dev_is_kvm() && b == 0x756e6547);
 }
 
+/* QEMU's own CPU emulation announces itself as the hypervisor "TCGTCGTCGTCG". */
+static bool cpu_is_qemu_tcg(void)
+{
+	unsigned int a, sig[3];
+
+	__cpuid(1, a, sig[0], sig[1], sig[2]);
+	if (!(sig[1] & (1U << 31)))
+		return false;
+	__cpuid(0x40000000, a, sig[0], sig[1], sig[2]);
+	return !memcmp(sig, "TCGTCGTCGTCG", 12);
+}
+
 static int prepare(int *kmsg, long *vms0)
 {
+	const char *s = getenv("KVMINI_FUZZ_OMIT");
 	char *r;
+	int i;
 
+	/*
+	 * Under QEMU's CPU emulation (the emulated AMD host, QEMU 7.2 TCG),
+	 * fuzzing KVMINI_SET_MSRS freezes a host CPU with interrupts off
+	 * about once in 20 rounds, on the distro KVM as on kvmini (nothing
+	 * in 200 rounds without it): leave it out there by default.
+	 */
+	if (cpu_is_qemu_tcg())
+		omit[0] = KVMINI_SET_MSRS;
+	/* To narrow down what a failure needs: ioctl numbers, comma-separated. */
+	for (i = 0; s && *s && i < 15; i++, s = *r ? r + 1 : r)
+		omit[i] = strtoul(s, &r, 0);
+	if (s)
+		omit[i] = 0;
 	/* 4 KiB pages only: freed huge pages make the memory figures jump. */
 	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	choose_run();
@@ -671,8 +704,9 @@ TEST_F_TIMEOUT(ioctl, fuzz, 300)
 	char why[1024];
 	int r;
 
-	TH_LOG("seed %#llx, %d threads x %d ioctls, RUN %s", SEED, NFUZZ, CALLS,
-	       may_run ? "fuzzed" : "left out (KVM under Bochs)");
+	TH_LOG("seed %#llx, %d threads x %d ioctls, RUN %s, %s", SEED, NFUZZ, CALLS,
+	       may_run ? "fuzzed" : "left out (KVM under Bochs)",
+	       omit[0] ? "some left out (KVMINI_FUZZ_OMIT)" : "nothing left out");
 	/* Round 0 warms the caches (slabs, per-CPU lists) for the memory check. */
 	r = fuzz_round(fz, SEED, CALLS / 8);
 	ASSERT_EQ(0, r) TH_LOG("setup: %s", strerror(-r));
@@ -713,8 +747,9 @@ static int fuzz_long(int seconds)
 		       strerror(errno));
 		return 1;
 	}
-	printf("# ioctl_fuzz: %d s from seed %#llx, %d threads x %d ioctls a round, RUN %s\n",
-	       seconds, (unsigned long long)seed, NFUZZ, CALLS, may_run ? "fuzzed" : "left out");
+	printf("# ioctl_fuzz: %d s from seed %#llx, %d threads x %d ioctls a round, RUN %s, "
+	       "left out: %#lx %#lx\n", seconds, (unsigned long long)seed, NFUZZ, CALLS,
+	       may_run ? "fuzzed" : "left out", omit[0], omit[1]);
 	for (round = 0; round == 0 || now_s() < end; round++) {
 		r = fuzz_round(fz, seed + round, CALLS);
 		if (r) {
