@@ -147,7 +147,8 @@ static int start_ticks(timer_t *t)
 	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGUSR2 };
 	struct itimerspec its = { .it_value.tv_nsec = 5000000, .it_interval.tv_nsec = 5000000 };
 
-	sev._sigev_un._tid = syscall(SYS_gettid);	/* glibc 2.36 has no sigev_notify_thread_id */
+	/* glibc 2.36 has no sigev_notify_thread_id. */
+	sev._sigev_un._tid = syscall(SYS_gettid);
 	if (timer_create(CLOCK_MONOTONIC, &sev, t))
 		return -1;
 	if (timer_settime(*t, 0, &its, NULL)) {
@@ -194,8 +195,10 @@ static void fill_arg(struct fuzzer *f, unsigned long cmd, char *p, size_t room)
 
 		r->slot = pick(f, 3) ? pick(f, 4) : edge(f);
 		r->flags = pick(f, 4);
-		r->guest_phys_addr = pick(f, 2) ? pick(f, 2) * 0xfff00000ULL : edge(f) & ~(PAGE - 1);
-		r->memory_size = pick(f, 8) ? sizes[pick(f, 6)] : pick(f, 1 << 18) * PAGE + pick(f, 2);
+		r->guest_phys_addr = pick(f, 2) ? pick(f, 2) * 0xfff00000ULL
+					       : edge(f) & ~(PAGE - 1);
+		r->memory_size = pick(f, 8) ? sizes[pick(f, 6)]
+					    : pick(f, 1 << 18) * PAGE + pick(f, 2);
 		r->userspace_addr = slot_hva(f, r->memory_size);
 	} else if (cmd == KVMINI_GET_DIRTY_LOG) {
 		struct kvmini_dirty_log *d = (void *)p;
@@ -387,7 +390,8 @@ static void *churn_thread(void *arg)
 	pid_t pid;
 
 	for (op = 0; op < CHURN_OPS; op++) {
-		while (__atomic_load_n(&calls_done, __ATOMIC_RELAXED) < op * total_calls / CHURN_OPS)
+		while (__atomic_load_n(&calls_done, __ATOMIC_RELAXED) <
+		       op * total_calls / CHURN_OPS)
 			usleep(200);
 		chunk = arena + pick(f, ARENA / CHUNK) * CHUNK;
 		switch (pick(f, 8)) {
@@ -411,7 +415,8 @@ static void *churn_thread(void *arg)
 			madvise(chunk, CHUNK, MADV_DONTNEED);	/* back to the memfd's HLTs */
 			break;
 		case 5:
-			mmap(chunk, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, hlt_fd, 0);
+			mmap(chunk, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+			     hlt_fd, 0);
 			break;
 		case 6:
 			pid = fork();
@@ -547,7 +552,8 @@ static void summary(struct fuzzer *fz, char *buf, size_t size)
 		n += snprintf(buf + n, size - n, "), %ld failed:", fails);
 	for (e = 0; e < 256 && n < (int)size; e++)
 		if (err[e])
-			n += snprintf(buf + n, size - n, " %s %ld", strerrorname_np(e) ?: "?", err[e]);
+			n += snprintf(buf + n, size - n, " %s %ld",
+				      strerrorname_np(e) ?: "?", err[e]);
 	if (n < (int)size)
 		snprintf(buf + n, size - n, "; %ld forks", fz[NFUZZ].forks);
 }
@@ -671,7 +677,8 @@ static int prepare(int *kmsg, long *vms0)
 		return -ENOMEM;
 	arena = r;
 	for (r = arena; r < arena + ARENA; r += CHUNK)
-		if (mmap(r, CHUNK, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, hlt_fd, 0) == MAP_FAILED)
+		if (mmap(r, CHUNK, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 hlt_fd, 0) == MAP_FAILED)
 			return -ENOMEM;
 	memset(arena, 0xf4, CHUNK);			/* HLT: via the memfd, all chunks */
 	for (r = arena; r < arena + ARENA; r += CHUNK)	/* private from now on */

@@ -117,7 +117,8 @@ TEST_F(lim, cpuid_nent)
 	/* The supported table: nent 0 is too small, any huge one is enough. */
 	ASSERT_LE(n, 256U);
 	c->nent = 0;
-	EXPECT_EQ(-E2BIG, ioctl_err(self->vm->dev_fd, KVMINI_GET_SUPPORTED_CPUID, (unsigned long)c));
+	EXPECT_EQ(-E2BIG, ioctl_err(self->vm->dev_fd, KVMINI_GET_SUPPORTED_CPUID,
+				    (unsigned long)c));
 	for (i = 2; i < sizeof(huge) / sizeof(huge[0]); i++) {
 		c->nent = huge[i];
 		EXPECT_EQ(0, ioctl_err(self->vm->dev_fd, KVMINI_GET_SUPPORTED_CPUID,
@@ -128,7 +129,9 @@ TEST_F(lim, cpuid_nent)
 	/* A vCPU's table: 256 entries at most (the supported ones, then unknown leaves). */
 	memcpy(c->entries, sup->entries, n * sizeof(c->entries[0]));
 	for (i = n; i < 256; i++)
-		c->entries[i] = (struct kvmini_cpuid_entry2){ .function = 0x4fff0000 + i, .eax = i };
+		c->entries[i] = (struct kvmini_cpuid_entry2){
+			.function = 0x4fff0000 + i, .eax = i,
+		};
 	c->nent = 256;
 	EXPECT_EQ(0, ioctl_err(self->vcpu->fd, KVMINI_SET_CPUID2, (unsigned long)c));
 	for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
@@ -164,8 +167,8 @@ TEST_F(lim, signal_mask_len)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		s.m.len = bad[i];
-		EXPECT_EQ(-EINVAL, ioctl_err(self->vcpu->fd, KVMINI_SET_SIGNAL_MASK, (unsigned long)&s))
-			TH_LOG("len %#x", bad[i]);
+		EXPECT_EQ(-EINVAL, ioctl_err(self->vcpu->fd, KVMINI_SET_SIGNAL_MASK,
+					     (unsigned long)&s)) TH_LOG("len %#x", bad[i]);
 	}
 	s.m.len = 8;		/* a kernel sigset_t */
 	EXPECT_EQ(0, ioctl_err(self->vcpu->fd, KVMINI_SET_SIGNAL_MASK, (unsigned long)&s));
@@ -182,8 +185,8 @@ TEST_F(lim, gsi_routing_nr)
 
 	for (i = 0; i < sizeof(nr) / sizeof(nr[0]); i++) {
 		r->nr = nr[i];
-		EXPECT_EQ(-EINVAL, ioctl_err(self->vm->fd, KVMINI_SET_GSI_ROUTING, (unsigned long)r))
-			TH_LOG("nr %#x", nr[i]);
+		EXPECT_EQ(-EINVAL, ioctl_err(self->vm->fd, KVMINI_SET_GSI_ROUTING,
+					     (unsigned long)r)) TH_LOG("nr %#x", nr[i]);
 	}
 	free(r);
 }

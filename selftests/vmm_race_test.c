@@ -550,7 +550,8 @@ TEST_F(race, sigkill_in_run)
 			spin_child(fds[1]);
 		}
 		close(fds[1]);
-		ASSERT_EQ(1, read(fds[0], &c, 1)) TH_LOG("round %d: the child's vCPUs do not run", i);
+		ASSERT_EQ(1, read(fds[0], &c, 1))
+			TH_LOG("round %d: the child's vCPUs do not run", i);
 		close(fds[0]);
 		EXPECT_EQ(self->vms0 + 2, live_vms());
 		t0 = now_s();
@@ -559,7 +560,8 @@ TEST_F(race, sigkill_in_run)
 		TH_LOG("round %d: gone after %.3f s", i, now_s() - t0);
 		EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 		EXPECT_LT(now_s() - t0, 2.0);
-		EXPECT_EQ(self->vms0 + 1, live_vms_wait(self->vms0 + 1, 2000)) TH_LOG("round %d", i);
+		EXPECT_EQ(self->vms0 + 1, live_vms_wait(self->vms0 + 1, 2000))
+			TH_LOG("round %d", i);
 		EXPECT_TRUE(bystander_moves(&self->by, RUNS_MS)) TH_LOG("round %d", i);
 	}
 	/* Leaking 26 kB (a vCPU's pages) per VM would show. */

@@ -27,7 +27,8 @@ pkgs="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
       linux-source-6.1 cpio kmod xz-utils gcc make libc6-dev"
 missing=""
 for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
 done
 if [ -n "$missing" ]; then
 	echo "# installing:$missing"
@@ -73,13 +74,15 @@ fail=0
 if [ "$insn_rc" = 0 ]; then
 	echo "ok - the decoder fuzzer found nothing in $secs s"
 else
-	echo "not ok - the decoder fuzzer failed (exit $insn_rc; $out/insn.log, selftests/insn/crash-*)"
+	echo "not ok - the decoder fuzzer failed (exit $insn_rc;" \
+	     "$out/insn.log, selftests/insn/crash-*)"
 	fail=1
 fi
 case $host_rc in
 0) echo "ok - the ioctl fuzzer found nothing in $secs s" ;;
 124) echo "not ok - the ioctl fuzzer's host died or timed out ($out/amd/console.log)"; fail=1 ;;
-125) echo "not ok - the ioctl fuzzer left problems in the host's kernel log ($out/amd/dmesg.log)"; fail=1 ;;
+125) echo "not ok - the ioctl fuzzer left problems in the host's kernel log" \
+	  "($out/amd/dmesg.log)"; fail=1 ;;
 *) echo "not ok - the ioctl fuzzer failed (exit $host_rc; $out/amd/job.log)"; fail=1 ;;
 esac
 exit $fail
