@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Loading and unloading kvmini.ko: 20 cycles, and no unload while any
- * kvmini fd is open; 32 cycles with VMs that ran guests, had vCPUs and
+ * kvmini fd is open; 48 cycles with VMs that ran guests, had vCPUs and
  * dirty-logged slots in between: the kernel's memory is back, its log
  * clean. Needs root and the module file: $KVMINI_KO, or
  * ../kmod/kvmini.ko next to this program. Leaves the module loaded.
@@ -179,8 +179,8 @@ TEST_F_TIMEOUT(mod, reload_with_vms_no_leak, 180)
 		SKIP(return, "about kvmini.ko");
 	/* 4 KiB pages only: freed huge pages make the memory figures jump. */
 	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
-	for (i = 0; i < 33; i++) {
-		/* Cycle 0 warms the caches; cycles 1-32 must leave nothing. */
+	for (i = 0; i < 49; i++) {
+		/* Cycle 0 warms the caches; cycles 1-48 must leave nothing. */
 		ASSERT_EQ(0, unload()) TH_LOG("cycle %d", i);
 		ASSERT_EQ(0, load(self->ko)) TH_LOG("cycle %d", i);
 		exercise(_metadata, i);
@@ -191,12 +191,12 @@ TEST_F_TIMEOUT(mod, reload_with_vms_no_leak, 180)
 	ASSERT_EQ(0, unload());
 	ASSERT_EQ(0, load(self->ko));
 	/*
-	 * Noise (slab caches, measured): up to +-150 kB whatever the number
+	 * Noise (slab caches, measured): up to ~200 kB whatever the number
 	 * of cycles; leaking 8 kB per cycle would show.
 	 */
-	grown = kernel_kb_settle(before, 256, 3000);
-	TH_LOG("kernel memory grew by %ld kB over 32 cycles", grown);
-	EXPECT_LE(grown, 256);
+	grown = kernel_kb_settle(before, 384, 3000);
+	TH_LOG("kernel memory grew by %ld kB over 48 cycles", grown);
+	EXPECT_LE(grown, 384);
 	EXPECT_EQ(0, kmsg_problems(kmsg, msg, sizeof(msg))) TH_LOG("kernel: %s", msg);
 	close(kmsg);
 }

@@ -538,8 +538,8 @@ TEST_F(race, sigkill_in_run)
 	pid_t pid;
 	char c;
 
-	for (i = 0; i < 11; i++) {
-		/* Round 0 warms the caches; rounds 1-10 must leave nothing. */
+	for (i = 0; i < 21; i++) {
+		/* Round 0 warms the caches; rounds 1-20 must leave nothing. */
 		if (i == 1)
 			before = kernel_kb();
 		ASSERT_EQ(0, pipe(fds));
@@ -564,10 +564,13 @@ TEST_F(race, sigkill_in_run)
 			TH_LOG("round %d", i);
 		EXPECT_TRUE(bystander_moves(&self->by, RUNS_MS)) TH_LOG("round %d", i);
 	}
-	/* Leaking 26 kB (a vCPU's pages) per VM would show. */
-	grown = kernel_kb_settle(before, 256, 3000);
-	TH_LOG("kernel memory grew by %ld kB over 10 kills", grown);
-	EXPECT_LE(grown, 256);
+	/*
+	 * Noise (measured, slab caches): up to ~200 kB whatever the number of
+	 * kills; leaking 26 kB (a vCPU's pages) per VM would show.
+	 */
+	grown = kernel_kb_settle(before, 512, 3000);
+	TH_LOG("kernel memory grew by %ld kB over 20 kills", grown);
+	EXPECT_LE(grown, 512);
 }
 
 TEST_HARNESS_MAIN
