@@ -5,7 +5,11 @@
 #   make check           build everything and run the selftests in emulated hosts
 #                        (T=<pattern> for a subset, HOST=amd for one host)
 #   make demo            run the sample VMM (selftests/demo) in an emulated host
-#   make fuzz            fuzz the MMIO instruction decoder (FUZZ_SECONDS=180)
+#   make fuzz            fuzz for FUZZ_SECONDS (180) side by side: the MMIO instruction
+#                        decoder with libFuzzer here, and the ioctls (ioctl_fuzz_test's
+#                        long mode: rounds of a multi-threaded fuzzer, each checked for
+#                        leaks, dead VMs and a clean kernel log) in the emulated AMD host;
+#                        FUZZ_SEED=N to repeat an ioctl fuzzing run (selftests/host/fuzz.sh)
 #   make clean           back to the tree as cloned
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -30,7 +34,7 @@ demo:
 fuzz:	# clang with libFuzzer: Debian's clang and libclang-rt-dev
 	@dpkg-query -W clang libclang-rt-dev > /dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-dev; }
-	$(MAKE) -C selftests/insn fuzz
+	@selftests/host/fuzz.sh
 
 clean:
 	rm -rf kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order \

@@ -20,14 +20,16 @@ static void invariants(const struct insn *in, const u8 *buf, unsigned int avail)
 	CHECK(in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8);
 	CHECK(in->reg_size == 1 || in->reg_size == 2 || in->reg_size == 4 || in->reg_size == 8);
 	CHECK(in->addr_size == 2 || in->addr_size == 4 || in->addr_size == 8);
-	CHECK(in->op <= INSN_STOS && in->alu <= ALU_BTC);
+	CHECK(in->op <= INSN_CLTS && in->alu <= ALU_BTC);
 	CHECK(in->reg == INSN_NONE || (in->reg >= 0 && in->reg < INSN_REG_AH + 4));
 	CHECK(in->base == INSN_NONE || in->base == INSN_RIP || (in->base >= 0 && in->base < 16));
 	CHECK(in->index == INSN_NONE || (in->index >= 0 && in->index < 16));
 	CHECK(in->scale == 1 || in->scale == 2 || in->scale == 4 || in->scale == 8);
 	CHECK(in->seg <= 5);
-	CHECK(in->mem_read || in->mem_write);
-	CHECK(in->has_imm || in->reg != INSN_NONE);
+	/* The control-register forms may have no memory operand (LMSW: or no register). */
+	CHECK(in->mem_read || in->mem_write || in->op >= INSN_MOV_CR);
+	CHECK(in->has_imm || in->reg != INSN_NONE || in->op == INSN_CLTS || in->op == INSN_LMSW);
+	CHECK(in->cr <= 15);
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
