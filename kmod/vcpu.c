@@ -494,11 +494,15 @@ static long vcpu_xcrs(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 		return -EFAULT;
 	if (x.nr_xcrs > ARRAY_SIZE(x.xcrs) || x.flags)
 		return -EINVAL;
-	for (i = 0; i < x.nr_xcrs; i++)
-		if (x.xcrs[i].xcr != 0 || !kvmini_xcr0_valid(vcpu, x.xcrs[i].value))
+	/* As KVM: the first entry for XCR0 counts, other XCRs are ignored. */
+	for (i = 0; i < x.nr_xcrs; i++) {
+		if (x.xcrs[i].xcr != XCR_XFEATURE_ENABLED_MASK)
+			continue;
+		if (!kvmini_xcr0_valid(vcpu, x.xcrs[i].value))
 			return -EINVAL;
-	for (i = 0; i < x.nr_xcrs; i++)
 		vcpu->xcr0 = x.xcrs[i].value;
+		break;
+	}
 	return 0;
 }
 

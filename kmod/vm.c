@@ -95,7 +95,7 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 	case KVMINI_CHECK_EXTENSION:
 		return kvmini_check_extension(vm, arg);
 	case KVMINI_CREATE_VCPU:
-		return kvmini_create_vcpu(vm, arg);
+		return kvmini_create_vcpu(vm, (u32)arg);	/* as KVM: the id is 32 bits */
 	case KVMINI_SET_USER_MEMORY_REGION:
 		return vm_set_memory_region(vm, argp);
 	case KVMINI_GET_DIRTY_LOG:
