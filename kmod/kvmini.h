@@ -435,6 +435,9 @@ extern bool kvmini_has_tsc_aux;
 extern u64 kvmini_host_xcr0;
 int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id);
 void kvmini_free_vcpus(struct kvmini_vm *vm);
+/* Interrupts off, right before and after the world switch: guest time, RCU. */
+void kvmini_guest_context_enter(void);
+void kvmini_guest_context_exit(void);
 /* KVM's RESET state (INIT keeps CR0's CD and NW: kvmini_exit_shutdown()). */
 void kvmini_vcpu_reset(struct kvmini_vcpu *vcpu);
 

@@ -733,10 +733,12 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	 * comes in here. Set early: an STI just before VMRUN would put the
 	 * guest's first instruction in its interrupt shadow.
 	 */
+	kvmini_guest_context_enter();
 	raw_local_irq_enable();
 	amd_clear_divider();	/* no host quotient leaks into the guest (DIV0) */
 	kvmini_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
 	raw_local_irq_disable();
+	kvmini_guest_context_exit();
 	if (!cpu_feature_enabled(X86_FEATURE_V_SPEC_CTRL))
 		x86_spec_ctrl_restore_host(0);
 	asm volatile("stgi" ::: "memory");

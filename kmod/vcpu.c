@@ -11,6 +11,7 @@
  */
 #include <linux/anon_inodes.h>
 #include <linux/compat.h>
+#include <linux/context_tracking.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -18,6 +19,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vtime.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/hw_breakpoint.h>
@@ -93,6 +95,26 @@ static void load_guest_state(struct kvmini_vcpu *vcpu, struct host_state *h)
 		  vcpu->xcr0 != kvmini_host_xcr0;
 	if (h->xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+}
+
+/*
+ * Interrupts off, right around the world switch (the backends call them):
+ * time from here on is the guest's, and for RCU the CPU is as in
+ * userspace, a quiescent state (an extended one with nohz_full), as KVM
+ * has it: a guest that keeps its CPU does not hold up the host's grace
+ * periods. In between, nothing may use RCU or tracing.
+ */
+void kvmini_guest_context_enter(void)
+{
+	vtime_account_guest_enter();
+	if (!context_tracking_guest_enter())
+		rcu_virt_note_context_switch(smp_processor_id());
+}
+
+void kvmini_guest_context_exit(void)
+{
+	context_tracking_guest_exit();
+	vtime_account_guest_exit();
 }
 
 /* Everything load_guest_state() switched goes back, whatever the guest did meanwhile. */

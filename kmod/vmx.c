@@ -1246,7 +1246,9 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 	if (vmx_l1d_flush)
 		l1d_flush();
 
+	kvmini_guest_context_enter();
 	r = kvmini_vmx_vmrun(vcpu->regs, vmx->launched);
+	kvmini_guest_context_exit();
 
 	vmx->cr2 = native_read_cr2();
 	/* The VM exit left DS/ES/FS/GS/LDTR null or from the host fields. */
