@@ -4,11 +4,9 @@
  * errno (Debian 6.1: virt/kvm/kvm_main.c, arch/x86/kvm/x86.c, cpuid.c):
  * nmsrs (MSRS, the MSR index list), nent (CPUID2, supported CPUID), the
  * signal-mask length, GSI routes, nr_xcrs, vCPU ids (a u32: KVM drops the
- * upper half), and memory slots of 8 TiB, 64 TiB, 2^63 bytes, wrapping
- * around, at the top of the guest-physical space (the host's MAXPHYADDR,
- * as KVM's kvm_mmu_max_gfn()) and of the user address space, with and
- * without dirty logging; a dirty log of a 1 TiB slot. Afterwards the VM
- * still runs its guest and the kernel logged no problem.
+ * upper half), and a dirty log of a 1 TiB slot (slot sizes themselves:
+ * slot_limits_test). Afterwards the VM still runs its guest and the kernel
+ * logged no problem.
  */
 #include <cpuid.h>
 #include <signal.h>
@@ -18,10 +16,8 @@
 #include "kselftest_harness.h"
 
 #define PAGE		4096ULL
-#define MAX_PAGES	((1ULL << 31) - 1)	/* KVM_MEM_MAX_NR_PAGES */
 #define HVA		(1ULL << 44)		/* nothing mapped there; KVM takes it */
 #define GPA		(1ULL << 32)		/* above the main slot (GPA 0 up) */
-#define TOP_USER	((1ULL << 47) - PAGE)	/* TASK_SIZE_MAX: access_ok()'s limit */
 #define MSR_STAR	0xc0000081
 #define NO_MSR		0xdeadbeef
 
@@ -290,77 +286,6 @@ static int set_slot(struct kvmini_vm *vm, uint32_t slot, uint32_t flags, uint64_
 	};
 
 	return ioctl(vm->fd, KVMINI_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
-}
-
-/* KVM's answer for a new slot at @gpa of @size bytes (aligned, user memory). */
-static int kvm_slot_answer(uint64_t gpa, uint64_t size)
-{
-	uint64_t max_gfn = (1ULL << (host_phys_bits() - 12)) - 1;
-
-	if (gpa + size < gpa || size / PAGE > MAX_PAGES ||
-	    gpa / PAGE + size / PAGE - 1 > max_gfn)
-		return -EINVAL;
-	return 0;
-}
-
-/* Add slot 5 as asked, expect @want, and take away whatever got added. */
-static void try_slot(struct __test_metadata *_metadata, struct kvmini_vm *vm,
-		     uint32_t flags, uint64_t gpa, uint64_t size, uint64_t hva, int want)
-{
-	int r = set_slot(vm, 5, flags, gpa, size, hva);
-
-	EXPECT_EQ(want, r) TH_LOG("slot at %#llx, %#llx bytes, host %#llx, flags %u: %s",
-				  (unsigned long long)gpa, (unsigned long long)size,
-				  (unsigned long long)hva, flags, strerror(-r));
-	if (!r)
-		EXPECT_EQ(0, set_slot(vm, 5, 0, gpa, 0, hva));
-}
-
-TEST_F(lim, slot_sizes)
-{
-	unsigned int bits = host_phys_bits();
-	uint64_t top = 1ULL << bits, big = MAX_PAGES * PAGE;
-	struct kvmini_vm *vm = self->vm;
-
-	TH_LOG("host MAXPHYADDR %u: KVM's guest-physical space ends at %#llx",
-	       bits, (unsigned long long)top);
-	/* 8 TiB is one page over KVM_MEM_MAX_NR_PAGES; 64 TiB, 2^63 far over. */
-	try_slot(_metadata, vm, 0, GPA, 1ULL << 43, HVA, -EINVAL);
-	try_slot(_metadata, vm, 0, GPA, 1ULL << 46, HVA, -EINVAL);
-	try_slot(_metadata, vm, 0, GPA, 1ULL << 63, HVA, -EINVAL);
-	try_slot(_metadata, vm, 0, GPA, (1ULL << 43) + 1, HVA, -EINVAL);
-	/* The most pages KVM takes, where the guest-physical space has room. */
-	try_slot(_metadata, vm, 0, GPA, big, HVA, kvm_slot_answer(GPA, big));
-	/* The top of the guest-physical space, and past it. */
-	try_slot(_metadata, vm, 0, top - PAGE, PAGE, HVA, 0);
-	try_slot(_metadata, vm, 0, top - PAGE, 2 * PAGE, HVA, -EINVAL);
-	try_slot(_metadata, vm, 0, top, PAGE, HVA, -EINVAL);
-	try_slot(_metadata, vm, 0, 1ULL << 48, PAGE, HVA, -EINVAL);
-	try_slot(_metadata, vm, 0, 1ULL << 63, PAGE, HVA, -EINVAL);
-	/* Wrapping around: guest-physical, and host. */
-	try_slot(_metadata, vm, 0, -PAGE, 2 * PAGE, HVA, -EINVAL);
-	try_slot(_metadata, vm, 0, GPA, 2 * PAGE, -PAGE, -EINVAL);
-	try_slot(_metadata, vm, 0, GPA, -PAGE, HVA, -EINVAL);
-	/* The top of the user address space: the last page, then past it. */
-	try_slot(_metadata, vm, 0, GPA, PAGE, TOP_USER - PAGE, 0);
-	try_slot(_metadata, vm, 0, GPA, 2 * PAGE, TOP_USER - PAGE, -EINVAL);
-	try_slot(_metadata, vm, 0, GPA, PAGE, TOP_USER, -EINVAL);
-	try_slot(_metadata, vm, 0, GPA, PAGE, 1ULL << 47, -EINVAL);
-}
-
-/*
- * With dirty logging: the same answers (and for a slot too big, no bitmap:
- * 8 TiB would take 256 MiB, 64 TiB 2 GiB).
- */
-TEST_F(lim, slot_sizes_dirty_log)
-{
-	struct kvmini_vm *vm = self->vm;
-	uint32_t log = KVMINI_MEM_LOG_DIRTY_PAGES;
-
-	try_slot(_metadata, vm, log, GPA, 1ULL << 43, HVA, -EINVAL);
-	try_slot(_metadata, vm, log, GPA, 1ULL << 46, HVA, -EINVAL);
-	try_slot(_metadata, vm, log, GPA, 1ULL << 63, HVA, -EINVAL);
-	try_slot(_metadata, vm, log, -PAGE, 2 * PAGE, HVA, -EINVAL);
 }
 
 /*

@@ -5,7 +5,8 @@
  * at most 2^31 - 1 pages per slot (8 TiB and 64 TiB slots are EINVAL, with
  * or without dirty logging), nothing at or above the host's MAXPHYADDR
  * (checked after the overlap check, and only for a new or moved slot); a
- * delete ignores the address it is given. The guest runs on unharmed.
+ * delete ignores the address it is given; no slot wraps around or reaches
+ * past the user address space. The guest runs on unharmed.
  */
 #include <cpuid.h>
 
@@ -17,6 +18,7 @@
 #define MAX_PAGES	((1ULL << 31) - 1)	/* KVM_MEM_MAX_NR_PAGES */
 #define GPA		(1ULL << 32)		/* above the main slot */
 #define HVA		(1ULL << 44)		/* unmapped: a slot only needs access_ok() */
+#define TOP_USER	((1ULL << 47) - PAGE)	/* TASK_SIZE_MAX: access_ok()'s limit */
 #define LOG		KVMINI_MEM_LOG_DIRTY_PAGES
 
 static uint64_t g_seen;
@@ -127,6 +129,30 @@ TEST_F(lim, max_gpa)
 	EXPECT_EQ(-EINVAL, set_slot(self->vm, 6, 0, top - PAGE, 0, HVA));	/* gone */
 	/* Wraparound comes before everything else that looks at the slot. */
 	EXPECT_EQ(-EINVAL, set_slot(self->vm, 6, 0, -PAGE, 2 * PAGE, HVA));
+}
+
+/*
+ * Far too big, and the host's side: a slot may not wrap around nor reach
+ * past the top of the user address space (access_ok()).
+ */
+TEST_F(lim, wrap_and_host_addresses)
+{
+	struct kvmini_vm *vm = self->vm;
+	uint32_t flags;
+
+	for (flags = 0; flags <= LOG; flags += LOG) {
+		try_slot(_metadata, vm, flags, GPA, 1ULL << 63, -EINVAL);
+		try_slot(_metadata, vm, flags, -PAGE, 2 * PAGE, -EINVAL);
+		try_slot(_metadata, vm, flags, GPA, -PAGE, -EINVAL);
+	}
+	try_slot(_metadata, vm, 0, 1ULL << 48, PAGE, -EINVAL);
+	try_slot(_metadata, vm, 0, 1ULL << 63, PAGE, -EINVAL);
+	EXPECT_EQ(-EINVAL, set_slot(vm, 5, 0, GPA, 2 * PAGE, -PAGE));
+	EXPECT_EQ(0, set_slot(vm, 5, 0, GPA, PAGE, TOP_USER - PAGE));
+	EXPECT_EQ(0, set_slot(vm, 5, 0, GPA, 0, TOP_USER - PAGE));
+	EXPECT_EQ(-EINVAL, set_slot(vm, 5, 0, GPA, 2 * PAGE, TOP_USER - PAGE));
+	EXPECT_EQ(-EINVAL, set_slot(vm, 5, 0, GPA, PAGE, TOP_USER));
+	EXPECT_EQ(-EINVAL, set_slot(vm, 5, 0, GPA, PAGE, 1ULL << 47));
 }
 
 TEST_HARNESS_MAIN
