@@ -42,7 +42,7 @@ SYM_FUNC_START(kvmini_svm_vmrun)
 	push	%rdi			/*  8(%rsp): vmcb_pa */
 	push	%rdx			/*  0(%rsp): host_save_pa */
 
-	GUEST_SPEC_CTRL 1
+	GUEST_SPEC_CTRL(1)
 
 	mov	(%rsp), %rax
 	vmsave	%rax			/* host's hidden state */
@@ -67,7 +67,7 @@ SYM_FUNC_START(kvmini_svm_vmrun)
 #ifdef CONFIG_RETPOLINE
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
 #endif
-	HOST_SPEC_CTRL 1
+	HOST_SPEC_CTRL(1)
 	UNTRAIN_RET
 	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
 

@@ -119,30 +119,26 @@
 	.endif
 .endm
 
-.macro GUEST_SPEC_CTRL svm:req
-	SKIP_UNLESS_SPEC_CTRL .Lguest_spec_ctrl_done_\@, \svm
+.macro SPEC_CTRL_SWITCH to_host:req, svm:req
+	SKIP_UNLESS_SPEC_CTRL .Lspec_ctrl_done_\@, \svm
 	movl	PER_CPU_VAR(x86_spec_ctrl_current), %eax
 	test	%eax, %eax
-	jz	.Lguest_spec_ctrl_done_\@
+	jz	.Lspec_ctrl_same_\@	/* the guest's 0 is the host's too */
 	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	.if !\to_host
 	xor	%eax, %eax
+	.endif
 	xor	%edx, %edx
 	wrmsr
-.Lguest_spec_ctrl_done_\@:
+.Lspec_ctrl_same_\@:
+	.if \to_host
+	lfence			/* nothing runs ahead of the host's value */
+	.endif
+.Lspec_ctrl_done_\@:
 .endm
 
+#define GUEST_SPEC_CTRL(svm)	SPEC_CTRL_SWITCH 0, svm
 /* Legacy IBRS (KERNEL_IBRS) implies a non-zero host value: it is written too. */
-.macro HOST_SPEC_CTRL svm:req
-	SKIP_UNLESS_SPEC_CTRL .Lhost_spec_ctrl_done_\@, \svm
-	movl	PER_CPU_VAR(x86_spec_ctrl_current), %eax
-	test	%eax, %eax
-	jz	.Lhost_spec_ctrl_lfence_\@
-	mov	$MSR_IA32_SPEC_CTRL, %ecx
-	xor	%edx, %edx
-	wrmsr
-.Lhost_spec_ctrl_lfence_\@:
-	lfence			/* nothing runs ahead of the host's value */
-.Lhost_spec_ctrl_done_\@:
-.endm
+#define HOST_SPEC_CTRL(svm)	SPEC_CTRL_SWITCH 1, svm
 
 #endif

@@ -47,7 +47,7 @@ SYM_FUNC_START(kvmini_vmx_vmrun)
 	vmwrite	%rsp, %rax
 	jna	.Lvmfail
 
-	GUEST_SPEC_CTRL 0
+	GUEST_SPEC_CTRL(0)
 
 	mov	(%rsp), %rax
 	bt	$0, %ebx		/* CF: launched; movs and VERW keep it */
@@ -79,7 +79,7 @@ SYM_INNER_LABEL(kvmini_vmx_vmexit, SYM_L_GLOBAL)
 	CLEAR_GPRS %rbx
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
-	HOST_SPEC_CTRL 0
+	HOST_SPEC_CTRL(0)
 	CLEAR_BRANCH_HISTORY_VMEXIT
 	mov	%ebx, %eax
 	pop	%rbx
