@@ -19,7 +19,6 @@
 
 #include "kvmini.h"
 
-#define PIO_PAGE_OFFSET		1	/* KVM_PIO_PAGE_OFFSET: data_offset is a page */
 #define PIO_READ_AHEAD		1024	/* bytes of INS elements per exit, as KVM */
 
 static int pio_exit(struct kvmini_vcpu *vcpu, u32 count)
@@ -33,7 +32,7 @@ static int pio_exit(struct kvmini_vcpu *vcpu, u32 count)
 	run->io.size = io->size;
 	run->io.port = io->port;
 	run->io.count = count;
-	run->io.data_offset = PIO_PAGE_OFFSET * PAGE_SIZE;
+	run->io.data_offset = KVMINI_PIO_PAGE_OFFSET * PAGE_SIZE;
 	return EMU_EXIT;
 }
 

@@ -835,11 +835,6 @@ static int handle_vmmcall(struct kvmini_vcpu *vcpu)
 	return kvmini_exit_hypercall(vcpu, 3);	/* 0f 01 d9 */
 }
 
-static int handle_shutdown(struct kvmini_vcpu *vcpu)
-{
-	return kvmini_exit_shutdown(vcpu);
-}
-
 /* EXITINFO1: #PF-style error code (bit 1 write, bit 4 fetch); EXITINFO2: the GPA. */
 static int handle_npf(struct kvmini_vcpu *vcpu)
 {
@@ -939,21 +934,6 @@ static int handle_nop2(struct kvmini_vcpu *vcpu)
 	return kvmini_exit_nop(vcpu, 2);	/* INVD, WBINVD */
 }
 
-static int handle_dr(struct kvmini_vcpu *vcpu)
-{
-	return kvmini_exit_dr_access(vcpu);
-}
-
-static int handle_cr(struct kvmini_vcpu *vcpu)
-{
-	return kvmini_exit_cr_access(vcpu);	/* no decode assists: the core decodes */
-}
-
-static int handle_ud(struct kvmini_vcpu *vcpu)
-{
-	return kvmini_exit_ud(vcpu);
-}
-
 static int handle_unexpected(struct kvmini_vcpu *vcpu)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -963,14 +943,14 @@ static int handle_unexpected(struct kvmini_vcpu *vcpu)
 }
 
 static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
-	[SVM_EXIT_READ_CR0] = handle_cr,
-	[SVM_EXIT_READ_CR4] = handle_cr,
-	[SVM_EXIT_WRITE_CR0] = handle_cr,
-	[SVM_EXIT_WRITE_CR4] = handle_cr,
-	[SVM_EXIT_WRITE_CR8] = handle_cr,
-	[SVM_EXIT_CR0_SEL_WRITE] = handle_cr,
-	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR0 + 15] = handle_dr,
-	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 15] = handle_dr,
+	[SVM_EXIT_READ_CR0] = kvmini_exit_cr_access,	/* no decode assists: the core decodes */
+	[SVM_EXIT_READ_CR4] = kvmini_exit_cr_access,
+	[SVM_EXIT_WRITE_CR0] = kvmini_exit_cr_access,
+	[SVM_EXIT_WRITE_CR4] = kvmini_exit_cr_access,
+	[SVM_EXIT_WRITE_CR8] = kvmini_exit_cr_access,
+	[SVM_EXIT_CR0_SEL_WRITE] = kvmini_exit_cr_access,
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR0 + 15] = kvmini_exit_dr_access,
+	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR0 + 15] = kvmini_exit_dr_access,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = handle_reflect,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC] = handle_reflect,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = handle_nothing,	/* the host's: handled */
@@ -986,17 +966,17 @@ static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[SVM_EXIT_HLT] = handle_hlt,
 	[SVM_EXIT_IOIO] = handle_ioio,
 	[SVM_EXIT_MSR] = handle_msr,
-	[SVM_EXIT_SHUTDOWN] = handle_shutdown,
-	[SVM_EXIT_RSM] = handle_ud,
-	[SVM_EXIT_VMRUN] = handle_ud,		/* the guest has no SVM */
+	[SVM_EXIT_SHUTDOWN] = kvmini_exit_shutdown,
+	[SVM_EXIT_RSM] = kvmini_exit_ud,
+	[SVM_EXIT_VMRUN] = kvmini_exit_ud,		/* the guest has no SVM */
 	[SVM_EXIT_VMMCALL] = handle_vmmcall,
-	[SVM_EXIT_VMLOAD] = handle_ud,
-	[SVM_EXIT_VMSAVE] = handle_ud,
-	[SVM_EXIT_STGI] = handle_ud,
-	[SVM_EXIT_CLGI] = handle_ud,
-	[SVM_EXIT_SKINIT] = handle_ud,
-	[SVM_EXIT_INVLPGA] = handle_ud,
-	[SVM_EXIT_RDPRU] = handle_ud,
+	[SVM_EXIT_VMLOAD] = kvmini_exit_ud,
+	[SVM_EXIT_VMSAVE] = kvmini_exit_ud,
+	[SVM_EXIT_STGI] = kvmini_exit_ud,
+	[SVM_EXIT_CLGI] = kvmini_exit_ud,
+	[SVM_EXIT_SKINIT] = kvmini_exit_ud,
+	[SVM_EXIT_INVLPGA] = kvmini_exit_ud,
+	[SVM_EXIT_RDPRU] = kvmini_exit_ud,
 	[SVM_EXIT_MONITOR] = handle_nop3,
 	[SVM_EXIT_MWAIT] = handle_nop3,
 	[SVM_EXIT_XSETBV] = handle_xsetbv,

@@ -28,8 +28,6 @@
 
 #include "kvmini.h"
 
-#define PIO_PAGE_OFFSET	1	/* KVM_PIO_PAGE_OFFSET: the PIO data page */
-
 /* --- TLB flush requests --- */
 
 static void kvmini_kick_noop(void *unused)
@@ -702,7 +700,7 @@ static vm_fault_t kvmini_vcpu_fault(struct vm_fault *vmf)
 
 	if (vmf->pgoff == 0)
 		page = virt_to_page(vcpu->run);
-	else if (vmf->pgoff == PIO_PAGE_OFFSET)
+	else if (vmf->pgoff == KVMINI_PIO_PAGE_OFFSET)
 		page = virt_to_page(vcpu->pio_data);
 	else
 		return VM_FAULT_SIGBUS;

@@ -1360,11 +1360,6 @@ static int handle_exception_nmi(struct kvmini_vcpu *vcpu)
 				    3, (u64)vmx->exit_reason, (u64)info, (u64)vcpu->cpu);
 }
 
-static int handle_triple_fault(struct kvmini_vcpu *vcpu)
-{
-	return kvmini_exit_shutdown(vcpu);
-}
-
 static int handle_irq_window(struct kvmini_vcpu *vcpu)
 {
 	set_proc(to_vmx(vcpu), CPU_BASED_INTR_WINDOW_EXITING, false);
@@ -1526,16 +1521,6 @@ static int handle_skip(struct kvmini_vcpu *vcpu)
 	return kvmini_exit_nop(vcpu, to_vmx(vcpu)->insn_len);	/* MONITOR/MWAIT, INVD/WBINVD */
 }
 
-static int handle_dr(struct kvmini_vcpu *vcpu)
-{
-	return kvmini_exit_dr_access(vcpu);
-}
-
-static int handle_ud(struct kvmini_vcpu *vcpu)
-{
-	return kvmini_exit_ud(vcpu);
-}
-
 static int handle_ept_violation(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -1560,7 +1545,7 @@ static int handle_unexpected(struct kvmini_vcpu *vcpu)
 static int (*const vmx_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_nothing,
-	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_TRIPLE_FAULT] = kvmini_exit_shutdown,
 	[EXIT_REASON_INIT_SIGNAL] = handle_nothing,
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_irq_window,
 	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
@@ -1569,17 +1554,17 @@ static int (*const vmx_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[EXIT_REASON_INVD] = handle_skip,
 	[EXIT_REASON_RDPMC] = handle_rdpmc,
 	[EXIT_REASON_VMCALL] = handle_vmcall,
-	[EXIT_REASON_VMCLEAR] = handle_ud,	/* the guest has no VMX */
-	[EXIT_REASON_VMLAUNCH] = handle_ud,
-	[EXIT_REASON_VMPTRLD] = handle_ud,
-	[EXIT_REASON_VMPTRST] = handle_ud,
-	[EXIT_REASON_VMREAD] = handle_ud,
-	[EXIT_REASON_VMRESUME] = handle_ud,
-	[EXIT_REASON_VMWRITE] = handle_ud,
-	[EXIT_REASON_VMOFF] = handle_ud,
-	[EXIT_REASON_VMON] = handle_ud,
+	[EXIT_REASON_VMCLEAR] = kvmini_exit_ud,	/* the guest has no VMX */
+	[EXIT_REASON_VMLAUNCH] = kvmini_exit_ud,
+	[EXIT_REASON_VMPTRLD] = kvmini_exit_ud,
+	[EXIT_REASON_VMPTRST] = kvmini_exit_ud,
+	[EXIT_REASON_VMREAD] = kvmini_exit_ud,
+	[EXIT_REASON_VMRESUME] = kvmini_exit_ud,
+	[EXIT_REASON_VMWRITE] = kvmini_exit_ud,
+	[EXIT_REASON_VMOFF] = kvmini_exit_ud,
+	[EXIT_REASON_VMON] = kvmini_exit_ud,
 	[EXIT_REASON_CR_ACCESS] = handle_cr,
-	[EXIT_REASON_DR_ACCESS] = handle_dr,
+	[EXIT_REASON_DR_ACCESS] = kvmini_exit_dr_access,
 	[EXIT_REASON_IO_INSTRUCTION] = handle_io,
 	[EXIT_REASON_MSR_READ] = handle_msr,
 	[EXIT_REASON_MSR_WRITE] = handle_msr,
@@ -1587,9 +1572,9 @@ static int (*const vmx_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_skip,
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = handle_nothing,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
-	[EXIT_REASON_INVEPT] = handle_ud,
-	[EXIT_REASON_INVVPID] = handle_ud,
-	[EXIT_REASON_VMFUNC] = handle_ud,
+	[EXIT_REASON_INVEPT] = kvmini_exit_ud,
+	[EXIT_REASON_INVVPID] = kvmini_exit_ud,
+	[EXIT_REASON_VMFUNC] = kvmini_exit_ud,
 	[EXIT_REASON_WBINVD] = handle_skip,
 	[EXIT_REASON_XSETBV] = handle_xsetbv,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_nothing,
