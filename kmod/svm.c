@@ -728,12 +728,12 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	/* The guest's speculative store bypass control (0: none offered), as KVM. */
 	if (!cpu_feature_enabled(X86_FEATURE_V_SPEC_CTRL))
 		x86_spec_ctrl_set_guest(0);
+	kvmini_guest_context_enter();
 	/*
 	 * IF=1 at VMRUN lets host interrupts exit the guest; with GIF=0 none
 	 * comes in here. Set early: an STI just before VMRUN would put the
 	 * guest's first instruction in its interrupt shadow.
 	 */
-	kvmini_guest_context_enter();
 	raw_local_irq_enable();
 	amd_clear_divider();	/* no host quotient leaks into the guest (DIV0) */
 	kvmini_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
