@@ -69,9 +69,13 @@ boot_suite() {
 	cp kmod/kvmini.ko selftests/run_tests.sh "$job/"
 	[ -n "$progs" ] || progs=$(make -s -C selftests --no-print-directory print-tests)
 	for p in $progs; do cp "selftests/$p" "$job/"; done
-	# Of them, those that run once more against the distro KVM.
-	local ref="" p
-	for p in $(make -s -C selftests --no-print-directory print-kvm-ref-tests); do
+	# Of them, those that run once more against the distro KVM (on the
+	# AMD host also those it takes once).
+	local ref="" p refs
+	refs=$(make -s -C selftests --no-print-directory print-kvm-ref-tests)
+	[ "$host" = amd ] &&
+		refs="$refs $(make -s -C selftests --no-print-directory print-kvm-ref-once-tests)"
+	for p in $refs; do
 		matches "$p" || continue
 		case " $progs " in *" $p "*) ref="$ref $p" ;; esac
 	done
