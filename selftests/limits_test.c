@@ -277,16 +277,9 @@ static unsigned int host_phys_bits(void)
 	return a & 0xff;
 }
 
-static int set_slot(struct kvmini_vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
-		    uint64_t size, uint64_t hva)
-{
-	struct kvmini_userspace_memory_region r = {
-		.slot = slot, .flags = flags, .guest_phys_addr = gpa,
-		.memory_size = size, .userspace_addr = hva,
-	};
-
-	return ioctl(vm->fd, KVMINI_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
-}
+/* KVMINI_SET_USER_MEMORY_REGION with the host address as a number: 0 or -errno. */
+#define set_slot(vm, slot, flags, gpa, size, hva) \
+	vm_set_region(vm, slot, flags, gpa, size, (void *)(uintptr_t)(hva))
 
 /*
  * A dirty-logging slot from 4 GiB up to 1 TiB (or the end of the

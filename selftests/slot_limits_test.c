@@ -42,16 +42,9 @@ static unsigned int gpa_bits(void)
 	return bits < 48 ? bits : 48;
 }
 
-static int set_slot(struct kvmini_vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
-		    uint64_t size, uint64_t hva)
-{
-	struct kvmini_userspace_memory_region r = {
-		.slot = slot, .flags = flags, .guest_phys_addr = gpa,
-		.memory_size = size, .userspace_addr = hva,
-	};
-
-	return ioctl(vm->fd, KVMINI_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
-}
+/* KVMINI_SET_USER_MEMORY_REGION with the host address as a number: 0 or -errno. */
+#define set_slot(vm, slot, flags, gpa, size, hva) \
+	vm_set_region(vm, slot, flags, gpa, size, (void *)(uintptr_t)(hva))
 
 FIXTURE(lim) {
 	struct kvmini_vm *vm;
