@@ -61,6 +61,15 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 	u64 val = 0, src, out = 0, rflags = vcpu->rflags;
 	bool retire = true;
 
+	/*
+	 * REP MOVS whose count the VMM set to 0 at the source's exit: the
+	 * element is dropped and the instruction is over (as KVM, which
+	 * follows the registers as they are now).
+	 */
+	if (in->op == INSN_MOVS && in->rep &&
+	    !(vcpu->regs[REG_RCX] & kvmini_addr_mask(in->addr_size)))
+		return kvmini_skip_insn(vcpu, in->len);
+
 	/* MOVS: the destination is looked at once the source is read. */
 	if (in->op == INSN_MOVS) {
 		int r = kvmini_access_translate(vcpu, &vcpu->mmio.wr, vcpu->mmio.dst_la,
