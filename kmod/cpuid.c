@@ -155,6 +155,71 @@ long kvmini_get_supported_cpuid(void __user *argp)
 	return r;
 }
 
+static struct kvmini_cpuid_entry2 *find_in(struct kvmini_cpuid_entry2 *e, u32 nent,
+					    u32 function, u32 index)
+{
+	unsigned int i;
+
+	for (i = 0; i < nent; i++)
+		if (e[i].function == function &&
+		    (!(e[i].flags & KVMINI_CPUID_FLAG_SIGNIFCANT_INDEX) || e[i].index == index))
+			return &e[i];
+	return NULL;
+}
+
+/*
+ * The fields of a CPUID table that follow the vCPU's state, updated in
+ * the table itself as KVM's kvm_update_cpuid_runtime() does: what the
+ * guest reads and what GET_CPUID2 returns stay the same. OSXSAVE follows
+ * CR4, APIC the APIC base's enable bit, 0xd.0 EBX (and 0xd.1 EBX where
+ * XSAVEC is offered) the XSAVE size of the XCR0 in use.
+ */
+static void update_runtime(struct kvmini_vcpu *vcpu, struct kvmini_cpuid_entry2 *e, u32 nent)
+{
+	struct kvmini_cpuid_entry2 *c;
+
+	c = find_in(e, nent, 1, 0);
+	if (c) {
+		if (boot_cpu_has(X86_FEATURE_XSAVE))
+			c->ecx = (c->ecx & ~BIT(27)) |
+				 ((vcpu->cr4 & X86_CR4_OSXSAVE) ? BIT(27) : 0);
+		c->edx = (c->edx & ~BIT(9)) |
+			 ((vcpu->apic_base & MSR_IA32_APICBASE_ENABLE) ? BIT(9) : 0);
+	}
+	c = find_in(e, nent, 0xd, 0);
+	if (c)
+		c->ebx = xsave_size(vcpu->xcr0);
+	c = find_in(e, nent, 0xd, 1);
+	if (c && (c->eax & (BIT(1) | BIT(3))))		/* XSAVEC, XSAVES */
+		c->ebx = xsave_size(vcpu->xcr0);	/* compacted: the same here */
+}
+
+void kvmini_cpuid_update_runtime(struct kvmini_vcpu *vcpu)
+{
+	update_runtime(vcpu, vcpu->cpuid, vcpu->cpuid_nent);
+}
+
+/* CPUID.1.EAX (family, model, stepping), 0x600 without a table (as KVM). */
+u32 kvmini_cpuid_signature(struct kvmini_vcpu *vcpu)
+{
+	const struct kvmini_cpuid_entry2 *c = find_in(vcpu->cpuid, vcpu->cpuid_nent, 1, 0);
+
+	return c ? c->eax : 0x600;
+}
+
+/* Does kvmini offer @bit of register @reg of leaf @function (subleaf 0)? */
+bool kvmini_supported_has(u32 function, int reg, int bit)
+{
+	struct kvmini_cpuid_entry2 e;
+	u32 r[4];
+
+	if (function == 1 && reg == 2 && (bit == 26 || bit == 28) && !kvmini_supported_xcr0())
+		return false;				/* XSAVE, AVX */
+	host_entry(&e, function, 0);
+	r[0] = e.eax; r[1] = e.ebx; r[2] = e.ecx; r[3] = e.edx;
+	return r[reg] & BIT(bit);
+}
+
 long kvmini_set_cpuid2(struct kvmini_vcpu *vcpu, void __user *argp)
 {
 	struct kvmini_cpuid2 __user *uc = argp;
@@ -170,6 +235,7 @@ long kvmini_set_cpuid2(struct kvmini_vcpu *vcpu, void __user *argp)
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
+	update_runtime(vcpu, e, nent);
 	/* As KVM: once the vCPU has run, only the same table is accepted. */
 	if (vcpu->has_run && (nent != vcpu->cpuid_nent ||
 			      (nent && memcmp(e, vcpu->cpuid, nent * sizeof(*e))))) {
@@ -179,6 +245,7 @@ long kvmini_set_cpuid2(struct kvmini_vcpu *vcpu, void __user *argp)
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = nent;
+	vcpu->cpuid_set = true;
 	return 0;
 }
 
@@ -285,12 +352,13 @@ bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu)
 	    !kvmini_xcr0_valid(vcpu, val))
 		return false;
 	vcpu->xcr0 = val;
+	kvmini_cpuid_update_runtime(vcpu);
 	return true;
 }
 
 /*
- * The guest's CPUID: its table's entry, or zeroes where it has none (as
- * KVM). The APIC ID is the vCPU id; OSXSAVE follows the guest's CR4.
+ * The guest's CPUID: its table's entry as it is now (see update_runtime),
+ * or zeroes where it has none (as KVM).
  */
 void kvmini_emulate_cpuid(struct kvmini_vcpu *vcpu)
 {
@@ -302,14 +370,6 @@ void kvmini_emulate_cpuid(struct kvmini_vcpu *vcpu)
 		e = out_of_range(vcpu, function, index);
 	if (e) {
 		r[0] = e->eax; r[1] = e->ebx; r[2] = e->ecx; r[3] = e->edx;
-	}
-	if (function == 0xd && index == 0 && e)
-		r[1] = xsave_size(vcpu->xcr0);	/* for the XCR0 in use */
-	if (function == 1 && e) {
-		r[1] = (r[1] & 0x00ffffff) | (vcpu->id << 24);
-		r[2] &= ~BIT(27);
-		if (vcpu->cr4 & X86_CR4_OSXSAVE)
-			r[2] |= BIT(27);
 	}
 	vcpu->regs[REG_RAX] = r[0];
 	vcpu->regs[REG_RBX] = r[1];

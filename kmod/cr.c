@@ -29,17 +29,25 @@ static const struct {
 	{ X86_CR4_PKE, 7, 2, 3 },
 };
 
+/*
+ * As KVM: the guest's CPUID decides once the VMM has set one; before
+ * KVMINI_SET_CPUID2, what kvmini supports (a VMM may set SREGS first).
+ */
 bool kvmini_cr4_valid(struct kvmini_vcpu *vcpu, u64 cr4)
 {
 	unsigned int i;
 
 	if (cr4 & ~(u64)CR4_VALID)
 		return false;
-	for (i = 0; i < ARRAY_SIZE(cr4_cpuid); i++)
+	for (i = 0; i < ARRAY_SIZE(cr4_cpuid); i++) {
+		u32 fn = cr4_cpuid[i].function;
+		int reg = cr4_cpuid[i].reg, bit = cr4_cpuid[i].bit;
+
 		if ((cr4 & cr4_cpuid[i].cr4) &&
-		    !kvmini_guest_has(vcpu, cr4_cpuid[i].function,
-				      cr4_cpuid[i].reg, cr4_cpuid[i].bit))
+		    !(vcpu->cpuid_set ? kvmini_guest_has(vcpu, fn, reg, bit)
+				      : kvmini_supported_has(fn, reg, bit)))
 			return false;
+	}
 	return true;
 }
 
@@ -133,6 +141,8 @@ static int set_cr4(struct kvmini_vcpu *vcpu, u64 cr4)
 		return 1;
 	vcpu->cr4 = cr4;
 	kvmini_backend->load_cr4(vcpu);
+	if (changed & X86_CR4_OSXSAVE)
+		kvmini_cpuid_update_runtime(vcpu);
 	return 0;
 }
 
@@ -289,7 +299,7 @@ int kvmini_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 		return -EINVAL;
 	vcpu->cr4 = s->cr4;
 	vcpu->efer = s->efer;
-	vcpu->apic_base = s->apic_base;
+	kvmini_set_apic_base(vcpu, s->apic_base);	/* and the CPUID table */
 	/* As KVM: PDPTRs that cannot be read are not an error here. */
 	memset(vcpu->pdptrs, 0, sizeof(vcpu->pdptrs));
 	if (pae_paging(s->cr0, s->cr4, s->efer))

@@ -247,6 +247,7 @@ struct kvmini_vcpu {
 	sigset_t sigset;		/* KVMINI_SET_SIGNAL_MASK */
 	struct kvmini_cpuid_entry2 *cpuid;	/* KVMINI_SET_CPUID2's table */
 	u32 cpuid_nent;
+	bool cpuid_set;			/* SET_CPUID2 was called (CR4 rules follow it) */
 
 	/* An exit to userspace that the next RUN finishes first (e.g. IN). */
 	int (*complete)(struct kvmini_vcpu *vcpu);
@@ -417,6 +418,10 @@ u64 kvmini_supported_xcr0(void);
 bool kvmini_xcr0_valid(struct kvmini_vcpu *vcpu, u64 xcr0);
 bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu);
 bool kvmini_guest_has(struct kvmini_vcpu *vcpu, u32 function, int reg, int bit);
+bool kvmini_supported_has(u32 function, int reg, int bit);
+void kvmini_cpuid_update_runtime(struct kvmini_vcpu *vcpu);
+u32 kvmini_cpuid_signature(struct kvmini_vcpu *vcpu);
+void kvmini_set_apic_base(struct kvmini_vcpu *vcpu, u64 val);
 unsigned int kvmini_guest_maxphyaddr(struct kvmini_vcpu *vcpu);
 
 /* virt.c */

@@ -280,8 +280,8 @@ int kvmini_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 {
 	int r;
 
-	if (msr == MSR_EFER) {
-		*val = vcpu->efer;
+	if (msr == MSR_EFER || msr == MSR_IA32_APICBASE) {
+		*val = msr == MSR_EFER ? vcpu->efer : vcpu->apic_base;
 		return 0;
 	}
 	r = kvmini_backend->get_msr(vcpu, msr, val);
@@ -296,6 +296,10 @@ int kvmini_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	if (msr == MSR_EFER)
 		return kvmini_set_efer(vcpu, val, host);
 	r = check_msr(vcpu, msr, &val, host);
+	if (!r && msr == MSR_IA32_APICBASE) {
+		kvmini_set_apic_base(vcpu, val);
+		return 0;
+	}
 	if (!r)
 		r = kvmini_backend->set_msr(vcpu, msr, val);
 	return r == -ENOENT ? common_set_msr(vcpu, msr, val, host) : r;
@@ -394,6 +398,13 @@ void kvmini_msr_create(struct kvmini_vcpu *vcpu)
 }
 
 /* IA32_APIC_BASE: address below 2^48, BSP, enable; x2APIC is not offered. */
+/* The APIC base (no in-kernel APIC), the CPUID table following it. */
+void kvmini_set_apic_base(struct kvmini_vcpu *vcpu, u64 val)
+{
+	vcpu->apic_base = val;
+	kvmini_cpuid_update_runtime(vcpu);
+}
+
 bool kvmini_apic_base_valid(u64 val)
 {
 	return !(val & ~(0xfffffffff000ULL | MSR_IA32_APICBASE_BSP |

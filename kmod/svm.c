@@ -862,7 +862,6 @@ static u64 *svm_msr_slot(struct kvmini_vcpu *vcpu, u32 msr)
 	case MSR_IA32_SYSENTER_ESP:	return &save->sysenter_esp;
 	case MSR_IA32_SYSENTER_EIP:	return &save->sysenter_eip;
 	case MSR_IA32_CR_PAT:		return &save->g_pat;
-	case MSR_IA32_APICBASE:		return &vcpu->apic_base;
 	default:			return NULL;
 	}
 }

@@ -283,7 +283,8 @@ static long vcpu_set_signal_mask(struct kvmini_vcpu *vcpu, void __user *argp)
 void kvmini_vcpu_reset(struct kvmini_vcpu *vcpu)
 {
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
-	vcpu->regs[REG_RDX] = 0x600;	/* CPUID.1.EAX of KVM's default model */
+	/* As KVM: the guest's CPUID.1.EAX, or that of KVM's default model. */
+	vcpu->regs[REG_RDX] = kvmini_cpuid_signature(vcpu);
 	vcpu->rip = 0xfff0;
 	vcpu->rflags = X86_EFLAGS_FIXED;
 	vcpu->cr4 = 0;
@@ -296,6 +297,7 @@ void kvmini_vcpu_reset(struct kvmini_vcpu *vcpu)
 	vcpu->dr7 = KVMINI_DR7_INIT;
 	memset(vcpu->dr, 0, sizeof(vcpu->dr));
 	kvmini_backend->vcpu_reset(vcpu);
+	kvmini_cpuid_update_runtime(vcpu);
 }
 
 static void get_regs(struct kvmini_vcpu *vcpu, struct kvmini_regs *r)
@@ -521,6 +523,7 @@ static long vcpu_xcrs(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 		if (!kvmini_xcr0_valid(vcpu, x.xcrs[i].value))
 			return -EINVAL;
 		vcpu->xcr0 = x.xcrs[i].value;
+		kvmini_cpuid_update_runtime(vcpu);
 		break;
 	}
 	return 0;

@@ -1453,7 +1453,6 @@ static u64 *vmx_msr_slot(struct kvmini_vcpu *vcpu, u32 msr)
 	case MSR_CSTAR:			return &vmx->cstar;
 	case MSR_SYSCALL_MASK:		return &vmx->sfmask;
 	case MSR_KERNEL_GS_BASE:	return &vmx->kernel_gs_base;
-	case MSR_IA32_APICBASE:		return &vcpu->apic_base;
 	default:			return NULL;
 	}
 }
