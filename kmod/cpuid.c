@@ -117,6 +117,17 @@ static int supported_cpuid(struct kvmini_cpuid_entry2 *out, int max, int *n)
 				ADD(0xd, 2);
 		}
 	}
+	/*
+	 * KVM's paravirtual leaves: the signature (so KVM guests and tests
+	 * find the hypercall ABI of hypercall.c) and no PV features: kvmini
+	 * has no kvmclock, steal time or in-kernel halt to kick.
+	 */
+	if (*n + 2 > max)
+		return -E2BIG;
+	e = &out[(*n)++];
+	*e = (struct kvmini_cpuid_entry2){ .function = KVMINI_CPUID_SIGNATURE,
+		.eax = KVMINI_CPUID_FEATURES, .ebx = 0x4b4d564b, .ecx = 0x564b4d56, .edx = 0x4d };
+	out[(*n)++] = (struct kvmini_cpuid_entry2){ .function = KVMINI_CPUID_FEATURES };
 	ADD(0x80000000, 0)->eax = max_ext;
 	for (i = 0; i < ARRAY_SIZE(ext); i++) {
 		if (ext[i] > max_ext)

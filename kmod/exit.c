@@ -95,37 +95,6 @@ int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len)
 	return kvmini_skip_insn(vcpu, len);
 }
 
-static int complete_hypercall(struct kvmini_vcpu *vcpu)
-{
-	vcpu->regs[REG_RAX] = vcpu->run->hypercall.ret;
-	return kvmini_complete_insn(vcpu);
-}
-
-/*
- * VMMCALL/VMCALL: nr = RAX, args = RBX RCX RDX RSI; the next RUN puts
- * hypercall.ret into RAX and steps past the instruction.
- */
-int kvmini_exit_hypercall(struct kvmini_vcpu *vcpu, unsigned int len)
-{
-	struct kvmini_run *run = vcpu->run;
-	const unsigned long *g = vcpu->regs;
-
-	run->exit_reason = KVMINI_EXIT_HYPERCALL;
-	run->hypercall.nr = g[REG_RAX];
-	run->hypercall.args[0] = g[REG_RBX];
-	run->hypercall.args[1] = g[REG_RCX];
-	run->hypercall.args[2] = g[REG_RDX];
-	run->hypercall.args[3] = g[REG_RSI];
-	run->hypercall.args[4] = 0;
-	run->hypercall.args[5] = 0;
-	run->hypercall.ret = 0;
-	run->hypercall.longmode = kvmini_backend->cs_mode(vcpu) == 8;
-	vcpu->complete_rip = vcpu->rip;
-	vcpu->next_rip = vcpu->rip + len;
-	vcpu->complete = complete_hypercall;
-	return EMU_EXIT;
-}
-
 /*
  * A triple fault. The SVM VMCB is undefined after one; as KVM on SVM, the
  * vCPU gets an INIT (RESET state but for CR0's CD and NW), on both

@@ -8,6 +8,7 @@
  *   vm.c      VM objects and their ioctls
  *   vcpu.c    vCPU objects, their ioctls and the run loop
  *   exit.c    the exits whose rules are the same on every vendor
+ *   hypercall.c  KVM's hypercall ABI, answered in the kernel
  *   cr.c      control registers and EFER: guest writes and SET_SREGS, KVM's rules
  *   pio.c     port I/O exits, string I/O
  *   mmio.c    MMIO: emulating the instruction of a device access
@@ -89,6 +90,8 @@ struct kvmini_backend {
 	const struct kvmini_pt_format *pt_format;
 	/* The world switch loads and saves the guest's DR6 (else the core does). */
 	bool switches_dr6;
+	/* The native hypercall instruction: VMMCALL or VMCALL (hypercall.c). */
+	u8 hypercall_insn[3];
 
 	/* vCPUs: create allocates (the core resets it next); free undoes create. */
 	int (*vcpu_create)(struct kvmini_vcpu *vcpu);
@@ -248,6 +251,7 @@ struct kvmini_vcpu {
 	struct kvmini_cpuid_entry2 *cpuid;	/* KVMINI_SET_CPUID2's table */
 	u32 cpuid_nent;
 	bool cpuid_set;			/* SET_CPUID2 was called (CR4 rules follow it) */
+	bool pv_cpuid_enforce;		/* KVMINI_CAP_ENFORCE_PV_FEATURE_CPUID */
 
 	/* An exit to userspace that the next RUN finishes first (e.g. IN). */
 	int (*complete)(struct kvmini_vcpu *vcpu);
@@ -278,6 +282,8 @@ extern const struct kvmini_backend *kvmini_backend;
 
 #define KVMINI_MAX_VCPUS	1024	/* vCPU ids are 0 .. KVMINI_MAX_VCPUS-1 */
 #define KVMINI_MAX_MEMSLOTS	32764	/* as KVM reports */
+/* The quirks KVM 6.1 lets a VMM disable (KVMINI_CAP_DISABLE_QUIRKS2). */
+#define KVMINI_X86_VALID_QUIRKS	0x7f
 #define KVMINI_MAX_GPA_BITS	48	/* 4-level nested paging */
 
 /*
@@ -356,6 +362,11 @@ struct kvmini_vm {
 	/* mmu.c */
 	struct kvmini_mmu *mmu;
 	u64 npt_root_pa;	/* physical address of the top-level table */
+
+	/* KVMINI_ENABLE_CAP on the VM, under lock; read locklessly by vCPUs */
+	u64 disabled_quirks;		/* KVMINI_X86_QUIRK_* the VMM turned off */
+	u32 hypercall_exit_enabled;	/* BIT(KVMINI_HC_*) that exit to the VMM */
+	u32 max_vcpu_ids;		/* 0: KVMINI_MAX_VCPUS */
 
 	/* backend private data */
 	void *arch;
@@ -456,7 +467,9 @@ int kvmini_exit_cpuid(struct kvmini_vcpu *vcpu, unsigned int len);
 int kvmini_exit_msr(struct kvmini_vcpu *vcpu, bool write, unsigned int len);
 int kvmini_exit_xsetbv(struct kvmini_vcpu *vcpu, unsigned int len);
 int kvmini_exit_rdpmc(struct kvmini_vcpu *vcpu, unsigned int len);
+/* hypercall.c: the native hypercall instruction; an intercepted #UD. */
 int kvmini_exit_hypercall(struct kvmini_vcpu *vcpu, unsigned int len);
+int kvmini_exit_ud_intercept(struct kvmini_vcpu *vcpu);
 /* MONITOR, MWAIT (as KVM: NOPs), INVD, WBINVD: nothing to do but skip. */
 int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len);
 /* Triple fault: INIT, then KVMINI_EXIT_SHUTDOWN. */

@@ -571,6 +571,8 @@ static void svm_set_intercepts(struct vmcb_control_area *c)
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_AC,
 		/* A host machine check in the guest is the host's (svm_enter_guest()). */
 		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_MC,
+		/* VMCALL, Intel's hypercall, is fixed up (hypercall.c). */
+		INTERCEPT_EXCEPTION_OFFSET + X86_TRAP_UD,
 	};
 	unsigned int i;
 
@@ -953,6 +955,7 @@ static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = handle_reflect,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC] = handle_reflect,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = handle_nothing,	/* the host's: handled */
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_UD] = kvmini_exit_ud_intercept,
 	[SVM_EXIT_INTR] = handle_nothing,
 	[SVM_EXIT_VINTR] = handle_vintr,
 	[SVM_EXIT_IRET] = handle_iret,
@@ -1017,6 +1020,7 @@ static const struct kvmini_pt_format svm_pt_format = {
 
 const struct kvmini_backend kvmini_svm_backend = {
 	.name = "AMD SVM",
+	.hypercall_insn = { 0x0f, 0x01, 0xd9 },		/* VMMCALL */
 	.probe = svm_probe,
 	.init = svm_init,
 	.exit = svm_exit,

@@ -604,6 +604,7 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 		struct kvmini_sregs sregs;
 		struct kvmini_fpu fpu;
 		struct kvmini_x86_mce mce;
+		struct kvmini_enable_cap cap;
 		u64 mcg_cap;
 	} u;
 	int r;
@@ -637,6 +638,14 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 		if (copy_from_user(&u.mce, argp, sizeof(u.mce)))
 			return -EFAULT;
 		return kvmini_set_mce(vcpu, &u.mce);
+	case KVMINI_ENABLE_CAP:
+		if (copy_from_user(&u.cap, argp, sizeof(u.cap)))
+			return -EFAULT;
+		/* As KVM: of the vCPU capabilities, the one not about Hyper-V. */
+		if (u.cap.flags || u.cap.cap != KVMINI_CAP_ENFORCE_PV_FEATURE_CPUID)
+			return -EINVAL;
+		vcpu->pv_cpuid_enforce = u.cap.args[0];
+		return 0;
 	case KVMINI_INTERRUPT:
 		return vcpu_interrupt(vcpu, argp);
 	case KVMINI_NMI:
@@ -789,7 +798,8 @@ int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id)
 	char name[32];
 	int r, fd;
 
-	if (id >= KVMINI_MAX_VCPUS)
+	if (id >= KVMINI_MAX_VCPUS ||
+	    (READ_ONCE(vm->max_vcpu_ids) && id >= READ_ONCE(vm->max_vcpu_ids)))
 		return -EINVAL;
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
 	if (!vcpu)

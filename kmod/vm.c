@@ -82,6 +82,50 @@ static long vm_set_identity_map_addr(struct kvmini_vm *vm, void __user *argp)
 	return r;
 }
 
+/*
+ * KVMINI_ENABLE_CAP on the VM, KVM's rules. Of the quirks only
+ * FIX_HYPERCALL_INSN changes anything here: the others are about KVM's
+ * in-kernel APIC, SMM and MWAIT, which kvmini does not have, and CD/NW
+ * stay out of the hardware's CR0 whatever the VMM says.
+ */
+static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
+{
+	struct kvmini_enable_cap cap;
+	long r = -EINVAL;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	switch (cap.cap) {
+	case KVMINI_CAP_DISABLE_QUIRKS2:
+		if (cap.args[0] & ~(u64)KVMINI_X86_VALID_QUIRKS)
+			break;
+		fallthrough;
+	case KVMINI_CAP_DISABLE_QUIRKS:
+		WRITE_ONCE(vm->disabled_quirks, cap.args[0]);
+		r = 0;
+		break;
+	case KVMINI_CAP_EXIT_HYPERCALL:
+		if (cap.args[0] & ~(u64)KVMINI_EXIT_HYPERCALL_VALID_MASK)
+			break;
+		WRITE_ONCE(vm->hypercall_exit_enabled, cap.args[0]);
+		r = 0;
+		break;
+	case KVMINI_CAP_MAX_VCPU_ID:	/* once; vCPUs made before keep their ids */
+		if (cap.args[0] > KVMINI_MAX_VCPUS)
+			break;
+		if (!vm->max_vcpu_ids)
+			WRITE_ONCE(vm->max_vcpu_ids, cap.args[0]);
+		if (vm->max_vcpu_ids == cap.args[0])
+			r = 0;
+		break;
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -108,6 +152,8 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 			return -EFAULT;
 		return -EINVAL;
 	}
+	case KVMINI_ENABLE_CAP:
+		return vm_enable_cap(vm, argp);
 	case KVMINI_SET_TSS_ADDR:
 		return vm_set_tss_addr(vm, arg);
 	case KVMINI_SET_IDENTITY_MAP_ADDR:

@@ -963,9 +963,11 @@ static void vmx_setup_vmcs(struct kvmini_vcpu *vcpu)
 	vmcs_write(TPR_THRESHOLD, 0);
 	/*
 	 * #DB and #AC can loop forever in microcode: reflect them. #MC: a host
-	 * machine check in the guest is the host's (vmx_enter_guest()).
+	 * machine check in the guest is the host's (vmx_enter_guest()). #UD:
+	 * VMMCALL, AMD's hypercall, is fixed up (hypercall.c).
 	 */
-	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC));
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC) |
+				     BIT(X86_TRAP_UD));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -1350,6 +1352,8 @@ static int handle_exception_nmi(struct kvmini_vcpu *vcpu)
 		vcpu->nmi_masked = true;
 	if (vector == X86_TRAP_MC)
 		return EMU_REENTER;	/* the host's, handled at the exit */
+	if (vector == X86_TRAP_UD)
+		return kvmini_exit_ud_intercept(vcpu);
 	if (vector == X86_TRAP_DB)	/* the exit qualification holds DR6's why */
 		vcpu->dr6 = (KVMINI_DR6_INIT & ~0x600fULL) | (vmx->exit_qual & 0x600f);
 	if (vector == X86_TRAP_DB || vector == X86_TRAP_AC) {
@@ -1620,6 +1624,7 @@ static const struct kvmini_pt_format vmx_pt_format = {
 
 const struct kvmini_backend kvmini_vmx_backend = {
 	.name = "Intel VMX",
+	.hypercall_insn = { 0x0f, 0x01, 0xc1 },		/* VMCALL */
 	.probe = vmx_probe,
 	.init = vmx_init,
 	.exit = vmx_exit,

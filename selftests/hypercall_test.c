@@ -1,116 +1,197 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmini exits to the VMM on every VMMCALL (VMCALL on Intel) with
- * KVMINI_EXIT_HYPERCALL: nr = RAX, args[0..3] = RBX, RCX, RDX, RSI, the
- * rest 0, longmode = 1 in 64-bit code.  RIP stays at the instruction until
- * the next run, which puts run->hypercall.ret into RAX and steps past it.
- * KVM handles most hypercalls itself, so this is skipped on /dev/kvm.
+ * Hypercalls with KVM's ABI, answered in the kernel as KVM does without
+ * an in-kernel APIC: VMMCALL (AMD) / VMCALL (Intel), nr in RAX, arguments
+ * in RBX RCX RDX RSI, result in RAX, RIP past the instruction, no exit.
+ * Unknown numbers get -KVM_ENOSYS; KICK_CPU, SCHED_YIELD, VAPIC_POLL_IRQ
+ * 0; SEND_IPI finds no APIC; the PV ones ENOSYS once the VMM enforces the
+ * guest's (empty) PV CPUID. MAP_GPA_RANGE exits to the VMM only after
+ * KVMINI_CAP_EXIT_HYPERCALL. The other vendor's instruction is rewritten
+ * to the native one and runs (KVM's FIX_HYPERCALL_INSN quirk), or is #UD
+ * with the quirk disabled. Runs on KVM too.
  */
 #include "kvmini_util.h"
 #include "kvmini_vm.h"
 #include "kselftest_harness.h"
 
-/* 0f 01 d9 is VMMCALL; on Intel the guest's copy is patched to VMCALL. */
-extern char guest_hc[], hc1[], hc2[], hc_end[];
-asm(".pushsection .text\n"
-    "guest_hc:\n"
-    "	movabs $0x8000000000001001, %rax\n"
-    "	movabs $0x1111111111111111, %rbx\n"
-    "	movabs $0x2222222222222222, %rcx\n"
-    "	movabs $0x3333333333333333, %rdx\n"
-    "	movabs $0x4444444444444444, %rsi\n"
-    "hc1:	vmmcall\n"
-    "	mov %rax, %r8\n"
-    "	mov $0x1002, %eax\n"
-    "hc2:	vmmcall\n"
-    "hc_end: hlt\n"
-    ".popsection");
+#define ENOSYS_	(-1000LL)
 
-static void use_vmcall(struct kvmini_vm *vm, uint64_t gva)
+/* The native instruction (@amd: VMMCALL), or the other one at hc_other. */
+extern char hc_other[];
+static int64_t hc(bool amd, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	if (!host_cpu_is_amd())
-		((uint8_t *)vm_gva2hva(vm, gva))[2] = 0xc1;
+	if (amd)
+		asm volatile("vmmcall" : "+a"(nr) : "b"(a0), "c"(a1), "d"(a2), "S"(a3) : "memory");
+	else
+		asm volatile("vmcall" : "+a"(nr) : "b"(a0), "c"(a1), "d"(a2), "S"(a3) : "memory");
+	return nr;
 }
 
-static void expect_hc(struct __test_metadata *_metadata, struct kvmini_vcpu *vcpu,
-		      uint64_t nr, const uint64_t *args, uint32_t longmode, uint64_t rip)
+static __attribute__((noinline)) int64_t hc_wrong(bool amd)	/* the other vendor's */
 {
-	struct kvmini_regs regs;
+	uint64_t nr = 0x4242;
+
+	asm volatile("hc_other: .byte 0x0f, 0x01, 0xc1\n"	/* VMCALL */
+		     : "+a"(nr) : : "memory");
+	(void)amd;
+	return nr;
+}
+
+static int64_t g_ret[8];
+
+static void guest_calls(bool amd)
+{
+	g_ret[0] = hc(amd, 0x4242, 0, 0, 0, 0);			/* unknown */
+	g_ret[1] = hc(amd, 0x8000000000000001ULL, 0, 0, 0, 0);	/* 64 bits of nr */
+	g_ret[2] = hc(amd, 1, 0, 0, 0, 0);			/* VAPIC_POLL_IRQ */
+	g_ret[3] = hc(amd, 5, 0, 1, 0, 0);			/* KICK_CPU */
+	g_ret[4] = hc(amd, 11, 1, 0, 0, 0);			/* SCHED_YIELD */
+	g_ret[5] = hc(amd, 10, 1, 0, 0, 0x40);			/* SEND_IPI, fixed */
+	g_ret[6] = hc(amd, 10, 1, 0, 0, 0xc0040);		/* SEND_IPI, shorthand */
+	g_ret[7] = hc(amd, 12, 0x1000, 1, 0, 0);		/* MAP_GPA_RANGE */
+}
+
+static struct kvmini_vm *setup(void *fn, struct kvmini_vcpu **vcpu)
+{
+	struct kvmini_vm *vm = vm_create_guest(fn, vcpu);
+
+	if (vm) {
+		vcpu_set_cpuid_supported(*vcpu);
+		vcpu_set_args(*vcpu, 1, (uint64_t)host_cpu_is_amd());
+	}
+	return vm;
+}
+
+TEST(in_kernel)
+{
+	static const int64_t want[8] = { ENOSYS_, ENOSYS_, 0, 0, 0, -95, -22, ENOSYS_ };
+	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_ENFORCE_PV_FEATURE_CPUID,
+					 .args = { 1 } };
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = setup(guest_calls, &vcpu);
+	struct kvmini_cpuid2 *c;
+	struct ucall uc;
 	int i;
 
-	vcpu_run_expect(vcpu, KVMINI_EXIT_HYPERCALL);
-	EXPECT_EQ(nr, vcpu->run->hypercall.nr);
-	for (i = 0; i < 6; i++)
-		EXPECT_EQ(i < 4 ? args[i] : 0, vcpu->run->hypercall.args[i]);
-	EXPECT_EQ(0ULL, vcpu->run->hypercall.ret);
-	EXPECT_EQ(longmode, vcpu->run->hypercall.longmode);
-	vcpu_ioctl(vcpu, KVMINI_GET_REGS, &regs);
-	EXPECT_EQ(rip, regs.rip);
-	EXPECT_EQ(nr, regs.rax);
-}
-
-TEST(long_mode)
-{
-	static const uint64_t args[] = { 0x1111111111111111ULL, 0x2222222222222222ULL,
-					 0x3333333333333333ULL, 0x4444444444444444ULL };
-	struct kvmini_vcpu *vcpu;
-	struct kvmini_vm *vm;
-	struct kvmini_regs regs;
-
-	if (kvmini_dev_is_kvm())
-		SKIP(return, "KVM handles VMMCALL itself (KVM_CAP_EXIT_HYPERCALL only for some)");
-	vm = vm_create_guest(guest_hc, &vcpu);
 	REQUIRE_VM(vm);
-	use_vmcall(vm, (uintptr_t)hc1);
-	use_vmcall(vm, (uintptr_t)hc2);
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));	/* no exit on the way */
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(want[i], GUEST_VAR(vm, g_ret)[i]) TH_LOG("call %d", i);
 
-	expect_hc(_metadata, vcpu, 0x8000000000001001ULL, args, 1, (uintptr_t)hc1);
-	vcpu->run->hypercall.ret = 0xfeedULL;
-	expect_hc(_metadata, vcpu, 0x1002, args, 1, (uintptr_t)hc2);
-	vcpu->run->hypercall.ret = -1000ULL;
-	vcpu_run_expect(vcpu, KVMINI_EXIT_HLT);
-	vcpu_ioctl(vcpu, KVMINI_GET_REGS, &regs);
-	EXPECT_EQ(0xfeedULL, regs.r8);
-	EXPECT_EQ(-1000ULL, regs.rax);
-	EXPECT_EQ(args[0], regs.rbx);
-	EXPECT_EQ(args[3], regs.rsi);
-	EXPECT_EQ((uintptr_t)hc_end + 1, regs.rip);
+	/* Enforcing the guest's PV CPUID, which offers none of them. */
+	vm_free(vm);
+	vm = setup(guest_calls, &vcpu);
+	c = kvmini_supported_cpuid(vm);
+	for (i = 0; i < (int)c->nent; i++)
+		if (c->entries[i].function == 0x40000001)
+			c->entries[i].eax = 0;
+	vcpu_ioctl(vcpu, KVMINI_SET_CPUID2, c);
+	free(c);
+	vcpu_ioctl(vcpu, KVMINI_ENABLE_CAP, &cap);
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0, GUEST_VAR(vm, g_ret)[2]);
+	for (i = 3; i < 7; i++)
+		EXPECT_EQ(ENOSYS_, GUEST_VAR(vm, g_ret)[i]) TH_LOG("enforced, call %d", i);
 	vm_free(vm);
 }
 
-/*
- * 32-bit protected mode at 0x8000:
- *	mov eax, 0x2001; mov ebx, 0x11; vmmcall; hlt
- */
-TEST(prot32)
+static void guest_map(bool amd)
 {
-	static uint8_t code[] = { 0xb8, 0x01, 0x20, 0x00, 0x00, 0xbb, 0x11, 0x00, 0x00,
-				  0x00, 0x0f, 0x01, 0xd9, 0xf4 };
-	const uint64_t args[4] = { 0x11 };
-	struct kvmini_vm *vm;
+	g_ret[0] = hc(amd, 12, 0x12345000, 3, 7, 0);
+	g_ret[1] = hc(amd, 12, 0x12345678, 3, 7, 0);	/* not page-aligned */
+	g_ret[2] = hc(amd, 12, 0x1000, 0, 7, 0);	/* no pages */
+}
+
+TEST(map_gpa_range_exit)
+{
+	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_EXIT_HYPERCALL };
 	struct kvmini_vcpu *vcpu;
-	struct kvmini_regs regs;
+	struct kvmini_vm *vm = setup(guest_map, &vcpu);
+	struct ucall uc;
 
-	if (kvmini_dev_is_kvm())
-		SKIP(return, "KVM handles VMMCALL itself (KVM_CAP_EXIT_HYPERCALL only for some)");
-	vm = vm_create();
 	REQUIRE_VM(vm);
-	if (!host_cpu_is_amd())
-		code[12] = 0xc1;
-	vm_add_mem(vm, 0, 0, 0x10000);
-	vm_write(vm, 0x8000, code, sizeof(code));
-	vcpu = vcpu_add(vm, 0);
-	vcpu_setup_prot32(vcpu, 0x8000);
-	vcpu_ioctl(vcpu, KVMINI_GET_REGS, &regs);
-	regs.rcx = regs.rdx = regs.rsi = 0;
-	vcpu_ioctl(vcpu, KVMINI_SET_REGS, &regs);
+	EXPECT_EQ(1 << 12, ioctl(vm->dev_fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_EXIT_HYPERCALL));
+	cap.args[0] = 1;		/* only MAP_GPA_RANGE may exit */
+	EXPECT_EQ(-EINVAL, ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap));
+	cap.args[0] = 1 << 12;
+	cap.flags = 1;
+	EXPECT_EQ(-EINVAL, ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap));
+	cap.flags = 0;
+	ASSERT_EQ(0, ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap));
 
-	expect_hc(_metadata, vcpu, 0x2001, args, 0, 0x800a);
-	vcpu->run->hypercall.ret = 7;
-	vcpu_run_expect(vcpu, KVMINI_EXIT_HLT);
-	vcpu_ioctl(vcpu, KVMINI_GET_REGS, &regs);
-	EXPECT_EQ(7ULL, regs.rax);
-	EXPECT_EQ(0x800eULL, regs.rip);
+	vcpu_run_expect(vcpu, KVMINI_EXIT_HYPERCALL);
+	EXPECT_EQ(12ULL, vcpu->run->hypercall.nr);
+	EXPECT_EQ(0x12345000ULL, vcpu->run->hypercall.args[0]);
+	EXPECT_EQ(3ULL, vcpu->run->hypercall.args[1]);
+	EXPECT_EQ(7ULL, vcpu->run->hypercall.args[2]);
+	EXPECT_EQ(1U, vcpu->run->hypercall.longmode);
+	vcpu->run->hypercall.ret = 0x5a5a;
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0x5a5a, GUEST_VAR(vm, g_ret)[0]);
+	EXPECT_EQ(-22, GUEST_VAR(vm, g_ret)[1]);
+	EXPECT_EQ(-22, GUEST_VAR(vm, g_ret)[2]);
+	vm_free(vm);
+}
+
+static void guest_wrong(bool amd)
+{
+	guest_exc_arm(3);
+	g_ret[0] = hc_wrong(amd);
+	g_ret[1] = guest_exc.vector;
+}
+
+/* Intel's VMCALL at hc_other: AMD's guest gets it fixed (Intel's runs it). */
+static void wrong_insn(struct __test_metadata *_metadata, bool quirk)
+{
+	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_DISABLE_QUIRKS2,
+					 .args = { KVMINI_X86_QUIRK_FIX_HYPERCALL_INSN } };
+	static const uint8_t vmmcall[3] = { 0x0f, 0x01, 0xd9 };
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = setup(guest_wrong, &vcpu);
+	uint8_t *code;
+	struct ucall uc;
+
+	REQUIRE_VM(vm);
+	code = vm_gva2hva(vm, (uintptr_t)hc_other);
+	if (!host_cpu_is_amd())		/* Intel's wrong one is VMMCALL */
+		memcpy(code, vmmcall, 3);
+	if (!quirk)
+		vm_ioctl(vm, KVMINI_ENABLE_CAP, &cap);
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	if (quirk) {
+		EXPECT_EQ(ENOSYS_, GUEST_VAR(vm, g_ret)[0]);
+		EXPECT_EQ(GUEST_NO_EXC, (uint64_t)GUEST_VAR(vm, g_ret)[1]);
+		EXPECT_EQ(host_cpu_is_amd() ? 0xd9 : 0xc1, code[2]);	/* now native */
+	} else {
+		EXPECT_EQ(0x4242, GUEST_VAR(vm, g_ret)[0]);
+		EXPECT_EQ(6, GUEST_VAR(vm, g_ret)[1]);			/* #UD */
+		EXPECT_EQ(host_cpu_is_amd() ? 0xc1 : 0xd9, code[2]);	/* unchanged */
+	}
+	vm_free(vm);
+}
+
+TEST(other_vendor_fixed)
+{
+	wrong_insn(_metadata, true);
+}
+
+TEST(other_vendor_ud_without_quirk)
+{
+	wrong_insn(_metadata, false);
+}
+
+TEST(quirks_cap)
+{
+	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_DISABLE_QUIRKS2, .args = { 0x80 } };
+	struct kvmini_vm *vm = vm_create();
+
+	REQUIRE_VM(vm);
+	EXPECT_EQ(0x7f, ioctl(vm->dev_fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_DISABLE_QUIRKS2));
+	EXPECT_EQ(-EINVAL, ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap));
+	cap.cap = KVMINI_CAP_DISABLE_QUIRKS;	/* the old one takes anything */
+	EXPECT_EQ(0, ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap));
+	cap.cap = 0xffff;
+	EXPECT_EQ(-EINVAL, ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap));
 	vm_free(vm);
 }
 

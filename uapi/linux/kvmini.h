@@ -240,6 +240,40 @@ struct kvmini_cpuid2 {
 #define KVMINI_X86_QUIRK_FIX_HYPERCALL_INSN	(1 << 5)
 #define KVMINI_X86_QUIRK_MWAIT_NEVER_UD_FAULTS	(1 << 6)
 
+/* KVMINI_ENABLE_CAP(KVMINI_CAP_EXIT_HYPERCALL): the hypercalls the VMM takes. */
+#define KVMINI_EXIT_HYPERCALL_VALID_MASK	(1 << KVMINI_HC_MAP_GPA_RANGE)
+
+/*
+ * KVM's hypercall ABI (VMMCALL on AMD, VMCALL on Intel): number in RAX,
+ * arguments in RBX RCX RDX RSI, result in RAX; errors are these negated.
+ */
+#define KVMINI_HC_VAPIC_POLL_IRQ		1
+#define KVMINI_HC_MMU_OP			2
+#define KVMINI_HC_FEATURES			3
+#define KVMINI_HC_PPC_MAP_MAGIC_PAGE		4
+#define KVMINI_HC_KICK_CPU			5
+#define KVMINI_HC_MIPS_GET_CLOCK_FREQ		6
+#define KVMINI_HC_MIPS_EXIT_VM			7
+#define KVMINI_HC_MIPS_CONSOLE_OUTPUT		8
+#define KVMINI_HC_CLOCK_PAIRING			9
+#define KVMINI_HC_SEND_IPI			10
+#define KVMINI_HC_SCHED_YIELD			11
+#define KVMINI_HC_MAP_GPA_RANGE			12
+
+#define KVMINI_ENOSYS				1000
+#define KVMINI_EFAULT				14
+#define KVMINI_EINVAL				22
+#define KVMINI_E2BIG				7
+#define KVMINI_EPERM				1
+#define KVMINI_EOPNOTSUPP			95
+
+/* CPUID leaves of KVM's paravirtual interface (KVMINI_GET_SUPPORTED_CPUID). */
+#define KVMINI_CPUID_SIGNATURE			0x40000000	/* "KVMKVMKVM\0\0\0" */
+#define KVMINI_CPUID_FEATURES			0x40000001	/* EAX: KVMINI_FEATURE_* */
+#define KVMINI_FEATURE_PV_UNHALT		7
+#define KVMINI_FEATURE_PV_SEND_IPI		11
+#define KVMINI_FEATURE_PV_SCHED_YIELD		13
+
 /*
  * ===================================================================
  * VM ioctls: issued on a file descriptor from KVMINI_CREATE_VM
