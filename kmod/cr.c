@@ -190,11 +190,15 @@ int kvmini_exit_cr_write(struct kvmini_vcpu *vcpu, int cr, u64 val, unsigned int
 	case 4:
 		fault = set_cr4(vcpu, val);
 		break;
-	case 8:			/* the TPR: 4 bits */
-		fault = (val & ~0xfULL) != 0;
-		if (!fault)
-			kvmini_backend->set_cr8(vcpu, val);
-		break;
+	case 8: {		/* the TPR: 4 bits */
+		u64 prev = kvmini_backend->get_cr8(vcpu);
+
+		if (val & ~0xfULL)
+			return inject_gp(vcpu);
+		kvmini_backend->set_cr8(vcpu, val);
+		kvmini_skip_insn(vcpu, len);
+		return val < prev ? kvmini_exit_set_tpr(vcpu) : EMU_REENTER;
+	}
 	default:
 		return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
 					    2, (u64)cr, val);

@@ -16,6 +16,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <asm/debugreg.h>
 #include <asm/trapnr.h>
 
 #include "kvmini.h"
@@ -80,13 +81,21 @@ bool kvmini_string_step(struct kvmini_vcpu *vcpu, unsigned long regs, unsigned i
 	return !(*r & mask);
 }
 
-/* The instruction of @len bytes is done: RIP past it, its interrupt shadow over. */
+/*
+ * The instruction of @len bytes is done: RIP past it, its interrupt shadow
+ * over, and if the guest single-steps (TF), its #DB trap with DR6.BS (as
+ * KVM's kvm_skip_emulated_instruction()).
+ */
 int kvmini_skip_insn(struct kvmini_vcpu *vcpu, unsigned int len)
 {
 	vcpu->rip += len;
 	if (kvmini_backend->cs_mode(vcpu) != 8)
 		vcpu->rip = (u32)vcpu->rip;
 	vcpu->interrupt_shadow = 0;
+	if (vcpu->rflags & X86_EFLAGS_TF) {
+		vcpu->dr6 = (vcpu->dr6 & ~0xfULL) | KVMINI_DR6_INIT | DR_STEP;
+		kvmini_backend->queue_exception(vcpu, X86_TRAP_DB, false, 0, 0);
+	}
 	return EMU_REENTER;
 }
 

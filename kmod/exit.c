@@ -147,6 +147,17 @@ int kvmini_exit_npf(struct kvmini_vcpu *vcpu, u64 gpa, bool write, bool fetch, u
 	return kvmini_emulate_mmio(vcpu, gpa, fetch);
 }
 
+/*
+ * The guest lowered its TPR (CR8): the VMM, which has the APIC, may now
+ * deliver what it held back. As KVM without an in-kernel APIC, it hears
+ * of it at once (run->cr8 has the new value); RIP is past the write.
+ */
+int kvmini_exit_set_tpr(struct kvmini_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVMINI_EXIT_SET_TPR;
+	return EMU_EXIT;
+}
+
 int kvmini_exit_fail_entry(struct kvmini_vcpu *vcpu, u64 reason)
 {
 	vcpu->run->exit_reason = KVMINI_EXIT_FAIL_ENTRY;

@@ -284,6 +284,7 @@ extern const struct kvmini_backend *kvmini_backend;
 #define KVMINI_MAX_MEMSLOTS	32764	/* as KVM reports */
 /* The quirks KVM 6.1 lets a VMM disable (KVMINI_CAP_DISABLE_QUIRKS2). */
 #define KVMINI_X86_VALID_QUIRKS	0x7f
+#define KVMINI_MIN_ALLOC_MMU_PAGES	64	/* KVMINI_SET_NR_MMU_PAGES' least */
 #define KVMINI_MAX_GPA_BITS	48	/* 4-level nested paging */
 
 /*
@@ -366,7 +367,11 @@ struct kvmini_vm {
 	/* KVMINI_ENABLE_CAP on the VM, under lock; read locklessly by vCPUs */
 	u64 disabled_quirks;		/* KVMINI_X86_QUIRK_* the VMM turned off */
 	u32 hypercall_exit_enabled;	/* BIT(KVMINI_HC_*) that exit to the VMM */
-	u32 max_vcpu_ids;		/* 0: KVMINI_MAX_VCPUS */
+	u32 max_vcpu_ids;		/* set by the first vCPU if not by the VMM */
+	u32 created_vcpus;		/* under lock: vCPUs made or being made */
+	u32 bsp_vcpu_id;		/* KVMINI_SET_BOOT_CPU_ID */
+	/* KVMINI_SET/GET_NR_MMU_PAGES, under lock (only kept: no shadow MMU) */
+	u64 n_requested_mmu_pages, n_max_mmu_pages;
 
 	/* backend private data */
 	void *arch;
@@ -478,6 +483,8 @@ int kvmini_exit_shutdown(struct kvmini_vcpu *vcpu);
 int kvmini_exit_irq_window(struct kvmini_vcpu *vcpu);
 /* A nested page fault; @event: what the CPU was delivering (0: nothing). */
 int kvmini_exit_npf(struct kvmini_vcpu *vcpu, u64 gpa, bool write, bool fetch, u64 event);
+/* The guest lowered its TPR (after the instruction). */
+int kvmini_exit_set_tpr(struct kvmini_vcpu *vcpu);
 /* VM entry failed: @reason is the hardware's. */
 int kvmini_exit_fail_entry(struct kvmini_vcpu *vcpu, u64 reason);
 /* The guest touched a debug register: they are its own until its next exit. */

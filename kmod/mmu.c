@@ -99,6 +99,7 @@ struct kvmini_mmu {
 	bool released;			/* the mm is gone: map nothing more */
 	bool dying;			/* VM destruction: no vCPU to flush */
 	u64 max_gfn;			/* the last gfn a slot may cover */
+	u64 total_pages;		/* of all slots, under vm->lock */
 
 	u64 *root;
 	struct mmu_notifier mn;
@@ -562,6 +563,20 @@ static void slot_free(struct kvmini_mmu *mmu, struct kvmini_memslot *slot, bool 
  * Add @new. On failure it is freed (slot_free: the MMU notifier may have
  * seen it in the xarray). Under vm->lock.
  */
+/*
+ * A slot came or went: KVM's default for KVMINI_GET_NR_MMU_PAGES, 2% of
+ * the slots' pages and at least 64, unless the VMM set a number. kvmini
+ * has no shadow MMU to limit (as KVM with nested paging): it is only kept.
+ */
+static void slots_resized(struct kvmini_mmu *mmu)
+{
+	struct kvmini_vm *vm = mmu->vm;
+
+	if (!vm->n_requested_mmu_pages)
+		vm->n_max_mmu_pages = max_t(u64, mmu->total_pages * 20 / 1000,
+					    KVMINI_MIN_ALLOC_MMU_PAGES);
+}
+
 static int slot_create(struct kvmini_mmu *mmu, struct kvmini_memslot *new)
 {
 	int r;
@@ -570,8 +585,11 @@ static int slot_create(struct kvmini_mmu *mmu, struct kvmini_memslot *new)
 	r = xa_err(xa_store(&mmu->slots, new->id, new, GFP_KERNEL_ACCOUNT));
 	if (!r) {
 		r = slot_publish(mmu, new, GFP_KERNEL_ACCOUNT);
-		if (!r)
+		if (!r) {
+			mmu->total_pages += new->npages;
+			slots_resized(mmu);
 			return 0;
+		}
 		xa_erase(&mmu->slots, new->id);
 	}
 	slot_free(mmu, new, false);
@@ -584,6 +602,8 @@ static void slot_delete(struct kvmini_mmu *mmu, struct kvmini_memslot *old)
 	lockdep_assert_held(&mmu->vm->lock);
 	slot_unpublish(mmu, old);
 	xa_erase(&mmu->slots, old->id);
+	mmu->total_pages -= old->npages;
+	slots_resized(mmu);
 	slot_free(mmu, old, false);
 }
 

@@ -195,14 +195,28 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	return be->handle_exit(vcpu);
 }
 
+static int sync_regs_in(struct kvmini_vcpu *vcpu);
+static void sync_regs_out(struct kvmini_vcpu *vcpu);
+
 static int vcpu_run(struct kvmini_vcpu *vcpu)
 {
 	struct kvmini_run *run = vcpu->run;
 	int r = 1;
 
+	if ((run->kvm_valid_regs | run->kvm_dirty_regs) & ~(u64)KVMINI_SYNC_X86_VALID_FIELDS) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (run->kvm_dirty_regs) {
+		r = sync_regs_in(vcpu);
+		if (r)
+			goto out;
+	}
 	/* Without an in-kernel APIC, the VMM owns the TPR: run->cr8 is it. */
-	if (run->cr8 > 15)
-		return -EINVAL;
+	if (run->cr8 > 15) {
+		r = -EINVAL;
+		goto out;
+	}
 	kvmini_backend->set_cr8(vcpu, run->cr8);
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
@@ -251,6 +265,9 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 	run->ready_for_interrupt_injection = vcpu->irq_pending < 0 &&
 		kvmini_backend->interrupt_allowed(vcpu);
 	run->flags = 0;
+out:
+	if (run->kvm_valid_regs)
+		sync_regs_out(vcpu);
 	return r;
 }
 
@@ -292,7 +309,7 @@ void kvmini_vcpu_reset(struct kvmini_vcpu *vcpu)
 	memset(vcpu->pdptrs, 0, sizeof(vcpu->pdptrs));
 	vcpu->interrupt_shadow = 0;
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+			 (vcpu->id == vcpu->vm->bsp_vcpu_id ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->dr6 = KVMINI_DR6_INIT;
 	vcpu->dr7 = KVMINI_DR7_INIT;
 	memset(vcpu->dr, 0, sizeof(vcpu->dr));
@@ -420,41 +437,91 @@ static long vcpu_nmi(struct kvmini_vcpu *vcpu)
 			 KVMINI_VCPUEVENT_VALID_SIPI_VECTOR | \
 			 KVMINI_VCPUEVENT_VALID_SHADOW | KVMINI_VCPUEVENT_VALID_SMM)
 
+static void get_events(struct kvmini_vcpu *vcpu, struct kvmini_vcpu_events *e)
+{
+	memset(e, 0, sizeof(*e));
+	kvmini_backend->get_events(vcpu, e);
+	e->interrupt.shadow = vcpu->interrupt_shadow;
+	if (vcpu->irq_pending >= 0) {	/* KVMINI_INTERRUPT, about to go in */
+		e->interrupt.injected = 1;
+		e->interrupt.nr = vcpu->irq_pending;
+	}
+	e->nmi.pending = vcpu->nmi_pending != 0;
+	e->nmi.masked = vcpu->nmi_masked;
+	e->flags = KVMINI_VCPUEVENT_VALID_NMI_PENDING |
+		   KVMINI_VCPUEVENT_VALID_SHADOW | KVMINI_VCPUEVENT_VALID_SMM;
+}
+
+static int set_events(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_events *e)
+{
+	if (e->flags & ~EVENTS_VALID)
+		return -EINVAL;
+	if ((e->exception.injected || e->exception.pending) &&
+	    (e->exception.nr > 31 || e->exception.nr == 2))
+		return -EINVAL;		/* not an exception vector (NMI is 2) */
+	if ((e->flags & KVMINI_VCPUEVENT_VALID_SMM) && e->smi.smm)
+		return -EINVAL;		/* no SMM */
+	kvmini_backend->set_events(vcpu, e);
+	if (e->flags & KVMINI_VCPUEVENT_VALID_SHADOW)
+		vcpu->interrupt_shadow = e->interrupt.shadow &
+			(KVMINI_X86_SHADOW_INT_MOV_SS | KVMINI_X86_SHADOW_INT_STI);
+	if (e->flags & KVMINI_VCPUEVENT_VALID_NMI_PENDING)
+		vcpu->nmi_pending = e->nmi.pending;
+	vcpu->nmi_masked = e->nmi.masked;
+	return 0;
+}
+
 static long vcpu_events(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 {
 	struct kvmini_vcpu_events e;
 
 	if (!set) {
-		memset(&e, 0, sizeof(e));
-		kvmini_backend->get_events(vcpu, &e);
-		e.interrupt.shadow = vcpu->interrupt_shadow;
-		if (vcpu->irq_pending >= 0) {	/* KVMINI_INTERRUPT, about to go in */
-			e.interrupt.injected = 1;
-			e.interrupt.nr = vcpu->irq_pending;
-		}
-		e.nmi.pending = vcpu->nmi_pending != 0;
-		e.nmi.masked = vcpu->nmi_masked;
-		e.flags = KVMINI_VCPUEVENT_VALID_NMI_PENDING |
-			  KVMINI_VCPUEVENT_VALID_SHADOW | KVMINI_VCPUEVENT_VALID_SMM;
+		get_events(vcpu, &e);
 		return copy_to_user(argp, &e, sizeof(e)) ? -EFAULT : 0;
 	}
 	if (copy_from_user(&e, argp, sizeof(e)))
 		return -EFAULT;
-	if (e.flags & ~EVENTS_VALID)
-		return -EINVAL;
-	if ((e.exception.injected || e.exception.pending) &&
-	    (e.exception.nr > 31 || e.exception.nr == 2))
-		return -EINVAL;		/* not an exception vector (NMI is 2) */
-	if ((e.flags & KVMINI_VCPUEVENT_VALID_SMM) && e.smi.smm)
-		return -EINVAL;		/* no SMM */
-	kvmini_backend->set_events(vcpu, &e);
-	if (e.flags & KVMINI_VCPUEVENT_VALID_SHADOW)
-		vcpu->interrupt_shadow = e.interrupt.shadow &
-			(KVMINI_X86_SHADOW_INT_MOV_SS | KVMINI_X86_SHADOW_INT_STI);
-	if (e.flags & KVMINI_VCPUEVENT_VALID_NMI_PENDING)
-		vcpu->nmi_pending = e.nmi.pending;
-	vcpu->nmi_masked = e.nmi.masked;
+	return set_events(vcpu, &e);
+}
+
+/*
+ * KVMINI_CAP_SYNC_REGS: registers in kvmini_run itself. Those the VMM
+ * marked dirty are loaded before the run (and their bits cleared), those
+ * it marked valid are stored after it, whatever the run's result (as KVM).
+ */
+static int sync_regs_in(struct kvmini_vcpu *vcpu)
+{
+	struct kvmini_run *run = vcpu->run;
+	struct kvmini_sync_regs *s = &run->s.regs;
+
+	if (run->kvm_dirty_regs & KVMINI_SYNC_X86_REGS) {
+		set_regs(vcpu, &s->regs);
+		run->kvm_dirty_regs &= ~KVMINI_SYNC_X86_REGS;
+	}
+	if (run->kvm_dirty_regs & KVMINI_SYNC_X86_SREGS) {
+		if (kvmini_set_sregs(vcpu, &s->sregs))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVMINI_SYNC_X86_SREGS;
+	}
+	if (run->kvm_dirty_regs & KVMINI_SYNC_X86_EVENTS) {
+		if (set_events(vcpu, &s->events))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVMINI_SYNC_X86_EVENTS;
+	}
 	return 0;
+}
+
+static void sync_regs_out(struct kvmini_vcpu *vcpu)
+{
+	struct kvmini_run *run = vcpu->run;
+	struct kvmini_sync_regs *s = &run->s.regs;
+
+	if (run->kvm_valid_regs & KVMINI_SYNC_X86_REGS)
+		get_regs(vcpu, &s->regs);
+	if (run->kvm_valid_regs & KVMINI_SYNC_X86_SREGS)
+		kvmini_get_sregs(vcpu, &s->sregs);
+	if (run->kvm_valid_regs & KVMINI_SYNC_X86_EVENTS)
+		get_events(vcpu, &s->events);
 }
 
 /*
@@ -798,12 +865,20 @@ int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id)
 	char name[32];
 	int r, fd;
 
-	if (id >= KVMINI_MAX_VCPUS ||
-	    (READ_ONCE(vm->max_vcpu_ids) && id >= READ_ONCE(vm->max_vcpu_ids)))
-		return -EINVAL;
+	/* As KVM: the first vCPU fixes the id limit if the VMM did not. */
+	mutex_lock(&vm->lock);
+	if (!vm->max_vcpu_ids)
+		vm->max_vcpu_ids = KVMINI_MAX_VCPUS;
+	r = id < vm->max_vcpu_ids ? 0 : -EINVAL;
+	if (!r)
+		vm->created_vcpus++;
+	mutex_unlock(&vm->lock);
+	if (r)
+		return r;
+	r = -ENOMEM;
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
-		return -ENOMEM;
+		goto out_uncount;
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->cpu = -1;
@@ -848,5 +923,9 @@ out_unlock:
 	mutex_unlock(&vm->lock);
 out_free:
 	vcpu_free(vcpu);
+out_uncount:
+	mutex_lock(&vm->lock);
+	vm->created_vcpus--;
+	mutex_unlock(&vm->lock);
 	return r;
 }

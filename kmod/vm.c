@@ -113,11 +113,11 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 		WRITE_ONCE(vm->hypercall_exit_enabled, cap.args[0]);
 		r = 0;
 		break;
-	case KVMINI_CAP_MAX_VCPU_ID:	/* once; vCPUs made before keep their ids */
+	case KVMINI_CAP_MAX_VCPU_ID:	/* once, and before the first vCPU */
 		if (cap.args[0] > KVMINI_MAX_VCPUS)
 			break;
 		if (!vm->max_vcpu_ids)
-			WRITE_ONCE(vm->max_vcpu_ids, cap.args[0]);
+			vm->max_vcpu_ids = cap.args[0];
 		if (vm->max_vcpu_ids == cap.args[0])
 			r = 0;
 		break;
@@ -154,6 +154,26 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 	}
 	case KVMINI_ENABLE_CAP:
 		return vm_enable_cap(vm, argp);
+	case KVMINI_SET_BOOT_CPU_ID: {
+		long r = 0;
+
+		mutex_lock(&vm->lock);
+		if (vm->created_vcpus)
+			r = -EBUSY;
+		else
+			vm->bsp_vcpu_id = arg;
+		mutex_unlock(&vm->lock);
+		return r;
+	}
+	case KVMINI_SET_NR_MMU_PAGES:
+		if (arg < KVMINI_MIN_ALLOC_MMU_PAGES)
+			return -EINVAL;
+		mutex_lock(&vm->lock);
+		vm->n_requested_mmu_pages = vm->n_max_mmu_pages = arg;
+		mutex_unlock(&vm->lock);
+		return 0;
+	case KVMINI_GET_NR_MMU_PAGES:
+		return READ_ONCE(vm->n_max_mmu_pages);
 	case KVMINI_SET_TSS_ADDR:
 		return vm_set_tss_addr(vm, arg);
 	case KVMINI_SET_IDENTITY_MAP_ADDR:

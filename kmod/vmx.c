@@ -126,6 +126,7 @@ struct vmx_vcpu {
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;
 	u64 host_cr3, host_cr4;	/* what HOST_CR3/HOST_CR4 hold */
 	u8 *vapic;		/* virtual-APIC page: the TPR is at 0x80 */
+	u8 tpr_threshold;	/* TPR_THRESHOLD in the VMCS: the TPR at entry */
 };
 
 /* The core's interrupt shadow (KVM's flags) and VMX's interruptibility bits. */
@@ -858,6 +859,7 @@ static void set_proc(struct vmx_vcpu *vmx, u32 bit, bool on)
 static bool vmx_inject_events(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u8 tpr;
 
 	if (vcpu->nmi_pending && !vcpu->nmi_masked && !vcpu->interrupt_shadow &&
 	    !(vmx->inj_info & INJ_VALID)) {
@@ -872,6 +874,12 @@ static bool vmx_inject_events(struct kvmini_vcpu *vcpu)
 	}
 	set_proc(vmx, CPU_BASED_INTR_WINDOW_EXITING,
 		 vcpu->irq_pending >= 0 || vcpu->want_irq_window);
+	/* The TPR at the threshold: the guest lowering it exits (SET_TPR). */
+	tpr = vmx->vapic[0x80] >> 4;
+	if (tpr != vmx->tpr_threshold) {
+		vmcs_write(TPR_THRESHOLD, tpr);
+		vmx->tpr_threshold = tpr;
+	}
 	return (vmx->inj_info & (INJ_VALID | INTR_INFO_INTR_TYPE_MASK)) ==
 	       (INJ_VALID | INTR_TYPE_EXT_INTR);
 }
@@ -1573,7 +1581,7 @@ static int (*const vmx_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[EXIT_REASON_MSR_WRITE] = handle_msr,
 	[EXIT_REASON_MWAIT_INSTRUCTION] = handle_skip,
 	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_skip,
-	[EXIT_REASON_TPR_BELOW_THRESHOLD] = handle_nothing,
+	[EXIT_REASON_TPR_BELOW_THRESHOLD] = kvmini_exit_set_tpr,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
 	[EXIT_REASON_INVEPT] = kvmini_exit_ud,
 	[EXIT_REASON_INVVPID] = kvmini_exit_ud,

@@ -5,7 +5,7 @@
 # its own output nested as "# " lines, then the totals of all test cases
 # and one line "N passed, N failed, N skipped".
 #
-#   run_tests.sh [-b backend] prog...      T=<pattern> runs only matching programs
+#   run_tests.sh [-b backend] prog...      T="<pattern> ..." runs only matching programs
 #   KVMINI_NO_SUMMARY=1: leave out the plain summary line
 #
 # POSIX sh only: it also runs under busybox inside the emulated hosts.
@@ -16,7 +16,10 @@ if [ "$1" = "-b" ]; then backend="$2: "; shift 2; fi
 
 progs=""
 for p in "$@"; do
-	case "$p" in *"${T:-}"*) progs="$progs $p" ;; esac
+	# T: one pattern, or several separated by spaces
+	for pat in ${T:-""}; do
+		case "$p" in *"$pat"*) progs="$progs $p"; break ;; esac
+	done
 done
 set -- $progs
 

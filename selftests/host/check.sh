@@ -6,7 +6,7 @@
 # whole suite inside the emulated hosts, and end with one line
 # "N passed, N failed, N skipped". Exit 1 if anything failed.
 #
-#   T=<pattern>     run only the test programs whose name contains it
+#   T="<pattern> ..."  run only the test programs whose name contains one
 #   HOST=amd|intel|all  run one host or both side by side (default all; each
 #                   emulator is single-threaded and takes one core)
 set -euo pipefail
@@ -56,7 +56,13 @@ point() {	# point ok|not-ok DESCRIPTION
 	if [ "$1" = ok ]; then pass=$((pass + 1)); echo "ok - $2"
 	else fail=$((fail + 1)); echo "not ok - $2"; fi
 }
-matches() { case "$1" in *"$T"*) return 0 ;; esac; return 1; }
+matches() {	# T: one pattern, or several separated by spaces
+	local pat
+	for pat in ${T:-""}; do
+		case "$1" in *"$pat"*) return 0 ;; esac
+	done
+	return 1
+}
 
 # --- 3. the suite on an emulated host (AMD: QEMU, Intel: Bochs) ---
 # boot_suite LEG HOST BACKEND MODULES TIMEOUT NAME CPUS [PROGS]: boot, run

@@ -432,6 +432,7 @@ struct kvmini_msr_filter {
 #define KVMINI_GET_DIRTY_LOG		_IOW(KVMINIIO, 0x42, struct kvmini_dirty_log)
 #define KVMINI_SET_NR_MMU_PAGES		_IO(KVMINIIO, 0x44)
 #define KVMINI_GET_NR_MMU_PAGES		_IO(KVMINIIO, 0x45)
+#define KVMINI_SET_BOOT_CPU_ID		_IO(KVMINIIO, 0x78)
 #define KVMINI_SET_USER_MEMORY_REGION	_IOW(KVMINIIO, 0x46, struct kvmini_userspace_memory_region)
 #define KVMINI_SET_TSS_ADDR		_IO(KVMINIIO, 0x47)	/* arg: guest physical address */
 #define KVMINI_SET_GSI_ROUTING		_IOW(KVMINIIO, 0x6a, struct kvmini_irq_routing)
