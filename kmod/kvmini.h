@@ -114,6 +114,8 @@ struct kvmini_backend {
 	void (*set_cr0)(struct kvmini_vcpu *vcpu, u64 cr0);
 	void (*load_cr4)(struct kvmini_vcpu *vcpu);
 	void (*load_efer)(struct kvmini_vcpu *vcpu);
+	/* Load vcpu->tsc_offset (guest TSC = host TSC + offset). */
+	void (*load_tsc_offset)(struct kvmini_vcpu *vcpu);
 	/* Queue an exception for the next entry (@cr2 for #PF). */
 	void (*queue_exception)(struct kvmini_vcpu *vcpu, u8 vector,
 				bool has_error, u32 error, u64 cr2);
@@ -236,6 +238,7 @@ struct kvmini_vcpu {
 	u8 interrupt_shadow;		/* KVMINI_X86_SHADOW_INT_*: after STI, MOV SS */
 	u64 apic_base;			/* IA32_APIC_BASE (no in-kernel APIC) */
 	u64 tsc_aux;
+	u64 tsc_offset;			/* guest TSC - host TSC (msr.c) */
 	u64 dr[4], dr6, dr7;		/* the guest's debug registers */
 	bool dr_live;			/* the guest may use them directly until its next exit */
 	int irq_pending;		/* KVMINI_INTERRUPT's vector, or -1 */

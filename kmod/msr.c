@@ -2,9 +2,9 @@
 /*
  * MSRs, for every vendor. kvmini_get_msr/kvmini_set_msr are the way in
  * (GET/SET_MSRS and guest RDMSR/WRMSR): values are checked here, then the
- * backend keeps the MSRs that live in its hardware state (EFER, syscall
- * and segment-base MSRs, PAT, TSC...), and what it does not know is pure
- * vCPU state kept here: MTRRs, the machine-check architecture,
+ * backend keeps the MSRs that live in its hardware state (syscall and
+ * segment-base MSRs, PAT...), and what it does not know is pure vCPU
+ * state kept here: the TSC offset, MTRRs, the machine-check architecture,
  * MISC_ENABLE (Linux reads it early on Intel models), KVM's
  * kvmclock MSRs (which kvmini does not offer: they exist, read 0 and take
  * only 0), and AMD configuration MSRs that KVM answers with 0. Rules as
@@ -130,6 +130,9 @@ static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host
 		return 0;
 	}
 	switch (msr) {
+	case MSR_IA32_TSC:
+		*val = rdtsc() + vcpu->tsc_offset;
+		return 0;
 	case MSR_MTRRcap:
 		*val = MTRR_CAP;
 		return 0;
@@ -166,6 +169,11 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	i = amd_zero_index(msr);
 	if (i >= 0)
 		return i >= (int)ARRAY_SIZE(amd_zero) - AMD_ZERO_WRITABLE ? 0 : -EINVAL;
+	if (msr == MSR_IA32_TSC) {
+		vcpu->tsc_offset = val - rdtsc();
+		kvmini_backend->load_tsc_offset(vcpu);
+		return 0;
+	}
 	if (msr == MSR_MTRRcap)		/* read-only; MCG_CAP only by SETUP_MCE */
 		return (host && val == MTRR_CAP) ? 0 : -EINVAL;
 	p = slot(vcpu, msr, &kind);
@@ -395,6 +403,7 @@ void kvmini_msr_create(struct kvmini_vcpu *vcpu)
 	memset(s, 0, sizeof(*s));
 	s->mcg_cap = KVMINI_MCE_BANKS;
 	s->misc_enable = MISC_PMU_RO;
+	vcpu->tsc_offset = -rdtsc();	/* the guest's TSC starts at 0 */
 }
 
 /* IA32_APIC_BASE: address below 2^48, BSP, enable; x2APIC is not offered. */
