@@ -170,6 +170,11 @@ struct kvmini_msr_state {
 	u64 mcg_cap, mcg_status, mcg_ctl;
 	u64 mce_banks[4 * KVMINI_MCE_BANKS];	/* CTL STATUS ADDR MISC */
 	u64 misc_enable;
+	u64 tsc_adjust;
+	u64 ucode_rev, arch_caps, platform_info, misc_features;
+	u64 power_ctl, smbase, smi_count, hwcr;
+	u64 feat_ctl;				/* Intel's */
+	u64 de_cfg;				/* AMD's */
 };
 extern const u32 kvmini_msr_list[];
 extern const unsigned int kvmini_nr_msrs;
@@ -421,6 +426,8 @@ u64 kvmini_supported_xcr0(void);
 bool kvmini_xcr0_valid(struct kvmini_vcpu *vcpu, u64 xcr0);
 bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu);
 bool kvmini_guest_has(struct kvmini_vcpu *vcpu, u32 function, int reg, int bit);
+bool kvmini_guest_is_amd(struct kvmini_vcpu *vcpu);
+int kvmini_guest_family(struct kvmini_vcpu *vcpu, int *model);
 bool kvmini_supported_has(u32 function, int reg, int bit);
 void kvmini_cpuid_update_runtime(struct kvmini_vcpu *vcpu);
 u32 kvmini_cpuid_signature(struct kvmini_vcpu *vcpu);
