@@ -11,6 +11,7 @@
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/cpu.h>
 #include <asm/fpu/xcr.h>
 #include <asm/processor.h>
 
@@ -107,6 +108,9 @@ static int supported_cpuid(struct kvmini_cpuid_entry2 *out, int max, int *n)
 				e->ecx &= ~(BIT(26) | BIT(28));	/* XSAVE AVX */
 		} else if (basic[i] == 7) {
 			ADD(7, 0)->eax = 0;		/* one subleaf */
+			/* Emulated in msr.c on any host, as KVM offers them. */
+			e->ebx |= BIT(1);		/* TSC_ADJUST */
+			e->edx |= BIT(29);		/* ARCH_CAPABILITIES */
 		} else if (xcr0) {		/* 0xd */
 			ADD(0xd, 0)->eax = (u32)xcr0;
 			e->edx = xcr0 >> 32;
@@ -311,6 +315,30 @@ static const struct kvmini_cpuid_entry2 *out_of_range(struct kvmini_vcpu *vcpu,
 	if (max && function <= max->eax)
 		return NULL;
 	return find_entry(vcpu, basic->eax, index);
+}
+
+/* As KVM's guest_cpuid_is_amd_compatible(): leaf 0 names AMD or Hygon. */
+bool kvmini_guest_is_amd(struct kvmini_vcpu *vcpu)
+{
+	const struct kvmini_cpuid_entry2 *e = find_entry(vcpu, 0, 0);
+
+	return e && ((e->ebx == 0x68747541 && e->ecx == 0x444d4163 &&
+		      e->edx == 0x69746e65) ||		/* "AuthenticAMD" */
+		     (e->ebx == 0x69444d41 && e->ecx == 0x21726574 &&
+		      e->edx == 0x74656273) ||		/* "AMDisbetter!" */
+		     (e->ebx == 0x6f677948 && e->ecx == 0x656e6975 &&
+		      e->edx == 0x6e65476e));		/* "HygonGenuine" */
+}
+
+/* The guest's family (and *model) from CPUID.1.EAX; -1 without leaf 1. */
+int kvmini_guest_family(struct kvmini_vcpu *vcpu, int *model)
+{
+	const struct kvmini_cpuid_entry2 *e = find_entry(vcpu, 1, 0);
+
+	if (!e)
+		return -1;
+	*model = x86_model(e->eax);
+	return x86_family(e->eax);
 }
 
 /* Does the guest's CPUID table set @bit of register @reg (EAX=0..EDX=3)? */

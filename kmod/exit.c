@@ -51,6 +51,10 @@ int kvmini_exit_hlt(struct kvmini_vcpu *vcpu, unsigned int len)
 
 int kvmini_exit_cpuid(struct kvmini_vcpu *vcpu, unsigned int len)
 {
+	/* CPUID faulting (MISC_FEATURES_ENABLES bit 0): #GP outside ring 0. */
+	if ((vcpu->msr.misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
+	    kvmini_backend->cpl(vcpu))
+		return inject_gp(vcpu);
 	kvmini_emulate_cpuid(vcpu);
 	return kvmini_skip_insn(vcpu, len);
 }

@@ -117,6 +117,8 @@ struct kvmini_backend {
 	void (*set_cr0)(struct kvmini_vcpu *vcpu, u64 cr0);
 	void (*load_cr4)(struct kvmini_vcpu *vcpu);
 	void (*load_efer)(struct kvmini_vcpu *vcpu);
+	/* Load vcpu->tsc_offset (guest TSC = host TSC + offset). */
+	void (*load_tsc_offset)(struct kvmini_vcpu *vcpu);
 	/* Queue an exception for the next entry (@cr2 for #PF). */
 	void (*queue_exception)(struct kvmini_vcpu *vcpu, u8 vector,
 				bool has_error, u32 error, u64 cr2);
@@ -171,6 +173,11 @@ struct kvmini_msr_state {
 	u64 mcg_cap, mcg_status, mcg_ctl;
 	u64 mce_banks[4 * KVMINI_MCE_BANKS];	/* CTL STATUS ADDR MISC */
 	u64 misc_enable;
+	u64 tsc_adjust;
+	u64 ucode_rev, arch_caps, platform_info, misc_features;
+	u64 power_ctl, smbase, smi_count, hwcr;
+	u64 feat_ctl;				/* Intel's */
+	u64 de_cfg;				/* AMD's */
 };
 extern const u32 kvmini_msr_list[];
 extern const unsigned int kvmini_nr_msrs;
@@ -239,6 +246,7 @@ struct kvmini_vcpu {
 	u8 interrupt_shadow;		/* KVMINI_X86_SHADOW_INT_*: after STI, MOV SS */
 	u64 apic_base;			/* IA32_APIC_BASE (no in-kernel APIC) */
 	u64 tsc_aux;
+	u64 tsc_offset;			/* guest TSC - host TSC (msr.c) */
 	u64 dr[4], dr6, dr7;		/* the guest's debug registers */
 	bool dr_live;			/* the guest may use them directly until its next exit */
 	int irq_pending;		/* KVMINI_INTERRUPT's vector, or -1 */
@@ -434,6 +442,8 @@ u64 kvmini_supported_xcr0(void);
 bool kvmini_xcr0_valid(struct kvmini_vcpu *vcpu, u64 xcr0);
 bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu);
 bool kvmini_guest_has(struct kvmini_vcpu *vcpu, u32 function, int reg, int bit);
+bool kvmini_guest_is_amd(struct kvmini_vcpu *vcpu);
+int kvmini_guest_family(struct kvmini_vcpu *vcpu, int *model);
 bool kvmini_supported_has(u32 function, int reg, int bit);
 void kvmini_cpuid_update_runtime(struct kvmini_vcpu *vcpu);
 u32 kvmini_cpuid_signature(struct kvmini_vcpu *vcpu);

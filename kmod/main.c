@@ -146,8 +146,8 @@ static bool backend_complete(const struct kvmini_backend *be)
 		be->pt_format, be->vcpu_create, be->vcpu_free, be->vcpu_reset,
 		be->vcpu_load, be->flush_tlb, be->enter_guest, be->handle_exit,
 		be->get_sregs, be->set_sregs, be->get_paging, be->set_cr0,
-		be->load_cr4, be->load_efer, be->queue_exception, be->seg_base,
-		be->cs_mode, be->cpl, be->get_cr8, be->set_cr8,
+		be->load_cr4, be->load_efer, be->load_tsc_offset, be->queue_exception,
+		be->seg_base, be->cs_mode, be->cpl, be->get_cr8, be->set_cr8,
 		be->interrupt_allowed, be->inject_events, be->get_events,
 		be->set_events, be->nmi_in_flight, be->get_msr, be->set_msr,
 	};

@@ -2,14 +2,19 @@
 /*
  * MSRs, for every vendor. kvmini_get_msr/kvmini_set_msr are the way in
  * (GET/SET_MSRS and guest RDMSR/WRMSR): values are checked here, then the
- * backend keeps the MSRs that live in its hardware state (EFER, syscall
- * and segment-base MSRs, PAT, TSC...), and what it does not know is pure
- * vCPU state kept here: MTRRs, the machine-check architecture,
- * MISC_ENABLE (Linux reads it early on Intel models), KVM's
- * kvmclock MSRs (which kvmini does not offer: they exist, read 0 and take
- * only 0), and AMD configuration MSRs that KVM answers with 0. Rules as
- * KVM's, so a VMM that saves and restores them (QEMU writes all of them
- * at reset) and a guest that reads them (MTRRs at boot) see what KVM gives.
+ * backend keeps the MSRs that live in its hardware state (syscall and
+ * segment-base MSRs, PAT...), and what it does not know is vCPU state
+ * kept here: the TSC offset and TSC_ADJUST, MTRRs, the machine-check
+ * architecture, MISC_ENABLE (Linux reads it early on Intel models),
+ * KVM's kvmclock MSRs (which kvmini does not offer: they exist, read 0 and
+ * take only 0), the MSRs KVM keeps as plain state or answers with a
+ * constant (microcode revision, platform info, CPUID faulting, the PMU's
+ * without a guest PMU, model-specific and AMD configuration MSRs), and
+ * the few whose rules differ by vendor in KVM (kvm_amd's or kvm_intel's).
+ * Rules as KVM 6.1's, so a VMM that saves and restores them (QEMU writes
+ * all of them at reset) and a guest that reads them (MTRRs at boot) see
+ * what KVM gives; msr_sweep_test compares the guest's view with KVM's.
+ * Nothing a guest writes here reaches the host's MSRs.
  */
 #include <linux/bitops.h>
 #include <linux/kernel.h>
@@ -93,42 +98,261 @@ static u64 *slot(struct kvmini_vcpu *vcpu, u32 msr, int *kind)
 }
 
 /*
- * AMD MSRs that guests (Linux) read, and KVM answers with 0; of them KVM
- * also lets the guest write the last four, which changes nothing.
+ * MSRs KVM answers with a constant on both vendors, whatever the guest's
+ * CPUID: model-specific ones guests read (Linux, Windows), the power
+ * MSRs (RAPL energy counters 0: no host data leaks), and the PMU's
+ * counters and event selects as KVM has them without a guest PMU
+ * (kvmini offers none): they read 0 and take any write, which does
+ * nothing. @wr: what a write may be.
  */
-static const u32 amd_zero[] = {
-	0xc0010010,	/* SYSCFG */
-	0xc0010112,	/* TSEG_ADDR */
-	0xc0010113,	/* TSEG_MASK */
-	0xc0010055,	/* INT_PENDING_MSG */
-	0xc0010058,	/* MMIO_CONF_BASE */
-	0xc001001f,	/* NB_CFG */
-	0xc001102a,	/* BU_CFG2 */
-	0xc0011022,	/* DC_CFG */
-	0xc001102c,	/* EX_CFG */
+enum { WR_NONE, WR_ANY, WR_ZERO, WR_ONLY };	/* WR_ONLY: write-only, reads #GP */
+static const struct { u32 msr; u8 wr; u64 val; } fixed_msrs[] = {
+	{ MSR_IA32_PLATFORM_ID, WR_NONE, 0 },
+	{ MSR_IA32_EBL_CR_POWERON, WR_NONE, 0 },
+	{ MSR_EBC_FREQUENCY_ID, WR_NONE, 1ULL << 24 },	/* core/bus clock ratio 1 */
+	{ MSR_IA32_UCODE_WRITE, WR_ONLY, 0 },
+	{ MSR_P6_PERFCTR0, WR_ANY, 0 }, { MSR_P6_PERFCTR1, WR_ANY, 0 },
+	{ MSR_FSB_FREQ, WR_NONE, 3 },
+	{ MSR_IA32_BBL_CR_CTL3, WR_ANY, 0xbe702111 },	/* a plausible L2 setup */
+	{ MSR_P6_EVNTSEL0, WR_ANY, 0 }, { MSR_P6_EVNTSEL1, WR_ANY, 0 },
+	{ MSR_IA32_PERF_STATUS, WR_NONE, 1000 | 4ULL << 40 },
+	{ MSR_IA32_PERF_CTL, WR_NONE, 0 },
+	{ MSR_IA32_LASTBRANCHFROMIP, WR_NONE, 0 }, { MSR_IA32_LASTBRANCHTOIP, WR_NONE, 0 },
+	{ MSR_IA32_LASTINTFROMIP, WR_NONE, 0 }, { MSR_IA32_LASTINTTOIP, WR_NONE, 0 },
+	{ MSR_RAPL_POWER_UNIT, WR_NONE, 0 }, { MSR_PKG_ENERGY_STATUS, WR_NONE, 0 },
+	{ MSR_DRAM_ENERGY_STATUS, WR_NONE, 0 }, { MSR_PP0_ENERGY_STATUS, WR_NONE, 0 },
+	{ MSR_PP1_ENERGY_STATUS, WR_NONE, 0 },
+	{ MSR_IA32_TSC_DEADLINE, WR_ANY, 0 },		/* no in-kernel LAPIC timer */
+	{ MSR_K7_EVNTSEL0, WR_ANY, 0 }, { MSR_K7_EVNTSEL1, WR_ANY, 0 },
+	{ MSR_K7_EVNTSEL2, WR_ANY, 0 }, { MSR_K7_EVNTSEL3, WR_ANY, 0 },
+	{ MSR_K7_PERFCTR0, WR_ANY, 0 }, { MSR_K7_PERFCTR1, WR_ANY, 0 },
+	{ MSR_K7_PERFCTR2, WR_ANY, 0 }, { MSR_K7_PERFCTR3, WR_ANY, 0 },
+	{ MSR_AMD64_SYSCFG, WR_NONE, 0 },
+	{ MSR_K7_CLK_CTL, WR_ANY, 0x20000000 },		/* K7's ramp-up count */
+	{ MSR_AMD64_NB_CFG, WR_ANY, 0 },
+	{ MSR_AMD64_PATCH_LOADER, WR_ONLY, 0 },
+	{ MSR_K8_INT_PENDING_MSG, WR_NONE, 0 },
+	{ MSR_FAM10H_MMIO_CONF_BASE, WR_ZERO, 0 },
+	{ MSR_K8_TSEG_ADDR, WR_NONE, 0 }, { MSR_K8_TSEG_MASK, WR_NONE, 0 },
+	{ MSR_AMD64_DC_CFG, WR_ANY, 0 }, { MSR_AMD64_TW_CFG, WR_ANY, 0 },
+	{ MSR_AMD64_BU_CFG2, WR_ANY, 0 }, { MSR_F15H_EX_CFG, WR_ANY, 0 },
 };
-#define AMD_ZERO_WRITABLE	4	/* the last four */
 
-static int amd_zero_index(u32 msr)
+static int fixed_index(u32 msr)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(amd_zero); i++)
-		if (amd_zero[i] == msr)
+	for (i = 0; i < ARRAY_SIZE(fixed_msrs); i++)
+		if (fixed_msrs[i].msr == msr)
 			return i;
 	return -1;
+}
+
+/* KVM's vendor-specific rules: kvm_amd's (svm.c) or kvm_intel's (vmx.c). */
+static bool amd(void)
+{
+	return kvmini_backend == &kvmini_svm_backend;
+}
+
+/*
+ * MSRs that are vCPU state with KVM's rules, and the vendor-specific ones
+ * whose value is fixed. 0, -EINVAL (#GP), or -ENOENT: not one of them.
+ */
+static int state_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
+{
+	struct kvmini_msr_state *s = &vcpu->msr;
+	int family, model;
+
+	switch (msr) {
+	case MSR_IA32_TSC:
+		*val = rdtsc() + vcpu->tsc_offset;
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		*val = s->tsc_adjust;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		*val = s->ucode_rev;
+		return 0;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		if (!host && !kvmini_guest_has(vcpu, 7, 3, 29))
+			return -EINVAL;
+		*val = s->arch_caps;
+		return 0;
+	case MSR_IA32_SMBASE:		/* no SMM: only for the VMM to save */
+		if (!host)
+			return -EINVAL;
+		*val = s->smbase;
+		return 0;
+	case MSR_SMI_COUNT:
+		*val = s->smi_count;
+		return 0;
+	case MSR_PLATFORM_INFO:
+		*val = s->platform_info;
+		return 0;
+	case MSR_MISC_FEATURES_ENABLES:
+		*val = s->misc_features;
+		return 0;
+	case MSR_IA32_POWER_CTL:
+		*val = s->power_ctl;
+		return 0;
+	case MSR_K7_HWCR:
+		*val = s->hwcr;
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:	/* no LBR virtualization: nothing sticks */
+		*val = 0;
+		return 0;
+	}
+	if (amd()) {
+		switch (msr) {
+		case MSR_F15H_IC_CFG:	/* as KVM: by the guest's family and model */
+			family = kvmini_guest_family(vcpu, &model);
+			if (family < 0)
+				return -EINVAL;
+			*val = family == 0x15 && model >= 0x2 && model < 0x20 ? 0x1e : 0;
+			return 0;
+		case MSR_AMD64_DE_CFG:
+			*val = s->de_cfg;
+			return 0;
+		}
+	} else {
+		switch (msr) {
+		case MSR_IA32_FEAT_CTL:
+			*val = s->feat_ctl;
+			return 0;
+		case MSR_VM_HSAVE_PA:	/* an SVM MSR: 0 on Intel, as KVM */
+			*val = 0;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* What the host's DE_CFG may say to the guest (KVM's feature MSR). */
+static u64 de_cfg_supported(void)
+{
+	return boot_cpu_has(X86_FEATURE_LFENCE_RDTSC) ? MSR_AMD64_DE_CFG_LFENCE_SERIALIZE : 0;
+}
+
+static int state_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
+{
+	struct kvmini_msr_state *s = &vcpu->msr;
+	u64 offset;
+
+	switch (msr) {
+	case MSR_IA32_TSC:
+		/* The guest's write moves TSC_ADJUST with the offset; the VMM's not. */
+		offset = val - rdtsc();
+		if (!host)
+			s->tsc_adjust += offset - vcpu->tsc_offset;
+		vcpu->tsc_offset = offset;
+		kvmini_backend->load_tsc_offset(vcpu);
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		/* Without the CPUID bit writes are ignored; the VMM's only set it. */
+		if (!kvmini_guest_has(vcpu, 7, 1, 1))
+			return 0;
+		if (!host) {
+			vcpu->tsc_offset += val - s->tsc_adjust;
+			kvmini_backend->load_tsc_offset(vcpu);
+		}
+		s->tsc_adjust = val;
+		return 0;
+	case MSR_IA32_UCODE_REV:	/* the guest's writes do nothing */
+		if (host)
+			s->ucode_rev = val;
+		return 0;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		if (!host)
+			return -EINVAL;
+		s->arch_caps = val;
+		return 0;
+	case MSR_IA32_SMBASE:
+		if (!host)
+			return -EINVAL;
+		s->smbase = val;
+		return 0;
+	case MSR_SMI_COUNT:
+		if (!host)
+			return -EINVAL;
+		s->smi_count = val;
+		return 0;
+	case MSR_PLATFORM_INFO:
+		/* The VMM's; CPUID faulting cannot go while it is on. */
+		if (!host || (!(val & MSR_PLATFORM_INFO_CPUID_FAULT) &&
+			      (s->misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT)))
+			return -EINVAL;
+		s->platform_info = val;
+		return 0;
+	case MSR_MISC_FEATURES_ENABLES:
+		if ((val & ~MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) ||
+		    ((val & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
+		     !(s->platform_info & MSR_PLATFORM_INFO_CPUID_FAULT)))
+			return -EINVAL;
+		s->misc_features = val;
+		return 0;
+	case MSR_IA32_POWER_CTL:
+		s->power_ctl = val;
+		return 0;
+	case MSR_K7_HWCR:
+		/*
+		 * As KVM: flush filter, IGNNE emulation and TLB cache disable
+		 * ignored; of the rest only McStatusWrEn (bit 18) may be set,
+		 * and a write of 0 leaves it as it was.
+		 */
+		val &= ~(BIT_ULL(3) | BIT_ULL(6) | BIT_ULL(8));
+		if (val == BIT_ULL(18))
+			s->hwcr = val;
+		else if (val)
+			return -EINVAL;
+		return 0;
+	case MSR_IA32_DEBUGCTLMSR:
+		/*
+		 * AMD without LBR virtualization: any value, ignored (KVM
+		 * without lbrv). Intel: BTF and LBR dropped, any other bit
+		 * needs a feature kvmini does not offer.
+		 */
+		if (!amd() && (val & ~(DEBUGCTLMSR_BTF | DEBUGCTLMSR_LBR)))
+			return -EINVAL;
+		return 0;
+	}
+	if (amd()) {
+		if (msr == MSR_AMD64_DE_CFG) {
+			/* The host's feature bits only; the guest may not change them. */
+			if ((val & ~de_cfg_supported()) || (!host && val != de_cfg_supported()))
+				return -EINVAL;
+			s->de_cfg = val;
+			return 0;
+		}
+	} else {
+		switch (msr) {
+		case MSR_IA32_FEAT_CTL:
+			/* Only the lock bit (no VMX, SGX or LMCE for the guest). */
+			if ((val & ~FEAT_CTL_LOCKED) || (!host && (s->feat_ctl & FEAT_CTL_LOCKED)))
+				return -EINVAL;
+			s->feat_ctl = val;
+			return 0;
+		case MSR_VM_HSAVE_PA:
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 {
 	u64 mcg_cap = vcpu->msr.mcg_cap;
-	int kind = -1;
+	int kind = -1, i = fixed_index(msr);
 	u64 *p;
 
-	if (amd_zero_index(msr) >= 0) {
-		*val = 0;
+	if (i >= 0) {
+		if (fixed_msrs[i].wr == WR_ONLY)
+			return -EINVAL;
+		*val = fixed_msrs[i].val;
 		return 0;
 	}
+	i = state_get_msr(vcpu, msr, val, host);
+	if (i != -ENOENT)
+		return i;
 	switch (msr) {
 	case MSR_MTRRcap:
 		*val = MTRR_CAP;
@@ -163,9 +387,13 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	int kind = -1, i;
 	u64 *p;
 
-	i = amd_zero_index(msr);
+	i = fixed_index(msr);
 	if (i >= 0)
-		return i >= (int)ARRAY_SIZE(amd_zero) - AMD_ZERO_WRITABLE ? 0 : -EINVAL;
+		return fixed_msrs[i].wr == WR_NONE ||
+		       (fixed_msrs[i].wr == WR_ZERO && val) ? -EINVAL : 0;
+	i = state_set_msr(vcpu, msr, val, host);
+	if (i != -ENOENT)
+		return i;
 	if (msr == MSR_MTRRcap)		/* read-only; MCG_CAP only by SETUP_MCE */
 		return (host && val == MTRR_CAP) ? 0 : -EINVAL;
 	p = slot(vcpu, msr, &kind);
@@ -202,8 +430,12 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 		 */
 		if ((msr & 3) == 0 && val && (val | BIT_ULL(10) | 1) != ~0ULL)
 			return -EINVAL;
-		/* MCi_STATUS: the guest may only clear it. */
-		if ((msr & 3) == 1 && val && !host)
+		/*
+		 * MCi_STATUS: the guest may only clear it, unless its CPUID
+		 * is AMD's and HWCR.McStatusWrEn is set (as KVM).
+		 */
+		if ((msr & 3) == 1 && val && !host &&
+		    !(kvmini_guest_is_amd(vcpu) && (vcpu->msr.hwcr & BIT_ULL(18))))
 			return -EINVAL;
 		break;
 	case M_KVMCLOCK:
@@ -225,13 +457,19 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	return 0;
 }
 
-/* What KVMINI_GET_MSR_INDEX_LIST reports: the backends' MSRs, MISC_ENABLE. */
+/*
+ * What KVMINI_GET_MSR_INDEX_LIST reports: the backends' MSRs, and of the
+ * state kept here what KVM lists too (so QEMU saves and restores it).
+ */
 const u32 kvmini_msr_list[] = {
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_TSC_AUX, MSR_IA32_APICBASE,
-	MSR_IA32_MISC_ENABLE,
+	MSR_IA32_MISC_ENABLE, MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_DEADLINE,
+	MSR_IA32_ARCH_CAPABILITIES, MSR_IA32_SMBASE, MSR_SMI_COUNT,
+	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES, MSR_IA32_POWER_CTL,
+	MSR_IA32_UCODE_REV, MSR_K7_HWCR,
 };
 const unsigned int kvmini_nr_msrs = ARRAY_SIZE(kvmini_msr_list);
 
@@ -384,9 +622,55 @@ long kvmini_set_mce(struct kvmini_vcpu *vcpu, const struct kvmini_x86_mce *mce)
 	return 0;
 }
 
+/* The host's ARCH_CAPABILITIES bits KVM passes on (TSX_CTRL aside: below). */
+#define ARCH_CAPS_PASSED (ARCH_CAP_RDCL_NO | ARCH_CAP_IBRS_ALL | ARCH_CAP_RSBA | \
+	ARCH_CAP_SKIP_VMENTRY_L1DFLUSH | ARCH_CAP_SSB_NO | ARCH_CAP_MDS_NO | \
+	ARCH_CAP_PSCHANGE_MC_NO | ARCH_CAP_TAA_NO | ARCH_CAP_SBDR_SSDP_NO | \
+	ARCH_CAP_FBSDP_NO | ARCH_CAP_PSDP_NO | ARCH_CAP_FB_CLEAR | ARCH_CAP_RRSBA | \
+	ARCH_CAP_PBRSB_NO | ARCH_CAP_GDS_NO | ARCH_CAP_RFDS_NO | ARCH_CAP_RFDS_CLEAR | \
+	ARCH_CAP_BHI_NO | ARCH_CAP_ITS_NO)
+
 /*
- * At vCPU creation, as KVM: 32 banks without MCG_CTL_P until the VMM's
- * KVMINI_X86_SETUP_MCE, everything else 0; MISC_ENABLE as after RESET.
+ * ARCH_CAPABILITIES as KVM computes it for the host it runs on: the host's
+ * bits above, plus a "not affected" bit for each bug the host kernel found
+ * absent. Unlike KVM, never TSX_CTRL_MSR: kvmini has no MSR 0x122.
+ */
+static u64 arch_capabilities(void)
+{
+	u64 caps = 0;
+
+	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES)) {
+		rdmsrl(MSR_IA32_ARCH_CAPABILITIES, caps);
+		caps &= ARCH_CAPS_PASSED;
+	}
+	caps |= ARCH_CAP_PSCHANGE_MC_NO;	/* guests get no huge pages to exploit */
+	/* The L1D is flushed at VM entry wherever the host mitigates L1TF (vmx.c). */
+	if (!boot_cpu_has_bug(X86_BUG_L1TF) || l1tf_mitigation != L1TF_MITIGATION_OFF)
+		caps |= ARCH_CAP_SKIP_VMENTRY_L1DFLUSH;
+	if (!boot_cpu_has_bug(X86_BUG_CPU_MELTDOWN))
+		caps |= ARCH_CAP_RDCL_NO;
+	if (!boot_cpu_has_bug(X86_BUG_SPEC_STORE_BYPASS))
+		caps |= ARCH_CAP_SSB_NO;
+	if (!boot_cpu_has_bug(X86_BUG_MDS))
+		caps |= ARCH_CAP_MDS_NO;
+	if (!boot_cpu_has_bug(X86_BUG_RFDS))
+		caps |= ARCH_CAP_RFDS_NO;
+	if (!boot_cpu_has_bug(X86_BUG_ITS))
+		caps |= ARCH_CAP_ITS_NO;
+	if (!boot_cpu_has(X86_FEATURE_RTM))
+		caps &= ~ARCH_CAP_TAA_NO;	/* no TSX for the guest: nothing to say */
+	else if (!boot_cpu_has_bug(X86_BUG_TAA))
+		caps |= ARCH_CAP_TAA_NO;
+	if (!boot_cpu_has_bug(X86_BUG_GDS) || gds_ucode_mitigated())
+		caps |= ARCH_CAP_GDS_NO;
+	return caps;
+}
+
+/*
+ * At vCPU creation (RESET), as KVM: 32 banks without MCG_CTL_P until the
+ * VMM's KVMINI_X86_SETUP_MCE; MISC_ENABLE as after RESET; the microcode
+ * revision KVM's vendor module reports; CPUID faulting offered (not on);
+ * SMBASE where SMM would have it; the guest's TSC starting at 0.
  */
 void kvmini_msr_create(struct kvmini_vcpu *vcpu)
 {
@@ -395,6 +679,11 @@ void kvmini_msr_create(struct kvmini_vcpu *vcpu)
 	memset(s, 0, sizeof(*s));
 	s->mcg_cap = KVMINI_MCE_BANKS;
 	s->misc_enable = MISC_PMU_RO;
+	s->ucode_rev = amd() ? 0x01000065 : 0x100000000ULL;
+	s->arch_caps = arch_capabilities();
+	s->platform_info = MSR_PLATFORM_INFO_CPUID_FAULT;
+	s->smbase = 0x30000;
+	vcpu->tsc_offset = -rdtsc();
 }
 
 /* IA32_APIC_BASE: address below 2^48, BSP, enable; x2APIC is not offered. */

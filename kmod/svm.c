@@ -589,13 +589,12 @@ static void svm_vcpu_reset(struct kvmini_vcpu *vcpu)
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_seg data = { .limit = 0xffff, .attrib = SVM_SELECTOR_P_MASK |
 				 SVM_SELECTOR_S_MASK | SVM_SELECTOR_WRITE_MASK };
-	u64 tsc_offset = vmcb->control.tsc_offset;
 
 	memset(vmcb, 0, PAGE_SIZE);
 	svm_set_intercepts(&vmcb->control);
 	vmcb->control.iopm_base_pa = page_to_phys(svm_iopm);
 	vmcb->control.msrpm_base_pa = page_to_phys(svm_msrpm);
-	vmcb->control.tsc_offset = tsc_offset;
+	vmcb->control.tsc_offset = vcpu->tsc_offset;
 	vmcb->control.int_ctl = V_INTR_MASKING_MASK;
 	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	vmcb->control.nested_cr3 = vcpu->vm->npt_root_pa;
@@ -635,7 +634,6 @@ static int svm_vcpu_create(struct kvmini_vcpu *vcpu)
 	svm->vmcb_pa = page_to_phys(page);
 	svm->asid_cpu = -1;
 	vcpu->arch = svm;
-	svm->vmcb->control.tsc_offset = -rdtsc();	/* guest TSC starts at 0 */
 	return 0;
 }
 
@@ -870,13 +868,8 @@ static u64 *svm_msr_slot(struct kvmini_vcpu *vcpu, u32 msr)
 
 static int svm_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 {
-	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *p;
 
-	if (msr == MSR_IA32_TSC) {
-		*val = rdtsc() + svm->vmcb->control.tsc_offset;
-		return 0;
-	}
 	p = svm_msr_slot(vcpu, msr);
 	if (!p)
 		return -ENOENT;
@@ -884,15 +877,15 @@ static int svm_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	return 0;
 }
 
+static void svm_load_tsc_offset(struct kvmini_vcpu *vcpu)
+{
+	to_svm(vcpu)->vmcb->control.tsc_offset = vcpu->tsc_offset;
+}
+
 static int svm_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 {
-	struct svm_vcpu *svm = to_svm(vcpu);
 	u64 *p;
 
-	if (msr == MSR_IA32_TSC) {
-		svm->vmcb->control.tsc_offset = val - rdtsc();
-		return 0;
-	}
 	p = svm_msr_slot(vcpu, msr);
 	if (!p)
 		return -ENOENT;
@@ -907,7 +900,7 @@ static int handle_msr(struct kvmini_vcpu *vcpu)
 
 static int handle_rdtscp(struct kvmini_vcpu *vcpu)
 {
-	u64 tsc = rdtsc() + to_svm(vcpu)->vmcb->control.tsc_offset;
+	u64 tsc = rdtsc() + vcpu->tsc_offset;
 
 	vcpu->regs[REG_RAX] = (u32)tsc;
 	vcpu->regs[REG_RDX] = tsc >> 32;
@@ -1041,6 +1034,7 @@ const struct kvmini_backend kvmini_svm_backend = {
 	.set_cr0 = svm_set_cr0,
 	.load_cr4 = svm_load_cr4,
 	.load_efer = svm_load_efer,
+	.load_tsc_offset = svm_load_tsc_offset,
 	.queue_exception = svm_queue_exception,
 	.seg_base = svm_seg_base,
 	.cs_mode = svm_cs_mode,

@@ -313,6 +313,7 @@ void kvmini_vcpu_reset(struct kvmini_vcpu *vcpu)
 	vcpu->dr6 = KVMINI_DR6_INIT;
 	vcpu->dr7 = KVMINI_DR7_INIT;
 	memset(vcpu->dr, 0, sizeof(vcpu->dr));
+	vcpu->msr.smi_count = 0;	/* as KVM, also at INIT */
 	kvmini_backend->vcpu_reset(vcpu);
 	kvmini_cpuid_update_runtime(vcpu);
 }

@@ -1102,7 +1102,7 @@ static int vmx_vcpu_create(struct kvmini_vcpu *vcpu)
 	r = vmx_load(vmx, smp_processor_id());
 	if (!r) {
 		vmx_setup_vmcs(vcpu);
-		vmcs_write(TSC_OFFSET, -rdtsc());	/* guest TSC starts at 0 */
+		vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
 	}
 	preempt_enable();
 	if (r)
@@ -1474,10 +1474,6 @@ static int vmx_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	unsigned long field = vmcs_msr_field(msr);
 	u64 *p;
 
-	if (msr == MSR_IA32_TSC) {
-		*val = rdtsc() + vmx_read(vcpu, TSC_OFFSET);
-		return 0;
-	}
 	if (field) {
 		*val = vmx_read(vcpu, field);
 		return 0;
@@ -1489,15 +1485,16 @@ static int vmx_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	return 0;
 }
 
+static void vmx_load_tsc_offset(struct kvmini_vcpu *vcpu)
+{
+	vmx_write(vcpu, TSC_OFFSET, vcpu->tsc_offset);
+}
+
 static int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 {
 	unsigned long field = vmcs_msr_field(msr);
 	u64 *p;
 
-	if (msr == MSR_IA32_TSC) {
-		vmx_write(vcpu, TSC_OFFSET, val - rdtsc());
-		return 0;
-	}
 	if (field) {
 		vmx_write(vcpu, field, val);
 		return 0;
@@ -1652,6 +1649,7 @@ const struct kvmini_backend kvmini_vmx_backend = {
 	.set_cr0 = vmx_set_cr0,
 	.load_cr4 = vmx_load_cr4,
 	.load_efer = vmx_load_efer,
+	.load_tsc_offset = vmx_load_tsc_offset,
 	.queue_exception = vmx_queue_exception,
 	.seg_base = vmx_seg_base,
 	.cs_mode = vmx_cs_mode,

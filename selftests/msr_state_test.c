@@ -6,7 +6,10 @@
  * values QEMU writes at every reset, which KVMINI_SET_MSRS must take all
  * of (QEMU aborts otherwise); the guest reads and writes them too.
  * MISC_ENABLE: BTS and PEBS unavailable from reset, and the guest cannot
- * change that (Linux reads it early on Intel CPU models).
+ * change that (Linux reads it early on Intel CPU models). TSC_ADJUST as
+ * KVM's (the kernel's tsc_msrs_test): the guest's writes of it or of the
+ * TSC move both, the VMM's only the one written; without its CPUID bit
+ * the guest's writes are ignored. CPUID faulting and HWCR's bits.
  */
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
@@ -130,6 +133,109 @@ TEST(misc_enable)
 	v = 1;
 	EXPECT_EQ(1, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, &idx, &v, 1));
 	EXPECT_EQ(0ULL, v);
+	vm_free(vm);
+}
+
+#define MSR_TSC		0x10
+#define MSR_TSC_ADJUST	0x3b
+#define BIG		(1ULL << 40)	/* far above what elapses in a test */
+#define NEAR(a, b)	((a) - (b) < (1ULL << 36))	/* b <= a, not much more */
+
+static void guest_tsc_adjust(void)
+{
+	uint64_t adj = rdmsr(MSR_TSC_ADJUST);
+
+	wrmsr(MSR_TSC_ADJUST, adj + BIG);
+	GUEST_SYNC4(adj, rdmsr(MSR_TSC_ADJUST), rdmsr(MSR_TSC), 0);
+	wrmsr(MSR_TSC, 2 * BIG);	/* TSC_ADJUST moves by 2 * BIG - TSC */
+	GUEST_SYNC4(rdmsr(MSR_TSC_ADJUST), rdmsr(MSR_TSC), 0, 0);
+}
+
+TEST(tsc_adjust)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = vm_create_guest(guest_tsc_adjust, &vcpu);
+	uint32_t idx[2] = { MSR_TSC, MSR_TSC_ADJUST };
+	uint64_t d[2];
+	struct ucall uc;
+
+	REQUIRE_VM(vm);
+	vcpu_set_cpuid_supported(vcpu);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0ULL, uc.args[0]);
+	EXPECT_EQ(BIG, uc.args[1]);
+	EXPECT_TRUE(NEAR(uc.args[2], BIG)) TH_LOG("TSC %#lx", (unsigned long)uc.args[2]);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_TRUE(NEAR(2 * BIG, uc.args[0])) TH_LOG("TSC_ADJUST %#lx", (unsigned long)uc.args[0]);
+	EXPECT_TRUE(NEAR(uc.args[1], 2 * BIG)) TH_LOG("TSC %#lx", (unsigned long)uc.args[1]);
+	/* The VMM's writes: each changes only itself. */
+	d[0] = 4 * BIG, d[1] = 5;
+	EXPECT_EQ(2, vcpu_msrs_io(vcpu, KVMINI_SET_MSRS, idx, d, 2));
+	EXPECT_EQ(2, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, idx, d, 2));
+	EXPECT_TRUE(NEAR(d[0], 4 * BIG));
+	EXPECT_EQ(5ULL, d[1]);
+	vm_free(vm);
+}
+
+/* Without CPUID.7.EBX[1] (no SET_CPUID2) the guest's write is ignored. */
+static void guest_tsc_adjust_off(void)
+{
+	wrmsr(MSR_TSC_ADJUST, BIG);
+	GUEST_SYNC4(rdmsr(MSR_TSC_ADJUST), rdmsr(MSR_TSC), 0, 0);
+}
+
+TEST(tsc_adjust_without_cpuid)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = vm_create_guest(guest_tsc_adjust_off, &vcpu);
+	struct ucall uc;
+
+	REQUIRE_VM(vm);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(0ULL, uc.args[0]);
+	EXPECT_LT(uc.args[1], BIG);
+	vm_free(vm);
+}
+
+#define MSR_PLATFORM_INFO	0xce
+#define MSR_MISC_FEATURES	0x140
+#define MSR_HWCR		0xc0010015
+#define MCSTATUSWREN		(1ULL << 18)
+
+static void guest_features(void)
+{
+	uint32_t r[4];
+
+	/* CPUID faulting: offered, on, and ring 0 still has CPUID. */
+	GUEST_ASSERT_EQ(1ULL << 31, rdmsr(MSR_PLATFORM_INFO));
+	GUEST_ASSERT_EQ(13, wrmsr_safe(MSR_PLATFORM_INFO, 0));
+	GUEST_ASSERT_EQ(13, wrmsr_safe(MSR_MISC_FEATURES, 2));
+	GUEST_ASSERT_EQ(GUEST_NO_EXC, wrmsr_safe(MSR_MISC_FEATURES, 1));
+	cpuid(0, 0, r);
+	GUEST_ASSERT_EQ(1, rdmsr(MSR_MISC_FEATURES));
+	/* HWCR: McStatusWrEn sticks, ignored bits are dropped, 0 changes nothing. */
+	GUEST_ASSERT_EQ(13, wrmsr_safe(MSR_HWCR, 1));
+	GUEST_ASSERT_EQ(GUEST_NO_EXC, wrmsr_safe(MSR_HWCR, MCSTATUSWREN | 0x148));
+	GUEST_ASSERT_EQ(GUEST_NO_EXC, wrmsr_safe(MSR_HWCR, 0));
+	GUEST_SYNC4(rdmsr(MSR_HWCR), wrmsr_safe(0x401, 1), 0, 0);
+}
+
+TEST(cpuid_fault_hwcr)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = vm_create_guest(guest_features, &vcpu);
+	uint32_t idx = MSR_PLATFORM_INFO;
+	uint64_t v = 0;
+	struct ucall uc;
+
+	REQUIRE_VM(vm);
+	vcpu_set_cpuid_supported(vcpu);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(MCSTATUSWREN, uc.args[0]);
+	/* With McStatusWrEn a guest whose CPUID is AMD's may write MCi_STATUS. */
+	EXPECT_EQ(host_cpu_is_amd() ? GUEST_NO_EXC : 13ULL, uc.args[1]);
+	/* The VMM cannot take CPUID faulting away while it is on. */
+	EXPECT_EQ(0, vcpu_msrs_io(vcpu, KVMINI_SET_MSRS, &idx, &v, 1));
 	vm_free(vm);
 }
 
