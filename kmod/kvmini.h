@@ -293,6 +293,7 @@ extern const struct kvmini_backend *kvmini_backend;
 /* The quirks KVM 6.1 lets a VMM disable (KVMINI_CAP_DISABLE_QUIRKS2). */
 #define KVMINI_X86_VALID_QUIRKS	0x7f
 #define KVMINI_MIN_ALLOC_MMU_PAGES	64	/* KVMINI_SET_NR_MMU_PAGES' least */
+#define KVMINI_MAX_IO_MSRS	256	/* entries of one GET/SET_MSRS, as KVM */
 #define KVMINI_MAX_GPA_BITS	48	/* 4-level nested paging */
 
 /*
@@ -431,6 +432,11 @@ int kvmini_gva_to_gpa(struct kvmini_vm *vm, const struct kvmini_paging *pg,
 void kvmini_flush_remote_tlbs(struct kvmini_vm *vm);
 
 long kvmini_get_msr_index_list(void __user *argp);
+long kvmini_get_msr_feature_index_list(void __user *argp);
+long kvmini_get_feature_msrs(void __user *argp);
+extern const u32 kvmini_feature_msrs[];
+extern const unsigned int kvmini_nr_feature_msrs;
+int kvmini_get_feature_msr(u32 msr, u64 *val);
 
 /* cpuid.c */
 long kvmini_get_supported_cpuid(void __user *argp);

@@ -46,6 +46,7 @@ static const struct {
 	{ KVMINI_CAP_READONLY_MEM, 1 },
 	{ KVMINI_CAP_MCE, KVMINI_MCE_BANKS },
 	{ KVMINI_CAP_ENABLE_CAP, 1 },
+	{ KVMINI_CAP_GET_MSR_FEATURES, 1 },
 	{ KVMINI_CAP_SET_BOOT_CPU_ID, 1 },
 	{ KVMINI_CAP_MMU_SHADOW_CACHE_CONTROL, 1 },
 	{ KVMINI_CAP_SYNC_REGS, KVMINI_SYNC_X86_VALID_FIELDS },
@@ -86,6 +87,10 @@ static long kvmini_dev_ioctl(struct file *file, unsigned int cmd,
 		return kvmini_check_extension(NULL, arg);
 	case KVMINI_GET_MSR_INDEX_LIST:
 		return kvmini_get_msr_index_list((void __user *)arg);
+	case KVMINI_GET_MSR_FEATURE_INDEX_LIST:
+		return kvmini_get_msr_feature_index_list((void __user *)arg);
+	case KVMINI_GET_MSRS:
+		return kvmini_get_feature_msrs((void __user *)arg);
 	case KVMINI_GET_SUPPORTED_CPUID:
 		return kvmini_get_supported_cpuid((void __user *)arg);
 	case KVMINI_X86_GET_MCE_CAP_SUPPORTED: {

@@ -667,6 +667,42 @@ static u64 arch_capabilities(void)
 }
 
 /*
+ * The feature MSRs (KVMINI_GET_MSR_FEATURE_INDEX_LIST, and KVMINI_GET_MSRS
+ * on the device): what a VMM may give its vCPUs, as KVM's without nested
+ * virtualization and without a PMU (so PERF_CAPABILITIES is 0): the
+ * host's microcode revision, ARCH_CAPABILITIES as the guest gets it, and
+ * on AMD, DE_CFG's LFENCE-serializing bit.
+ */
+const u32 kvmini_feature_msrs[] = {
+	MSR_AMD64_DE_CFG, MSR_IA32_UCODE_REV, MSR_IA32_ARCH_CAPABILITIES,
+	MSR_IA32_PERF_CAPABILITIES,
+};
+const unsigned int kvmini_nr_feature_msrs = ARRAY_SIZE(kvmini_feature_msrs);
+
+/* A feature MSR's value: 0, or -EINVAL if this host has no such one. */
+int kvmini_get_feature_msr(u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_AMD64_DE_CFG:
+		if (!amd())
+			return -EINVAL;
+		*val = de_cfg_supported();
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		*val = 0;
+		rdmsrl_safe(MSR_IA32_UCODE_REV, val);
+		return 0;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		*val = arch_capabilities();
+		return 0;
+	case MSR_IA32_PERF_CAPABILITIES:
+		*val = 0;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
  * At vCPU creation (RESET), as KVM: 32 banks without MCG_CTL_P until the
  * VMM's KVMINI_X86_SETUP_MCE; MISC_ENABLE as after RESET; the microcode
  * revision KVM's vendor module reports; CPUID faulting offered (not on);
@@ -686,7 +722,6 @@ void kvmini_msr_create(struct kvmini_vcpu *vcpu)
 	vcpu->tsc_offset = -rdtsc();
 }
 
-/* IA32_APIC_BASE: address below 2^48, BSP, enable; x2APIC is not offered. */
 /* The APIC base (no in-kernel APIC), the CPUID table following it. */
 void kvmini_set_apic_base(struct kvmini_vcpu *vcpu, u64 val)
 {
@@ -694,6 +729,7 @@ void kvmini_set_apic_base(struct kvmini_vcpu *vcpu, u64 val)
 	kvmini_cpuid_update_runtime(vcpu);
 }
 
+/* IA32_APIC_BASE: address below 2^48, BSP, enable; x2APIC is not offered. */
 bool kvmini_apic_base_valid(u64 val)
 {
 	return !(val & ~(0xfffffffff000ULL | MSR_IA32_APICBASE_BSP |

@@ -622,7 +622,6 @@ static long vcpu_xsave(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 }
 
 /* KVMINI_GET/SET_MSRS: as KVM, returns how many entries were done. */
-#define MAX_IO_MSRS	256
 
 static long vcpu_msrs(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 {
@@ -634,7 +633,7 @@ static long vcpu_msrs(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 
 	if (copy_from_user(&m, um, sizeof(m)))
 		return -EFAULT;
-	if (m.nmsrs >= MAX_IO_MSRS)
+	if (m.nmsrs >= KVMINI_MAX_IO_MSRS)
 		return -E2BIG;
 	e = memdup_user(um->entries, m.nmsrs * sizeof(*e));
 	if (IS_ERR(e))
@@ -662,6 +661,45 @@ long kvmini_get_msr_index_list(void __user *argp)
 	if (copy_to_user(ul->indices, kvmini_msr_list, have * sizeof(u32)))
 		return -EFAULT;
 	return 0;
+}
+
+long kvmini_get_msr_feature_index_list(void __user *argp)
+{
+	struct kvmini_msr_list __user *ul = argp;
+	u32 list[8], n, have = 0, i;
+	u64 v;
+
+	for (i = 0; i < kvmini_nr_feature_msrs && have < ARRAY_SIZE(list); i++)
+		if (!kvmini_get_feature_msr(kvmini_feature_msrs[i], &v))
+			list[have++] = kvmini_feature_msrs[i];
+	if (get_user(n, &ul->nmsrs) || put_user(have, &ul->nmsrs))
+		return -EFAULT;
+	if (n < have)
+		return -E2BIG;
+	return copy_to_user(ul->indices, list, have * sizeof(u32)) ? -EFAULT : 0;
+}
+
+/* KVMINI_GET_MSRS on the device: the feature MSRs; stops at the first other. */
+long kvmini_get_feature_msrs(void __user *argp)
+{
+	struct kvmini_msrs __user *um = argp;
+	struct kvmini_msr_entry e;
+	struct kvmini_msrs m;
+	u32 i;
+
+	if (copy_from_user(&m, um, sizeof(m)))
+		return -EFAULT;
+	if (m.nmsrs >= KVMINI_MAX_IO_MSRS)
+		return -E2BIG;
+	for (i = 0; i < m.nmsrs; i++) {
+		if (copy_from_user(&e, &um->entries[i], sizeof(e)))
+			return -EFAULT;
+		if (kvmini_get_feature_msr(e.index, &e.data))
+			break;
+		if (copy_to_user(&um->entries[i], &e, sizeof(e)))
+			return -EFAULT;
+	}
+	return i;
 }
 
 static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
