@@ -294,6 +294,8 @@ extern const struct kvmini_backend *kvmini_backend;
 #define KVMINI_X86_VALID_QUIRKS	0x7f
 #define KVMINI_MIN_ALLOC_MMU_PAGES	64	/* KVMINI_SET_NR_MMU_PAGES' least */
 #define KVMINI_MAX_IO_MSRS	256	/* entries of one GET/SET_MSRS, as KVM */
+#define KVMINI_DIRTY_LOG_MANUAL_CAPS	(KVMINI_DIRTY_LOG_MANUAL_PROTECT_ENABLE | \
+					 KVMINI_DIRTY_LOG_INITIALLY_SET)
 #define KVMINI_MAX_GPA_BITS	48	/* 4-level nested paging */
 
 /*
@@ -381,6 +383,7 @@ struct kvmini_vm {
 	u32 bsp_vcpu_id;		/* KVMINI_SET_BOOT_CPU_ID */
 	/* KVMINI_SET/GET_NR_MMU_PAGES, under lock (only kept: no shadow MMU) */
 	u64 n_requested_mmu_pages, n_max_mmu_pages;
+	u64 manual_dirty_log_protect;	/* KVMINI_DIRTY_LOG_* of MANUAL_DIRTY_LOG_PROTECT2 */
 
 	/* backend private data */
 	void *arch;
@@ -410,6 +413,8 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write);
 /* KVMINI_GET_DIRTY_LOG, the struct already copied in. */
 int kvmini_get_dirty_log(struct kvmini_vm *vm, const struct kvmini_dirty_log *log);
+/* KVMINI_CLEAR_DIRTY_LOG, the struct already copied in. */
+int kvmini_clear_dirty_log(struct kvmini_vm *vm, const struct kvmini_clear_dirty_log *log);
 /* Is @gpa memory in a slot (writable, for @write)? Else it is MMIO. */
 bool kvmini_gpa_is_ram(struct kvmini_vm *vm, u64 gpa, bool write);
 /* Copy to/from guest physical memory through the slots (may sleep). */

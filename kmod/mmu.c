@@ -714,6 +714,10 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 			kfree(new);
 			goto out;
 		}
+		/* As KVM: a new log starts all dirty if the VMM asked so. */
+		if ((!old || new->dirty != old->dirty) &&
+		    (vm->manual_dirty_log_protect & KVMINI_DIRTY_LOG_INITIALLY_SET))
+			bitmap_set(new->dirty, 0, npages);
 	}
 	/* As KVM, after the bitmap: what nested paging can map (new or moved). */
 	if ((!old || base_gfn != old->base_gfn) && base_gfn + npages - 1 > mmu->max_gfn) {
@@ -994,6 +998,11 @@ static bool dirty_take(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
 
 	spin_lock(&mmu->mmu_lock);
 	for (i = 0; i < n; i++) {
+		/* Manual protection: only read; KVMINI_CLEAR_DIRTY_LOG clears. */
+		if (READ_ONCE(mmu->vm->manual_dirty_log_protect)) {
+			bits[i] = READ_ONCE(slot->dirty[first + i]);
+			continue;
+		}
 		bits[i] = xchg(&slot->dirty[first + i], 0);
 		for_each_set_bit(b, &bits[i], BITS_PER_LONG)
 			flush |= pt_wrprotect(mmu, slot->base_gfn +
@@ -1042,13 +1051,74 @@ int kvmini_get_dirty_log(struct kvmini_vm *vm, const struct kvmini_dirty_log *lo
 		n = min_t(unsigned long, total - first, DIRTY_CHUNK_LONGS);
 		flush |= dirty_take(mmu, slot, first, n, bits);
 		if (copy_to_user(ubits + first * sizeof(long), bits, n * sizeof(long))) {
-			dirty_untake(mmu, slot, first, n, bits);
+			if (!READ_ONCE(vm->manual_dirty_log_protect))
+				dirty_untake(mmu, slot, first, n, bits);
 			r = -EFAULT;
 			break;
 		}
 		cond_resched();
 	}
 	/* Before returning, as KVM: see the top of the file. */
+	if (flush)
+		kvmini_flush_remote_tlbs(vm);
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/*
+ * KVMINI_CLEAR_DIRTY_LOG (KVM's rules): the pages whose bits are set in
+ * the VMM's bitmap, from @first_page (a multiple of 64) for @num_pages (a
+ * multiple of 64 unless it reaches the slot's end), lose their dirty bit
+ * and, if they had it, are write-protected again to catch the next write.
+ * In chunks: a bitmap that faults half-way leaves the first part cleared.
+ */
+int kvmini_clear_dirty_log(struct kvmini_vm *vm, const struct kvmini_clear_dirty_log *log)
+{
+	void __user *ubits = u64_to_user_ptr(log->dirty_bitmap);
+	unsigned long bits[DIRTY_CHUNK_LONGS], done, n, i, b, mask;
+	unsigned long total = DIV_ROUND_UP(log->num_pages, BITS_PER_LONG);
+	struct kvmini_mmu *mmu = vm->mmu;
+	struct kvmini_memslot *slot;
+	bool flush = false;
+	u64 word;
+	int r = 0;
+
+	if (log->slot >> 16 || (log->slot & 0xffff) >= KVMINI_MAX_MEMSLOTS)
+		return -EINVAL;
+	if (log->first_page & 63)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	slot = xa_load(&mmu->slots, log->slot);
+	r = -ENOENT;
+	if (!slot || !slot_logs(slot))
+		goto out;
+	r = -EINVAL;
+	if (log->first_page > slot->npages ||
+	    log->num_pages > slot->npages - log->first_page ||
+	    (log->num_pages < slot->npages - log->first_page && (log->num_pages & 63)))
+		goto out;
+	r = 0;
+	word = log->first_page / BITS_PER_LONG;
+	for (done = 0; done < total; done += n) {
+		n = min_t(unsigned long, total - done, DIRTY_CHUNK_LONGS);
+		if (copy_from_user(bits, ubits + done * sizeof(long), n * sizeof(long))) {
+			r = -EFAULT;
+			break;
+		}
+		spin_lock(&mmu->mmu_lock);
+		for (i = 0; i < n; i++) {
+			if (!bits[i])
+				continue;
+			mask = bits[i] & atomic_long_fetch_andnot(bits[i],
+					(atomic_long_t *)&slot->dirty[word + done + i]);
+			for_each_set_bit(b, &mask, BITS_PER_LONG)
+				flush |= pt_wrprotect(mmu, slot->base_gfn +
+						      (word + done + i) * BITS_PER_LONG + b);
+		}
+		spin_unlock(&mmu->mmu_lock);
+		cond_resched();
+	}
 	if (flush)
 		kvmini_flush_remote_tlbs(vm);
 out:

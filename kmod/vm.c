@@ -107,6 +107,12 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 		WRITE_ONCE(vm->disabled_quirks, cap.args[0]);
 		r = 0;
 		break;
+	case KVMINI_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		if (cap.args[0] & ~(u64)KVMINI_DIRTY_LOG_MANUAL_CAPS)
+			break;
+		WRITE_ONCE(vm->manual_dirty_log_protect, cap.args[0]);
+		r = 0;
+		break;
 	case KVMINI_CAP_EXIT_HYPERCALL:
 		if (cap.args[0] & ~(u64)KVMINI_EXIT_HYPERCALL_VALID_MASK)
 			break;
@@ -144,6 +150,13 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 		return vm_set_memory_region(vm, argp);
 	case KVMINI_GET_DIRTY_LOG:
 		return vm_get_dirty_log(vm, argp);
+	case KVMINI_CLEAR_DIRTY_LOG: {
+		struct kvmini_clear_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return kvmini_clear_dirty_log(vm, &log);
+	}
 	case KVMINI_SET_GSI_ROUTING: {
 		struct kvmini_irq_routing routing;
 
