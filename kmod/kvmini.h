@@ -294,6 +294,8 @@ extern const struct kvmini_backend *kvmini_backend;
 #define KVMINI_X86_VALID_QUIRKS	0x7f
 #define KVMINI_MIN_ALLOC_MMU_PAGES	64	/* KVMINI_SET_NR_MMU_PAGES' least */
 #define KVMINI_MAX_IO_MSRS	256	/* entries of one GET/SET_MSRS, as KVM */
+/* KVMINI_CAP_EXIT_HYPERCALL: the hypercalls a VMM may take (KVM's). */
+#define KVMINI_EXIT_HYPERCALL_VALID_MASK	(1 << KVMINI_HC_MAP_GPA_RANGE)
 #define KVMINI_DIRTY_LOG_MANUAL_CAPS	(KVMINI_DIRTY_LOG_MANUAL_PROTECT_ENABLE | \
 					 KVMINI_DIRTY_LOG_INITIALLY_SET)
 #define KVMINI_MAX_GPA_BITS	48	/* 4-level nested paging */

@@ -702,6 +702,35 @@ long kvmini_get_feature_msrs(void __user *argp)
 	return i;
 }
 
+/*
+ * The vCPU's device attributes, as KVM's: only KVMINI_VCPU_TSC_OFFSET of
+ * KVMINI_VCPU_TSC_CTRL, the guest's TSC minus the host's (ENXIO for
+ * anything else). Setting it leaves TSC_ADJUST alone, as KVM.
+ */
+static long vcpu_tsc_attr(struct kvmini_vcpu *vcpu, unsigned int cmd, void __user *argp)
+{
+	struct kvmini_device_attr a;
+	u64 __user *uaddr;
+	u64 offset;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.group != KVMINI_VCPU_TSC_CTRL || a.attr != KVMINI_VCPU_TSC_OFFSET)
+		return -ENXIO;
+	if (cmd == KVMINI_HAS_DEVICE_ATTR)
+		return 0;
+	uaddr = u64_to_user_ptr(a.addr);
+	if ((u64)(unsigned long)uaddr != a.addr)
+		return -EFAULT;
+	if (cmd == KVMINI_GET_DEVICE_ATTR)
+		return put_user(vcpu->tsc_offset, uaddr) ? -EFAULT : 0;
+	if (get_user(offset, uaddr))
+		return -EFAULT;
+	vcpu->tsc_offset = offset;
+	kvmini_backend->load_tsc_offset(vcpu);
+	return 0;
+}
+
 static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 			      void __user *argp)
 {
@@ -744,6 +773,10 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 		if (copy_from_user(&u.mce, argp, sizeof(u.mce)))
 			return -EFAULT;
 		return kvmini_set_mce(vcpu, &u.mce);
+	case KVMINI_HAS_DEVICE_ATTR:
+	case KVMINI_GET_DEVICE_ATTR:
+	case KVMINI_SET_DEVICE_ATTR:
+		return vcpu_tsc_attr(vcpu, cmd, argp);
 	case KVMINI_ENABLE_CAP:
 		if (copy_from_user(&u.cap, argp, sizeof(u.cap)))
 			return -EFAULT;

@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <linux/kvm.h>
+#include <linux/kvm_para.h>
 #include <linux/kvmini.h>
 
 #if !defined(__x86_64__)
@@ -861,12 +862,50 @@ SAME_CONST(GET_SREGS2);
 SAME_CONST(SET_SREGS2);
 SAME_CONST(GET_XSAVE2);
 
+/* Device attributes of a vCPU: the TSC offset. */
+SAME_STRUCT(device_attr);
+SAME_FIELD(device_attr, flags);
+SAME_FIELD(device_attr, group);
+SAME_FIELD(device_attr, attr);
+SAME_FIELD(device_attr, addr);
+SAME_CONST(VCPU_TSC_CTRL);
+SAME_CONST(VCPU_TSC_OFFSET);
+SAME_CONST(SET_DEVICE_ATTR);
+SAME_CONST(GET_DEVICE_ATTR);
+SAME_CONST(HAS_DEVICE_ATTR);
+SAME_CONST(SET_BOOT_CPU_ID);
+
+/* The hypercall ABI (<linux/kvm_para.h>, <asm/kvm_para.h>). */
+SAME_CONST(HC_VAPIC_POLL_IRQ);
+SAME_CONST(HC_MMU_OP);
+SAME_CONST(HC_FEATURES);
+SAME_CONST(HC_PPC_MAP_MAGIC_PAGE);
+SAME_CONST(HC_KICK_CPU);
+SAME_CONST(HC_MIPS_GET_CLOCK_FREQ);
+SAME_CONST(HC_MIPS_EXIT_VM);
+SAME_CONST(HC_MIPS_CONSOLE_OUTPUT);
+SAME_CONST(HC_CLOCK_PAIRING);
+SAME_CONST(HC_SEND_IPI);
+SAME_CONST(HC_SCHED_YIELD);
+SAME_CONST(HC_MAP_GPA_RANGE);
+SAME_CONST(ENOSYS);
+SAME_CONST(EFAULT);
+SAME_CONST(EINVAL);
+SAME_CONST(E2BIG);
+SAME_CONST(EPERM);
+SAME_CONST(EOPNOTSUPP);
+SAME_CONST(CPUID_SIGNATURE);
+SAME_CONST(CPUID_FEATURES);
+SAME_CONST(FEATURE_PV_UNHALT);
+SAME_CONST(FEATURE_PV_SEND_IPI);
+SAME_CONST(FEATURE_PV_SCHED_YIELD);
+
 /* ================= Run time: report in KTAP ================= */
 
 enum { ABI_FACTS = __COUNTER__ - ABI_FACTS_BASE - 1 };
 
 /* Number of fact lines above; grows with the header. */
-#define ABI_FACTS_EXPECTED	646
+#define ABI_FACTS_EXPECTED	680
 
 TEST(abi_version)
 {

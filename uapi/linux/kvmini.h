@@ -240,9 +240,6 @@ struct kvmini_cpuid2 {
 #define KVMINI_X86_QUIRK_FIX_HYPERCALL_INSN	(1 << 5)
 #define KVMINI_X86_QUIRK_MWAIT_NEVER_UD_FAULTS	(1 << 6)
 
-/* KVMINI_ENABLE_CAP(KVMINI_CAP_EXIT_HYPERCALL): the hypercalls the VMM takes. */
-#define KVMINI_EXIT_HYPERCALL_VALID_MASK	(1 << KVMINI_HC_MAP_GPA_RANGE)
-
 /*
  * KVM's hypercall ABI (VMMCALL on AMD, VMCALL on Intel): number in RAX,
  * arguments in RBX RCX RDX RSI, result in RAX; errors are these negated.
@@ -339,6 +336,18 @@ struct kvmini_clock_data {
 #define KVMINI_CLOCK_REALTIME		(1 << 2)
 #define KVMINI_CLOCK_HOST_TSC		(1 << 3)
 
+/* --- KVMINI_HAS/GET/SET_DEVICE_ATTR (on a vCPU fd: the TSC offset) --- */
+
+struct kvmini_device_attr {
+	__u32 flags;		/* no flags yet */
+	__u32 group;		/* KVMINI_VCPU_TSC_CTRL */
+	__u64 attr;		/* KVMINI_VCPU_TSC_OFFSET */
+	__u64 addr;		/* user address of the __u64 value */
+};
+
+#define KVMINI_VCPU_TSC_CTRL			0
+#define KVMINI_VCPU_TSC_OFFSET			0
+
 /* --- KVMINI_ENABLE_CAP (on a VM fd, and on a vCPU fd) --- */
 
 struct kvmini_enable_cap {
@@ -433,6 +442,9 @@ struct kvmini_msr_filter {
 #define KVMINI_SET_NR_MMU_PAGES		_IO(KVMINIIO, 0x44)
 #define KVMINI_GET_NR_MMU_PAGES		_IO(KVMINIIO, 0x45)
 #define KVMINI_SET_BOOT_CPU_ID		_IO(KVMINIIO, 0x78)
+#define KVMINI_SET_DEVICE_ATTR		_IOW(KVMINIIO, 0xe1, struct kvmini_device_attr) /* vCPU */
+#define KVMINI_GET_DEVICE_ATTR		_IOW(KVMINIIO, 0xe2, struct kvmini_device_attr) /* vCPU */
+#define KVMINI_HAS_DEVICE_ATTR		_IOW(KVMINIIO, 0xe3, struct kvmini_device_attr) /* vCPU */
 #define KVMINI_SET_USER_MEMORY_REGION	_IOW(KVMINIIO, 0x46, struct kvmini_userspace_memory_region)
 #define KVMINI_SET_TSS_ADDR		_IO(KVMINIIO, 0x47)	/* arg: guest physical address */
 #define KVMINI_SET_GSI_ROUTING		_IOW(KVMINIIO, 0x6a, struct kvmini_irq_routing)
