@@ -59,18 +59,21 @@ int kvmini_exit_cpuid(struct kvmini_vcpu *vcpu, unsigned int len)
 	return kvmini_skip_insn(vcpu, len);
 }
 
-/* RDMSR/WRMSR (ECX; EDX:EAX): an MSR kvmini does not have, or a value it refuses, is #GP. */
+/*
+ * RDMSR/WRMSR (ECX; EDX:EAX): an MSR kvmini does not have, a value it
+ * refuses or one the VMM's filter denies is #GP, or an exit to the VMM
+ * (msr_user.c).
+ */
 int kvmini_exit_msr(struct kvmini_vcpu *vcpu, bool write, unsigned int len)
 {
 	u32 msr = vcpu->regs[REG_RCX];
 	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
 
-	if (write) {
-		if (kvmini_set_msr(vcpu, msr, val, false))
-			return inject_gp(vcpu);
-	} else {
-		if (kvmini_get_msr(vcpu, msr, &val, false))
-			return inject_gp(vcpu);
+	if (!kvmini_msr_allowed(vcpu, msr, write))
+		return kvmini_msr_failed(vcpu, msr, write, val, true, len);
+	if (write ? kvmini_set_msr(vcpu, msr, val, false) : kvmini_get_msr(vcpu, msr, &val, false))
+		return kvmini_msr_failed(vcpu, msr, write, val, false, len);
+	if (!write) {
 		vcpu->regs[REG_RAX] = (u32)val;
 		vcpu->regs[REG_RDX] = val >> 32;
 	}

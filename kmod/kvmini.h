@@ -9,6 +9,7 @@
  *   vcpu.c    vCPU objects, their ioctls and the run loop
  *   exit.c    the exits whose rules are the same on every vendor
  *   hypercall.c  KVM's hypercall ABI, answered in the kernel
+ *   msr_user.c   the MSR filter and MSR exits to the VMM
  *   cr.c      control registers and EFER: guest writes and SET_SREGS, KVM's rules
  *   pio.c     port I/O exits, string I/O
  *   mmio.c    MMIO: emulating the instruction of a device access
@@ -117,6 +118,8 @@ struct kvmini_backend {
 	void (*set_cr0)(struct kvmini_vcpu *vcpu, u64 cr0);
 	void (*load_cr4)(struct kvmini_vcpu *vcpu);
 	void (*load_efer)(struct kvmini_vcpu *vcpu);
+	/* Interrupts off, before entry: intercept every MSR, or only the usual. */
+	void (*intercept_all_msrs)(struct kvmini_vcpu *vcpu, bool all);
 	/* Load vcpu->tsc_offset (guest TSC = host TSC + offset). */
 	void (*load_tsc_offset)(struct kvmini_vcpu *vcpu);
 	/* Queue an exception for the next entry (@cr2 for #PF). */
@@ -225,6 +228,7 @@ struct kvmini_io {
 
 #define KVMINI_REQ_TLB_FLUSH	0	/* bits in vcpu->requests */
 #define KVMINI_REQ_TRIPLE_FAULT	1
+#define KVMINI_REQ_MSR_FILTER	2	/* the MSR filter changed */
 
 struct kvmini_vcpu {
 	struct kvmini_vm *vm;
@@ -386,6 +390,10 @@ struct kvmini_vm {
 	/* KVMINI_SET/GET_NR_MMU_PAGES, under lock (only kept: no shadow MMU) */
 	u64 n_requested_mmu_pages, n_max_mmu_pages;
 	u64 manual_dirty_log_protect;	/* KVMINI_DIRTY_LOG_* of MANUAL_DIRTY_LOG_PROTECT2 */
+	u32 user_space_msr_mask;	/* KVMINI_MSR_EXIT_REASON_* the VMM takes */
+	/* msr_user.c: written under lock, read under RCU */
+	struct kvmini_filter __rcu *msr_filter;
+	bool msr_intercept_all;		/* the filter denies an MSR a backend passes */
 
 	/* backend private data */
 	void *arch;
@@ -437,6 +445,7 @@ int kvmini_gva_to_gpa(struct kvmini_vm *vm, const struct kvmini_paging *pg,
  * from MMU notifiers: it must not sleep, nor need mmu_lock to finish.
  */
 void kvmini_flush_remote_tlbs(struct kvmini_vm *vm);
+void kvmini_request_all(struct kvmini_vm *vm, int req);
 
 long kvmini_get_msr_index_list(void __user *argp);
 long kvmini_get_msr_feature_index_list(void __user *argp);
@@ -495,6 +504,13 @@ int kvmini_exit_cpuid(struct kvmini_vcpu *vcpu, unsigned int len);
 int kvmini_exit_msr(struct kvmini_vcpu *vcpu, bool write, unsigned int len);
 int kvmini_exit_xsetbv(struct kvmini_vcpu *vcpu, unsigned int len);
 int kvmini_exit_rdpmc(struct kvmini_vcpu *vcpu, unsigned int len);
+/* msr_user.c: the MSR filter, and MSR exits to the VMM */
+bool kvmini_msr_allowed(struct kvmini_vcpu *vcpu, u32 msr, bool write);
+long kvmini_set_msr_filter(struct kvmini_vm *vm, void __user *argp);
+void kvmini_msr_filter_destroy(struct kvmini_vm *vm);
+void kvmini_msr_filter_sync(struct kvmini_vcpu *vcpu);
+int kvmini_msr_failed(struct kvmini_vcpu *vcpu, u32 msr, bool write, u64 val,
+		      bool filtered, unsigned int len);
 /* hypercall.c: the native hypercall instruction; an intercepted #UD. */
 int kvmini_exit_hypercall(struct kvmini_vcpu *vcpu, unsigned int len);
 int kvmini_exit_ud_intercept(struct kvmini_vcpu *vcpu);

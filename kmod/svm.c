@@ -42,7 +42,7 @@ struct svm_cpu {
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
 
 /* Shared by every vCPU: intercept all ports, and all MSRs but a few. */
-static struct page *svm_iopm, *svm_msrpm;
+static struct page *svm_iopm, *svm_msrpm, *svm_msrpm_all;	/* _all: every MSR exits */
 
 struct svm_vcpu {
 	struct vmcb *vmcb;
@@ -108,7 +108,9 @@ static void svm_exit(void)
 		__free_pages(svm_iopm, 2);
 	if (svm_msrpm)
 		__free_pages(svm_msrpm, 1);
-	svm_iopm = svm_msrpm = NULL;
+	if (svm_msrpm_all)
+		__free_pages(svm_msrpm_all, 1);
+	svm_iopm = svm_msrpm = svm_msrpm_all = NULL;
 }
 
 /* MSRs whose state VMLOAD/VMSAVE switch: the guest may use them directly. */
@@ -154,10 +156,12 @@ static int svm_init(void)
 	}
 	svm_iopm = alloc_pages(GFP_KERNEL, 2);		/* 12 KiB used */
 	svm_msrpm = alloc_pages(GFP_KERNEL, 1);		/* 8 KiB */
-	if (!svm_iopm || !svm_msrpm)
+	svm_msrpm_all = alloc_pages(GFP_KERNEL, 1);
+	if (!svm_iopm || !svm_msrpm || !svm_msrpm_all)
 		goto nomem;
 	memset(page_address(svm_iopm), 0xff, PAGE_SIZE << 2);
 	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << 1);
+	memset(page_address(svm_msrpm_all), 0xff, PAGE_SIZE << 1);
 	for (i = 0; i < ARRAY_SIZE(svm_passthrough_msrs); i++)
 		svm_msrpm_allow(page_address(svm_msrpm), svm_passthrough_msrs[i]);
 	return 0;
@@ -877,6 +881,12 @@ static int svm_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	return 0;
 }
 
+/* The MSR filter denies one of the pass-through MSRs: intercept them all. */
+static void svm_intercept_all_msrs(struct kvmini_vcpu *vcpu, bool all)
+{
+	to_svm(vcpu)->vmcb->control.msrpm_base_pa = page_to_phys(all ? svm_msrpm_all : svm_msrpm);
+}
+
 static void svm_load_tsc_offset(struct kvmini_vcpu *vcpu)
 {
 	to_svm(vcpu)->vmcb->control.tsc_offset = vcpu->tsc_offset;
@@ -1035,6 +1045,7 @@ const struct kvmini_backend kvmini_svm_backend = {
 	.load_cr4 = svm_load_cr4,
 	.load_efer = svm_load_efer,
 	.load_tsc_offset = svm_load_tsc_offset,
+	.intercept_all_msrs = svm_intercept_all_msrs,
 	.queue_exception = svm_queue_exception,
 	.seg_base = svm_seg_base,
 	.cs_mode = svm_cs_mode,

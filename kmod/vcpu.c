@@ -36,6 +36,12 @@ static void kvmini_kick_noop(void *unused)
 
 void kvmini_flush_remote_tlbs(struct kvmini_vm *vm)
 {
+	kvmini_request_all(vm, KVMINI_REQ_TLB_FLUSH);
+}
+
+/* Request @req of every vCPU of @vm, and have those in the guest exit. */
+void kvmini_request_all(struct kvmini_vm *vm, int req)
+{
 	int i, n = atomic_read(&vm->online_vcpus);
 	struct kvmini_vcpu *vcpu;
 
@@ -44,7 +50,7 @@ void kvmini_flush_remote_tlbs(struct kvmini_vm *vm)
 		vcpu = READ_ONCE(vm->vcpus[i]);
 		if (!vcpu)
 			continue;
-		set_bit(KVMINI_REQ_TLB_FLUSH, &vcpu->requests);
+		set_bit(req, &vcpu->requests);
 		smp_mb__after_atomic();
 		/* Its exit handler runs before it can re-enter and see the bit. */
 		if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE)
@@ -167,6 +173,8 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	smp_mb();	/* mode before requests; pairs with flush_remote_tlbs */
 	if (test_and_clear_bit(KVMINI_REQ_TLB_FLUSH, &vcpu->requests))
 		be->flush_tlb(vcpu);
+	if (test_and_clear_bit(KVMINI_REQ_MSR_FILTER, &vcpu->requests))
+		kvmini_msr_filter_sync(vcpu);
 	if (need_resched() || signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 		local_irq_enable();
@@ -964,6 +972,7 @@ int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id)
 	if (!vcpu->run || !vcpu->pio_data || !fpu_alloc_guest_fpstate(&vcpu->fpu))
 		goto out_free;
 	set_bit(KVMINI_REQ_TLB_FLUSH, &vcpu->requests);
+	set_bit(KVMINI_REQ_MSR_FILTER, &vcpu->requests);
 	r = kvmini_backend->vcpu_create(vcpu);
 	if (r)
 		goto out_free;

@@ -30,6 +30,7 @@ void kvmini_vm_put(struct kvmini_vm *vm)
 	 */
 	kvmini_mmu_destroy(vm);
 	kvmini_free_vcpus(vm);
+	kvmini_msr_filter_destroy(vm);
 	mmdrop(vm->mm);
 	kvfree(vm);
 	kvmini_virt_put();
@@ -113,6 +114,13 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 		WRITE_ONCE(vm->manual_dirty_log_protect, cap.args[0]);
 		r = 0;
 		break;
+	case KVMINI_CAP_X86_USER_SPACE_MSR:
+		if (cap.args[0] & ~(u64)(KVMINI_MSR_EXIT_REASON_INVAL | KVMINI_MSR_EXIT_REASON_UNKNOWN |
+					 KVMINI_MSR_EXIT_REASON_FILTER))
+			break;
+		WRITE_ONCE(vm->user_space_msr_mask, cap.args[0]);
+		r = 0;
+		break;
 	case KVMINI_CAP_EXIT_HYPERCALL:
 		if (cap.args[0] & ~(u64)KVMINI_EXIT_HYPERCALL_VALID_MASK)
 			break;
@@ -187,6 +195,8 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 		return 0;
 	case KVMINI_GET_NR_MMU_PAGES:
 		return READ_ONCE(vm->n_max_mmu_pages);
+	case KVMINI_X86_SET_MSR_FILTER:
+		return kvmini_set_msr_filter(vm, argp);
 	case KVMINI_SET_TSS_ADDR:
 		return vm_set_tss_addr(vm, arg);
 	case KVMINI_SET_IDENTITY_MAP_ADDR:

@@ -74,7 +74,7 @@ static struct {
 	unsigned long host_idt;
 } vmcfg;
 
-static struct page *vmx_msr_bitmap, *vmx_io_bitmaps;
+static struct page *vmx_msr_bitmap, *vmx_msr_bitmap_all, *vmx_io_bitmaps;	/* _all: every MSR exits */
 
 /*
  * L1TF: where the host's mitigation is on (and the CPU does not say VM
@@ -352,6 +352,9 @@ static void vmx_exit(void)
 	}
 	if (vmx_msr_bitmap)
 		__free_page(vmx_msr_bitmap);
+	if (vmx_msr_bitmap_all)
+		__free_page(vmx_msr_bitmap_all);
+	vmx_msr_bitmap_all = NULL;
 	if (vmx_io_bitmaps)
 		__free_pages(vmx_io_bitmaps, 1);
 	if (vmx_l1d_flush_pages)
@@ -389,9 +392,11 @@ static int vmx_init(void)
 		INIT_LIST_HEAD(&vc->loaded);
 	}
 	vmx_msr_bitmap = alloc_page(GFP_KERNEL);
+	vmx_msr_bitmap_all = alloc_page(GFP_KERNEL);
 	vmx_io_bitmaps = alloc_pages(GFP_KERNEL, 1);
-	if (!vmx_msr_bitmap || !vmx_io_bitmaps)
+	if (!vmx_msr_bitmap || !vmx_msr_bitmap_all || !vmx_io_bitmaps)
 		goto nomem;
+	memset(page_address(vmx_msr_bitmap_all), 0xff, PAGE_SIZE);
 	if (boot_cpu_has_bug(X86_BUG_L1TF) && l1tf_mitigation != L1TF_MITIGATION_OFF) {
 		u64 caps = 0;
 
@@ -1485,6 +1490,12 @@ static int vmx_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	return 0;
 }
 
+/* The MSR filter denies one of the pass-through MSRs: intercept them all. */
+static void vmx_intercept_all_msrs(struct kvmini_vcpu *vcpu, bool all)
+{
+	vmcs_write(MSR_BITMAP, page_to_phys(all ? vmx_msr_bitmap_all : vmx_msr_bitmap));
+}
+
 static void vmx_load_tsc_offset(struct kvmini_vcpu *vcpu)
 {
 	vmx_write(vcpu, TSC_OFFSET, vcpu->tsc_offset);
@@ -1650,6 +1661,7 @@ const struct kvmini_backend kvmini_vmx_backend = {
 	.load_cr4 = vmx_load_cr4,
 	.load_efer = vmx_load_efer,
 	.load_tsc_offset = vmx_load_tsc_offset,
+	.intercept_all_msrs = vmx_intercept_all_msrs,
 	.queue_exception = vmx_queue_exception,
 	.seg_base = vmx_seg_base,
 	.cs_mode = vmx_cs_mode,
