@@ -391,6 +391,7 @@ struct kvmini_vm {
 	u64 n_requested_mmu_pages, n_max_mmu_pages;
 	u64 manual_dirty_log_protect;	/* KVMINI_DIRTY_LOG_* of MANUAL_DIRTY_LOG_PROTECT2 */
 	u32 user_space_msr_mask;	/* KVMINI_MSR_EXIT_REASON_* the VMM takes */
+	bool no_platform_info;		/* KVMINI_CAP_MSR_PLATFORM_INFO set to 0 */
 	/* msr_user.c: written under lock, read under RCU */
 	struct kvmini_filter __rcu *msr_filter;
 	bool msr_intercept_all;		/* the filter denies an MSR a backend passes */

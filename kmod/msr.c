@@ -186,7 +186,9 @@ static int state_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 	case MSR_SMI_COUNT:
 		*val = s->smi_count;
 		return 0;
-	case MSR_PLATFORM_INFO:
+	case MSR_PLATFORM_INFO:	/* the VMM may hide it (KVMINI_CAP_MSR_PLATFORM_INFO) */
+		if (!host && READ_ONCE(vcpu->vm->no_platform_info))
+			return -EINVAL;
 		*val = s->platform_info;
 		return 0;
 	case MSR_MISC_FEATURES_ENABLES:

@@ -121,6 +121,10 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 		WRITE_ONCE(vm->user_space_msr_mask, cap.args[0]);
 		r = 0;
 		break;
+	case KVMINI_CAP_MSR_PLATFORM_INFO:	/* may the guest read it? */
+		WRITE_ONCE(vm->no_platform_info, !cap.args[0]);
+		r = 0;
+		break;
 	case KVMINI_CAP_EXIT_HYPERCALL:
 		if (cap.args[0] & ~(u64)KVMINI_EXIT_HYPERCALL_VALID_MASK)
 			break;

@@ -4,8 +4,9 @@
  * flag of the APIC base goes to that vCPU; EBUSY once a vCPU exists),
  * KVMINI_CAP_MAX_VCPU_ID through KVMINI_ENABLE_CAP (once, never above
  * the limit; CREATE_VCPU then refuses ids at or above it, and the first
- * vCPU fixes the default), and KVMINI_SET/GET_NR_MMU_PAGES (at least 64;
- * by default 2% of the slots' pages once there are slots, at least 64).
+ * vCPU fixes the default), KVMINI_SET/GET_NR_MMU_PAGES (at least 64;
+ * by default 2% of the slots' pages once there are slots, at least 64),
+ * and KVMINI_CAP_MSR_PLATFORM_INFO (0: the guest's RDMSR of it is #GP).
  */
 #include "kvmini_util.h"
 #include "kvmini_vm.h"
@@ -86,6 +87,39 @@ TEST(nr_mmu_pages)
 	EXPECT_EQ(1000, ioctl(vm->fd, KVMINI_GET_NR_MMU_PAGES, 0));
 	vm_add_mem(vm, 1, 1 << 30, 64 << 20);		/* the VMM's number stays */
 	EXPECT_EQ(1000, ioctl(vm->fd, KVMINI_GET_NR_MMU_PAGES, 0));
+	vm_free(vm);
+}
+
+#define MSR_PLATFORM_INFO	0xce
+
+static uint64_t g_vec[2];
+
+static void guest_platform_info(void)
+{
+	uint64_t v;
+
+	g_vec[0] = rdmsr_safe(MSR_PLATFORM_INFO, &v);
+	GUEST_SYNC(0);
+	g_vec[1] = rdmsr_safe(MSR_PLATFORM_INFO, &v);
+}
+
+TEST(platform_info)
+{
+	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_MSR_PLATFORM_INFO };
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = vm_create_guest(guest_platform_info, &vcpu);
+	uint32_t idx = MSR_PLATFORM_INFO;
+	uint64_t v;
+	struct ucall uc;
+
+	REQUIRE_VM(vm);
+	EXPECT_EQ(1, ioctl(vm->dev_fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_MSR_PLATFORM_INFO));
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	vm_ioctl(vm, KVMINI_ENABLE_CAP, &cap);		/* args[0] = 0: hidden */
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(GUEST_NO_EXC, GUEST_VAR(vm, g_vec)[0]);
+	EXPECT_EQ(13ULL, GUEST_VAR(vm, g_vec)[1]);
+	EXPECT_EQ(1, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, &idx, &v, 1));	/* the VMM still can */
 	vm_free(vm);
 }
 
