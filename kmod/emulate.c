@@ -58,27 +58,24 @@ void kvmini_reg_write(struct kvmini_vcpu *vcpu, int reg, unsigned int size, u64 
 /*
  * A string instruction did @n elements of @size bytes: rSI and/or rDI
  * (@regs: BIT(REG_RSI), BIT(REG_RDI)) move by them (down if DF), rCX
- * counts them if @rep, all within the address size. True if it is over
- * (no REP, or rCX reached 0).
+ * counts them if @rep, all as registers of the address size: a 16-bit
+ * one merges, a 32-bit one zero-extends (as the CPU, in 64-bit mode with
+ * a 67 prefix). True if it is over (no REP, or rCX reached 0).
  */
 bool kvmini_string_step(struct kvmini_vcpu *vcpu, unsigned long regs, unsigned int size,
 			unsigned int n, bool rep, unsigned int addr_size)
 {
-	unsigned long mask = kvmini_addr_mask(addr_size), *r;
 	long step = (long)n * size;
 	int i;
 
 	if (vcpu->rflags & X86_EFLAGS_DF)
 		step = -step;
-	for_each_set_bit(i, &regs, NR_GPRS) {
-		r = &vcpu->regs[i];
-		*r = (*r & ~mask) | ((*r + step) & mask);
-	}
+	for_each_set_bit(i, &regs, NR_GPRS)
+		kvmini_reg_write(vcpu, i, addr_size, vcpu->regs[i] + step);
 	if (!rep)
 		return true;
-	r = &vcpu->regs[REG_RCX];
-	*r = (*r & ~mask) | ((*r - n) & mask);
-	return !(*r & mask);
+	kvmini_reg_write(vcpu, REG_RCX, addr_size, vcpu->regs[REG_RCX] - n);
+	return !(vcpu->regs[REG_RCX] & kvmini_addr_mask(addr_size));
 }
 
 /*

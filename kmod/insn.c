@@ -23,7 +23,7 @@ enum {
 	F_RM_IMM,	/* r/m <- op imm:  80 81 83 C6 C7 F6 F7, 0F BA */
 	F_MOFFS_LOAD,	/* A0 A1 */
 	F_MOFFS_STORE,	/* A2 A3 */
-	F_STRING,	/* A4 A5 AA AB, 6C-6F */
+	F_STRING,	/* A4-A7 AA-AF, 6C-6F */
 	F_CR,		/* 0F 06 CLTS, 0F 20/22 MOV from/to CR, 0F 01 /6 LMSW */
 };
 
@@ -37,6 +37,9 @@ enum {
 #define SRC1	0x40	/* MOVZX/MOVSX: 8-bit source */
 #define SRC2	0x80	/* 16-bit source */
 #define IO	0x100	/* INS/OUTS: at most 32-bit operands */
+#define REPNE	0x200	/* string: F2 is REPNE (CMPS, SCAS) */
+#define REPF2	0x400	/* string: F2 repeats as F3 does (INS, OUTS) */
+#define ES_ONLY	0x800	/* string: no rSI, only ES:[rDI] (INS, STOS, SCAS) */
 
 struct form {
 	u8 form, op, alu;
@@ -55,10 +58,10 @@ static const struct form one_byte[256] = {
 	ALU_ROW(0x20, ALU_AND), ALU_ROW(0x28, ALU_SUB),
 	ALU_ROW(0x30, ALU_XOR), ALU_ROW(0x38, ALU_CMP),
 	[0x63] = { F_REG_RM, INSN_MOVSX, 0, R_ONLY },	/* MOVSXD, REX.W only */
-	[0x6c] = { F_STRING, INSN_INS, 0, B | W_ONLY },
-	[0x6d] = { F_STRING, INSN_INS, 0, IO | W_ONLY },
-	[0x6e] = { F_STRING, INSN_OUTS, 0, B | R_ONLY },
-	[0x6f] = { F_STRING, INSN_OUTS, 0, IO | R_ONLY },
+	[0x6c] = { F_STRING, INSN_INS, 0, B | W_ONLY | REPF2 | ES_ONLY },
+	[0x6d] = { F_STRING, INSN_INS, 0, IO | W_ONLY | REPF2 | ES_ONLY },
+	[0x6e] = { F_STRING, INSN_OUTS, 0, B | R_ONLY | REPF2 },
+	[0x6f] = { F_STRING, INSN_OUTS, 0, IO | R_ONLY | REPF2 },
 	[0x80] = { F_RM_IMM, INSN_ALU, 0, B | GRP | LOCKOK },
 	[0x81] = { F_RM_IMM, INSN_ALU, 0, GRP | LOCKOK },
 	[0x83] = { F_RM_IMM, INSN_ALU, 0, GRP | I8 | LOCKOK },
@@ -76,8 +79,14 @@ static const struct form one_byte[256] = {
 	[0xa3] = { F_MOFFS_STORE, INSN_MOV, 0, W_ONLY },
 	[0xa4] = { F_STRING, INSN_MOVS, 0, B },
 	[0xa5] = { F_STRING, INSN_MOVS, 0, 0 },
-	[0xaa] = { F_STRING, INSN_STOS, 0, B | W_ONLY },
-	[0xab] = { F_STRING, INSN_STOS, 0, W_ONLY },
+	[0xa6] = { F_STRING, INSN_CMPS, ALU_CMP, B | R_ONLY | REPNE },
+	[0xa7] = { F_STRING, INSN_CMPS, ALU_CMP, R_ONLY | REPNE },
+	[0xaa] = { F_STRING, INSN_STOS, 0, B | W_ONLY | ES_ONLY },
+	[0xab] = { F_STRING, INSN_STOS, 0, W_ONLY | ES_ONLY },
+	[0xac] = { F_STRING, INSN_LODS, 0, B | R_ONLY },
+	[0xad] = { F_STRING, INSN_LODS, 0, R_ONLY },
+	[0xae] = { F_STRING, INSN_SCAS, ALU_CMP, B | R_ONLY | REPNE | ES_ONLY },
+	[0xaf] = { F_STRING, INSN_SCAS, ALU_CMP, R_ONLY | REPNE | ES_ONLY },
 	[0xc6] = { F_RM_IMM, INSN_MOV, 0, B | W_ONLY },
 	[0xc7] = { F_RM_IMM, INSN_MOV, 0, W_ONLY },
 	[0xf6] = { F_RM_IMM, INSN_ALU, ALU_TEST, B | R_ONLY },
@@ -172,14 +181,17 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 	in->mem_write = !(f->flags & R_ONLY);
 
 	if (f->form == F_STRING) {
-		bool io = in->op == INSN_INS || in->op == INSN_OUTS;
-
-		/* F2 repeats INS/OUTS as F3 does; it means REPNE elsewhere. */
-		if (lock || (rep == 0xf2 && !io))
+		/*
+		 * F2 is REPNE on CMPS/SCAS and repeats INS/OUTS as F3 does;
+		 * on MOVS/STOS/LODS it is not emulated.
+		 */
+		if (lock || (rep == 0xf2 && !(f->flags & (REPNE | REPF2))))
 			return -EINVAL;
 		in->rep = rep != 0;
-		in->seg = seg < 0 || in->op == INSN_INS ? (in->op == INSN_INS ? 0 : 3) : seg;
-		in->reg = 0;
+		in->repne = rep == 0xf2 && (f->flags & REPNE);
+		in->seg = f->flags & ES_ONLY ? 0 : seg < 0 ? 3 : seg;
+		in->reg = 0;			/* rAX: STOS's source, LODS's and SCAS's operand */
+		in->reg_dst = in->op == INSN_LODS;
 		goto done;
 	}
 	if (rep)

@@ -16,11 +16,13 @@
  *         ways), 80 81 83 /0-/7 (imm), 84 85 (TEST r/m, reg), F6 F7 /0 (TEST imm)
  *   XCHG  86 87
  *   BT    0F A3 AB B3 BB (bit offset in a register), 0F BA /4-/7 (imm8)
- *   MOVS  A4 A5; STOS AA AB (with or without REP, F3)
+ *   MOVS  A4 A5; STOS AA AB; LODS AC AD (with or without REP, F3)
+ *   CMPS  A6 A7; SCAS AE AF (with or without REPE, F3, or REPNE, F2)
  *   INS   6C 6D; OUTS 6E 6F (with or without REP, F3 or F2)
  *   MOV to/from CR 0F 22 0F 20, LMSW 0F 01 /6 (register or memory), CLTS 0F 06
  * Prefixes: 66, 67, F0 (LOCK, only where x86 allows it), F3 (REP, string
- * forms only), segment overrides, REX in 64-bit mode.
+ * forms only), F2 (REPNE on CMPS/SCAS, REP on INS/OUTS), segment
+ * overrides, REX in 64-bit mode. Of F2 and F3 the last one counts.
  */
 #ifndef KVMINI_INSN_H
 #define KVMINI_INSN_H
@@ -49,6 +51,9 @@ enum insn_op {
 	INSN_BT,	/* insn_alu(alu = ALU_BT..ALU_BTC, ...) */
 	INSN_MOVS,	/* ES:[rDI] <- seg:[rSI], then both step by size */
 	INSN_STOS,	/* ES:[rDI] <- rAX, then rDI steps by size */
+	INSN_LODS,	/* rAX <- seg:[rSI], then rSI steps by size */
+	INSN_SCAS,	/* flags of CMP rAX, ES:[rDI], then rDI steps by size */
+	INSN_CMPS,	/* flags of CMP seg:[rSI], ES:[rDI], then both step by size */
 	INSN_INS,	/* ES:[rDI] <- port DX, then rDI steps by size */
 	INSN_OUTS,	/* port DX <- seg:[rSI], then rSI steps by size */
 	INSN_MOV_CR,	/* CR(cr) <- register (reg) */
@@ -78,14 +83,16 @@ struct insn {
 	bool mem_read;		/* the memory operand is read ... */
 	bool mem_write;		/* ... and/or written */
 	bool reg_dst;		/* the result goes to the register operand */
-	bool rep;		/* REP on a string instruction */
+	bool rep;		/* REP (REPE, REPNE) on a string instruction */
+	bool repne;		/* ... and it is REPNE (F2 on CMPS, SCAS) */
 	bool has_imm;
 	s8 reg;			/* register operand (see above), or INSN_NONE */
 	u64 imm;		/* sign-extended as x86 does for the encoding */
 	/*
 	 * The memory operand, seg:[base + index * scale + disp], wrapped to
 	 * addr_size. Not used by string instructions (rSI, rDI) or moffs
-	 * (disp only).
+	 * (disp only); for those seg is rSI's segment, or ES where only rDI
+	 * is used (INS, STOS, SCAS: no override applies to ES:[rDI]).
 	 */
 	s8 base;		/* register, INSN_RIP (disp from the next insn) or INSN_NONE */
 	s8 index;		/* register or INSN_NONE */

@@ -281,8 +281,10 @@ struct kvmini_vcpu {
 		struct insn insn;
 		struct kvmini_access rd, wr;
 		u8 in[8], out[8];	/* the memory operand read, and to write */
+		struct kvmini_access rd2;	/* CMPS: ES:[rDI], read after seg:[rSI] */
+		u8 in2[8];
 		u64 bit;		/* BT's bit offset */
-		u64 dst_la;		/* MOVS: where it writes */
+		u64 dst_la;		/* MOVS, CMPS: ES:[rDI] */
 	} mmio;
 
 	void *arch;			/* the backend's */

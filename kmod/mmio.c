@@ -6,7 +6,9 @@
  * and carried out piece by piece: memory in slots directly, device memory
  * through KVMINI_EXIT_MMIO. As KVM: a read finishes (register, flags, RIP)
  * on the RUN after its exit; a write is committed before its exit, so RIP
- * has already moved on when the VMM sees it.
+ * has already moved on when the VMM sees it. A string instruction does one
+ * element per emulation: with REP it stays at its RIP, and the guest runs
+ * it again for the next one (natively where it then touches only RAM).
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -35,6 +37,30 @@ static u64 operand_la(struct kvmini_vcpu *vcpu, const struct insn *in, u64 *bit)
 	return kvmini_linear(vcpu, in->seg, ea & kvmini_addr_mask(in->addr_size));
 }
 
+/* The string forms mmio.c emulates (not INS/OUTS: pio.c). */
+static bool string_form(const struct insn *in)
+{
+	return in->op >= INSN_MOVS && in->op <= INSN_CMPS;
+}
+
+/*
+ * A REP string instruction whose count the VMM set to 0 at one of its
+ * read exits: the element is dropped and the instruction is over (as
+ * KVM, which follows the registers as they are now). Also a REP with
+ * rCX = 0 from the start: nothing to do.
+ */
+static bool rep_zeroed(struct kvmini_vcpu *vcpu, const struct insn *in)
+{
+	return string_form(in) && in->rep &&
+	       !(vcpu->regs[REG_RCX] & kvmini_addr_mask(in->addr_size));
+}
+
+/* After an element of REPE/REPNE CMPS/SCAS: REPE ends at ZF = 0, REPNE at 1. */
+static bool rep_cond_ends(const struct insn *in, u64 rflags)
+{
+	return in->rep && !(rflags & X86_EFLAGS_ZF) != in->repne;
+}
+
 static int mmio_write(struct kvmini_vcpu *vcpu);
 
 static int complete_write(struct kvmini_vcpu *vcpu)
@@ -51,24 +77,16 @@ static int mmio_write(struct kvmini_vcpu *vcpu)
 }
 
 /*
- * The memory operand's value is in mmio.in (if it is read): do the
- * instruction's work, commit registers, flags and RIP, then write.
+ * The memory operand's value is in mmio.in (if it is read; CMPS's second
+ * one in mmio.in2): do the instruction's work, commit registers, flags
+ * and RIP, then write.
  */
 static int mmio_execute(struct kvmini_vcpu *vcpu)
 {
 	const struct insn *in = &vcpu->mmio.insn;
 	unsigned int size = in->size;
-	u64 val = 0, src, out = 0, rflags = vcpu->rflags;
+	u64 val = 0, val2 = 0, src, out = 0, rflags = vcpu->rflags;
 	bool retire = true;
-
-	/*
-	 * REP MOVS whose count the VMM set to 0 at the source's exit: the
-	 * element is dropped and the instruction is over (as KVM, which
-	 * follows the registers as they are now).
-	 */
-	if (in->op == INSN_MOVS && in->rep &&
-	    !(vcpu->regs[REG_RCX] & kvmini_addr_mask(in->addr_size)))
-		return kvmini_skip_insn(vcpu, in->len);
 
 	/* MOVS: the destination is looked at once the source is read. */
 	if (in->op == INSN_MOVS) {
@@ -120,6 +138,22 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 		out = kvmini_reg_read(vcpu, REG_RAX, size);
 		retire = kvmini_string_step(vcpu, BIT(REG_RDI), size, 1, in->rep, in->addr_size);
 		break;
+	case INSN_LODS:		/* as MOV: LODSD zero-extends into RAX, AL/AX merge */
+		kvmini_reg_write(vcpu, REG_RAX, size, val);
+		retire = kvmini_string_step(vcpu, BIT(REG_RSI), size, 1, in->rep, in->addr_size);
+		break;
+	case INSN_SCAS:		/* CMP rAX, ES:[rDI] */
+		insn_alu(ALU_CMP, size, kvmini_reg_read(vcpu, REG_RAX, size), val, &rflags);
+		retire = kvmini_string_step(vcpu, BIT(REG_RDI), size, 1, in->rep, in->addr_size) ||
+			 rep_cond_ends(in, rflags);
+		break;
+	case INSN_CMPS:		/* CMP seg:[rSI], ES:[rDI] */
+		memcpy(&val2, vcpu->mmio.in2, size);
+		insn_alu(ALU_CMP, size, val, val2, &rflags);
+		retire = kvmini_string_step(vcpu, BIT(REG_RSI) | BIT(REG_RDI), size, 1, in->rep,
+					    in->addr_size) ||
+			 rep_cond_ends(in, rflags);
+		break;
 	}
 	vcpu->rflags = rflags;
 	if (retire)
@@ -131,16 +165,41 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 }
 
 static int mmio_read(struct kvmini_vcpu *vcpu);
+static int cmps_read_dst(struct kvmini_vcpu *vcpu);
 
 static int complete_read(struct kvmini_vcpu *vcpu)
 {
 	kvmini_access_complete(vcpu, &vcpu->mmio.rd, vcpu->mmio.in);
+	if (rep_zeroed(vcpu, &vcpu->mmio.insn))
+		return kvmini_skip_insn(vcpu, vcpu->mmio.insn.len);
 	return mmio_read(vcpu);
 }
 
 static int mmio_read(struct kvmini_vcpu *vcpu)
 {
+	const struct insn *in = &vcpu->mmio.insn;
 	int r = kvmini_access_run(vcpu, &vcpu->mmio.rd, vcpu->mmio.in, complete_read);
+
+	if (r != EMU_CONTINUE)
+		return r;
+	if (in->op != INSN_CMPS)
+		return mmio_execute(vcpu);
+	/* CMPS: ES:[rDI] is looked at once seg:[rSI] is read, as MOVS's. */
+	r = kvmini_access_translate(vcpu, &vcpu->mmio.rd2, vcpu->mmio.dst_la, in->size, false);
+	return r == EMU_CONTINUE ? cmps_read_dst(vcpu) : r;
+}
+
+static int complete_read_dst(struct kvmini_vcpu *vcpu)
+{
+	kvmini_access_complete(vcpu, &vcpu->mmio.rd2, vcpu->mmio.in2);
+	if (rep_zeroed(vcpu, &vcpu->mmio.insn))
+		return kvmini_skip_insn(vcpu, vcpu->mmio.insn.len);
+	return cmps_read_dst(vcpu);
+}
+
+static int cmps_read_dst(struct kvmini_vcpu *vcpu)
+{
+	int r = kvmini_access_run(vcpu, &vcpu->mmio.rd2, vcpu->mmio.in2, complete_read_dst);
 
 	return r == EMU_CONTINUE ? mmio_execute(vcpu) : r;
 }
@@ -148,7 +207,7 @@ static int mmio_read(struct kvmini_vcpu *vcpu)
 /* The instructions an MMIO access may come from (insn.h's MMIO forms). */
 static bool mmio_form(const struct insn *in)
 {
-	return in->op <= INSN_STOS;
+	return in->op <= INSN_CMPS;
 }
 
 /*
@@ -172,20 +231,23 @@ int kvmini_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa, bool fetch)
 		return kvmini_emulation_failure(vcpu, in->bytes, in->len, gpa);
 
 	mask = kvmini_addr_mask(in->addr_size);
-	vcpu->mmio.rd.npieces = vcpu->mmio.wr.npieces = 0;
-	vcpu->mmio.rd.cur = vcpu->mmio.wr.cur = 0;
-	if (in->op == INSN_MOVS || in->op == INSN_STOS) {
-		if (in->rep && !(vcpu->regs[REG_RCX] & mask))
+	vcpu->mmio.rd.npieces = vcpu->mmio.rd2.npieces = vcpu->mmio.wr.npieces = 0;
+	vcpu->mmio.rd.cur = vcpu->mmio.rd2.cur = vcpu->mmio.wr.cur = 0;
+	if (string_form(in)) {
+		if (rep_zeroed(vcpu, in))
 			return kvmini_skip_insn(vcpu, in->len);	/* nothing to do */
-		la = kvmini_linear(vcpu, in->seg, vcpu->regs[REG_RSI] & mask);
+		/* la: what is read first (SCAS: ES:[rDI]), la2: ES:[rDI]. */
 		la2 = kvmini_linear(vcpu, SEG_ES, vcpu->regs[REG_RDI] & mask);
+		la = in->op == INSN_SCAS ? la2 :
+		     kvmini_linear(vcpu, in->seg, vcpu->regs[REG_RSI] & mask);
 	} else {
 		la = la2 = operand_la(vcpu, in, &vcpu->mmio.bit);
 	}
 	/*
 	 * The operand is translated before it is accessed (for a write
-	 * too: a read-modify-write faults before it reads), except MOVS's
-	 * destination, as the CPU: its source read comes first.
+	 * too: a read-modify-write faults before it reads), except the
+	 * destination of MOVS and CMPS, as the CPU: the source read comes
+	 * first.
 	 */
 	vcpu->mmio.dst_la = la2;
 	r = in->mem_read ? kvmini_access_translate(vcpu, &vcpu->mmio.rd, la, in->size, false)

@@ -3,7 +3,9 @@
  * MMIO emulation, differentially: each instruction form runs once on RAM
  * (the CPU itself) and once on a device the VMM emulates behind
  * KVMINI_EXIT_MMIO, from the same memory, registers and flags; result
- * register, status flags and the memory afterwards must agree. Also: an
+ * register, status flags, rSI/rDI (as offsets) and rCX, and the memory
+ * afterwards must agree. String forms (MOVS STOS LODS SCAS CMPS, with
+ * REP/REPE/REPNE, DF both ways) also compare a device with RAM. Also: an
  * access straddling RAM and the device, a read-modify-write of a
  * read-only slot, and instructions outside the emulated set (x87, and
  * 16-byte SSE moves, which KVM splits and kvmini refuses).
@@ -32,12 +34,22 @@ static const uint8_t pattern[AREA] = {
 
 /* Guest side. */
 uint8_t ram[AREA] __attribute__((aligned(64)));
+uint8_t ram2[AREA] __attribute__((aligned(64)));	/* the pattern, RAM in both runs */
 
 struct out {
-	uint64_t r, f;
+	uint64_t r, f, si, di, cx;	/* si, di: offsets from p */
 };
 
-/* Instruction forms on [p] (RDX); %[r] is RBX (so %h is BH), r0 its input. */
+/*
+ * A register pointing into [q] made an offset from p, as the harness
+ * takes it; the flags kept.
+ */
+#define Q2P(reg) "; pushfq; sub %[q], %%" reg "; add %[p], %%" reg "; popfq"
+
+/*
+ * Instruction forms on [p] (RDX; [q] is RAM, with the pattern too); %[r]
+ * is RBX (so %h is BH), r0 its input. RSI and RDI start at p, RCX at 0.
+ */
 #define FORMS(X)							\
 	X("movb (%[p]), %b[r]", 0) X("movb 1(%[p]), %h[r]", 0)		\
 	X("movw 2(%[p]), %w[r]", 0) X("movl 4(%[p]), %k[r]", 0)		\
@@ -59,7 +71,50 @@ struct out {
 	X("btrl %k[r], 8(%[p])", -5) X("btcw %w[r], (%[p])", 17)	\
 	X("lea (%[p]), %%rsi; lea 32(%[p]), %%rdi; mov $5, %%ecx; rep movsb", 0) \
 	X("lea 40(%[p]), %%rdi; mov %q[r], %%rax; stosq", 0)		\
+	X("lea 40(%[p]), %%rdi; mov %q[r], %%rax; mov $2, %%ecx; rep stosl", 0) \
+	X("std; lea 14(%[p]), %%rsi; lea 46(%[p]), %%rdi; mov $3, %%ecx; rep movsw; cld", 0) \
+	X("lea (%[q]), %%rsi; lea 32(%[p]), %%rdi; mov $4, %%ecx; rep movsb" Q2P("rsi"), 0) \
+	STRING(X)							\
 	ALU(add) ALU(or) ALU(adc) ALU(sbb) ALU(and) ALU(sub) ALU(xor) ALU(cmp)
+
+/*
+ * LODS, SCAS, CMPS: each size, REP/REPE/REPNE ending by the count and by
+ * ZF, DF = 1, 32-bit addressing (rSI/rDI/rCX above bit 31 set), and CMPS
+ * between the device and RAM both ways. Set-up after the POPF must leave
+ * the flags alone (LEA, MOV). On the pattern: p[4..6] = ff,
+ * p[7] = 7f, p[8..15] = 01..08, p[26] = 22.
+ */
+#define STRING(X)							\
+	X("mov %q[r], %%rax; lea 1(%[p]), %%rsi; lodsb; mov %%rax, %q[r]", 0) \
+	X("mov %q[r], %%rax; lea 2(%[p]), %%rsi; lodsw; mov %%rax, %q[r]", 0) \
+	X("mov %q[r], %%rax; lea 4(%[p]), %%rsi; lodsl; mov %%rax, %q[r]", 0) \
+	X("mov %q[r], %%rax; lea 8(%[p]), %%rsi; lodsq; mov %%rax, %q[r]", 0) \
+	X("mov %q[r], %%rax; lea 8(%[p]), %%rsi; mov $3, %%ecx; rep lodsw; mov %%rax, %q[r]", 0) \
+	X("std; mov %q[r], %%rax; lea 12(%[p]), %%rsi; mov $3, %%ecx; rep lodsl; cld; mov %%rax, %q[r]", 0) \
+	X("mov %q[r], %%rax; movabs $1 << 40, %%r9; lea 1(%%rsi,%%r9), %%rsi; addr32 lodsb;" \
+	  "mov %%rax, %q[r]", 0)						\
+	X("mov %q[r], %%rax; lea 3(%[p]), %%rdi; scasb", 0)		\
+	X("mov %q[r], %%rax; lea 2(%[p]), %%rdi; scasw", 0)		\
+	X("mov %q[r], %%rax; lea 4(%[p]), %%rdi; scasl", 0x7fffffff)	\
+	X("mov %q[r], %%rax; lea 8(%[p]), %%rdi; scasq", 0)		\
+	X("mov %q[r], %%rax; lea 8(%[p]), %%rdi; mov $8, %%ecx; repne scasb", 5) \
+	X("mov %q[r], %%rax; lea 4(%[p]), %%rdi; mov $6, %%ecx; repe scasb", 0xff) \
+	X("mov %q[r], %%rax; lea 8(%[p]), %%rdi; mov $4, %%ecx; repne scasw", 0x1234) \
+	X("std; mov %q[r], %%rax; lea 30(%[p]), %%rdi; mov $8, %%ecx; repne scasb; cld", 0x22) \
+	X("lea (%[p]), %%rsi; lea 32(%[p]), %%rdi; cmpsb", 0)		\
+	X("lea 4(%[p]), %%rsi; lea 6(%[p]), %%rdi; cmpsw", 0)		\
+	X("lea 16(%[p]), %%rsi; lea 20(%[p]), %%rdi; cmpsl", 0)	\
+	X("lea 24(%[p]), %%rsi; lea 32(%[p]), %%rdi; cmpsq", 0)	\
+	X("lea 4(%[p]), %%rsi; lea 5(%[p]), %%rdi; mov $5, %%ecx; repe cmpsb", 0) \
+	X("lea 4(%[p]), %%rsi; lea 2(%[p]), %%rdi; mov $6, %%ecx; repne cmpsb", 0) \
+	X("lea 8(%[p]), %%rsi; lea 24(%[p]), %%rdi; mov $4, %%ecx; repne cmpsw", 0) \
+	X("lea 8(%[p]), %%rsi; mov %%rsi, %%rdi; mov $3, %%ecx; repe cmpsq", 0) \
+	X("std; lea 6(%[p]), %%rsi; lea 5(%[p]), %%rdi; mov $4, %%ecx; repe cmpsb; cld", 0) \
+	X("movabs $1 << 36, %%r9; lea 4(%%rsi,%%r9), %%rsi; lea 5(%%rdi,%%r9,2), %%rdi;" \
+	  "mov $5, %%ecx; lea (%%rcx,%%r9,8), %%rcx; addr32 repe cmpsb", 0)	\
+	X("lea 4(%[p]), %%rsi; lea 5(%[q]), %%rdi; mov $5, %%ecx; repe cmpsb" Q2P("rdi"), 0) \
+	X("lea 4(%[q]), %%rsi; lea 5(%[p]), %%rdi; mov $5, %%ecx; repe cmpsb" Q2P("rsi"), 0) \
+	X("lea 8(%[q]), %%rsi; lea 8(%[p]), %%rdi; mov $2, %%ecx; repe cmpsl" Q2P("rsi"), 0)
 
 #define ALU(op)								\
 	X(#op "l %k[r], 4(%[p])", 0) X(#op "q 8(%[p]), %q[r]", 0)	\
@@ -71,21 +126,27 @@ struct out {
 static const char *const names[] = { FORMS(X) };
 #undef X
 
-static void run_case(unsigned int i, uint8_t *p, struct out *o)
+static void run_case(unsigned int i, uint8_t *p, uint8_t *q, struct out *o)
 {
 	unsigned int k = 0;
-	uint64_t r, f;
+	uint64_t r, f, si, di, cx;
 
 #define X(insn, r0)							\
 	if (i == k++) {							\
 		r = (r0) ? (uint64_t)(r0) : 0x8899aabbccddeeffULL;	\
+		si = di = (uintptr_t)p;					\
+		cx = 0;							\
 		asm volatile("sub $128, %%rsp; pushq %[fin]; popfq\n\t"	\
 			     insn "\n\tpushfq; popq %[f]; add $128, %%rsp" \
-			     : [r] "+b" (r), [f] "=&r" (f)		\
-			     : [p] "d" (p), [fin] "r" (o->f)		\
-			     : "memory", "cc", "rax", "rcx", "rsi", "rdi", "r9", "r10"); \
+			     : [r] "+b" (r), [f] "=&r" (f), "+S" (si), "+D" (di), \
+			       "+c" (cx)					\
+			     : [p] "d" (p), [q] "r" (q), [fin] "r" (o->f)	\
+			     : "memory", "cc", "rax", "r9", "r10");	\
 		o->r = r;						\
 		o->f = f & 0x8d5;					\
+		o->si = si - (uintptr_t)p;				\
+		o->di = di - (uintptr_t)p;				\
+		o->cx = cx;						\
 		return;							\
 	}
 	FORMS(X)
@@ -100,15 +161,18 @@ static void guest_forms(void)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		for (fl = 0; fl < 2; fl++) {
-			struct out a = { 0, fl ? 0x8d5 : 0 }, b = a;
+			struct out a = { .f = fl ? 0x8d5 : 0 }, b = a;
 
 			for (j = 0; j < AREA; j++)
-				ram[j] = pattern[j];
+				ram[j] = ram2[j] = pattern[j];
 			GUEST_SYNC4(1, i, 0, 0);
-			run_case(i, ram + OFF, &a);
-			run_case(i, devp + OFF, &b);
+			run_case(i, ram + OFF, ram2 + OFF, &a);
+			run_case(i, devp + OFF, ram2 + OFF, &b);
 			GUEST_ASSERT_EQ(a.r, b.r);
 			GUEST_ASSERT_EQ(a.f, b.f);
+			GUEST_ASSERT_EQ(a.si, b.si);
+			GUEST_ASSERT_EQ(a.di, b.di);
+			GUEST_ASSERT_EQ(a.cx, b.cx);
 			GUEST_SYNC4(2, i, 0, 0);	/* the VMM compares memory */
 		}
 }

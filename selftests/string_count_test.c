@@ -5,7 +5,8 @@
  * transferred are completed, then the instruction follows the registers as
  * they are now: a lowered count stores fewer elements (none at 0), a
  * raised one runs on, and RCX never wraps past 0 to run off the buffer.
- * Port I/O (INS, OUTS) and the MMIO string form (MOVS from a device).
+ * Port I/O (INS, OUTS) and the MMIO string forms (MOVS and CMPS from a
+ * device, and how REPNE SCAS ends on the device's data).
  */
 #include "kvmini_util.h"
 #include "kvmini_vm.h"
@@ -15,11 +16,13 @@
 #define DEV_GPA	0xc0000000ULL	/* no slot: a device the VMM emulates */
 #define START	0x10		/* first element at buf + START */
 
-extern char sc_insb[], sc_outsb[], sc_movsb[];
+extern char sc_insb[], sc_outsb[], sc_movsb[], sc_cmpsb[], sc_scasb[];
 asm(".pushsection .text\n"
     "sc_insb: rep insb; hlt\n"
     "sc_outsb: rep outsb; hlt\n"
     "sc_movsb: rep movsb; hlt\n"
+    "sc_cmpsb: repe cmpsb; hlt\n"
+    "sc_scasb: repne scasb; hlt\n"
     ".popsection");
 
 static uint8_t buf[3 * 4096] __attribute__((aligned(4096)));
@@ -200,6 +203,74 @@ TEST_F(sc, movs_mmio_zeroed)	/* 4 => 0: it is dropped */
 {
 	movs_case(_metadata, self->vcpu, self->start, 0);
 	EXPECT_EQ(0xcc, self->buf[START]);
+}
+
+/* The status flags now. */
+static uint64_t status_flags(struct kvmini_vcpu *vcpu)
+{
+	struct kvmini_regs regs;
+
+	vcpu_ioctl(vcpu, KVMINI_GET_REGS, &regs);
+	return regs.rflags & 0x8d5;
+}
+
+/* Answer the MMIO read exit expected at @gpa with @val. */
+static void answer_read(struct __test_metadata *_metadata, struct kvmini_vcpu *vcpu,
+			uint64_t gpa, uint8_t val)
+{
+	vcpu_run_expect(vcpu, KVMINI_EXIT_MMIO);
+	EXPECT_FALSE(vcpu->run->mmio.is_write);
+	EXPECT_EQ(gpa, vcpu->run->mmio.phys_addr);
+	EXPECT_EQ(1U, vcpu->run->mmio.len);
+	vcpu->run->mmio.data[0] = val;
+}
+
+TEST_F(sc, cmps_mmio_lowered)	/* 4 => 1 at the source's exit: that compare is made */
+{
+	set_string(self->vcpu, sc_cmpsb, 4, DEV_GPA, self->start);
+	answer_read(_metadata, self->vcpu, DEV_GPA, 0xcc);
+	set_rcx(self->vcpu, 1);
+	expect_done(_metadata, self->vcpu, sc_cmpsb, DEV_GPA + 1, self->start + 1);
+	EXPECT_EQ(0x44ULL, status_flags(self->vcpu));	/* equal: ZF PF */
+}
+
+TEST_F(sc, cmps_mmio_zeroed)	/* 4 => 0 at the source's exit: dropped, flags as they were */
+{
+	set_string(self->vcpu, sc_cmpsb, 4, DEV_GPA, self->start);
+	answer_read(_metadata, self->vcpu, DEV_GPA, 0x01);
+	set_rcx(self->vcpu, 0);
+	expect_done(_metadata, self->vcpu, sc_cmpsb, DEV_GPA, self->start);
+	EXPECT_EQ(0ULL, status_flags(self->vcpu));
+}
+
+TEST_F(sc, cmps_mmio_dst_zeroed)	/* both on the device: 4 => 0 at the destination's exit */
+{
+	set_string(self->vcpu, sc_cmpsb, 4, DEV_GPA, DEV_GPA + 0x100);
+	answer_read(_metadata, self->vcpu, DEV_GPA, 0x01);
+	answer_read(_metadata, self->vcpu, DEV_GPA + 0x100, 0x02);
+	set_rcx(self->vcpu, 0);
+	expect_done(_metadata, self->vcpu, sc_cmpsb, DEV_GPA, DEV_GPA + 0x100);
+	EXPECT_EQ(0ULL, status_flags(self->vcpu));
+}
+
+/* REPNE SCASB on the device: the second element matches, and it ends there. */
+TEST_F(sc, scas_mmio_repne)
+{
+	struct kvmini_regs regs;
+
+	set_string(self->vcpu, sc_scasb, 4, 0, DEV_GPA);
+	vcpu_ioctl(self->vcpu, KVMINI_GET_REGS, &regs);
+	regs.rax = 0x1111111111111111ULL;
+	vcpu_ioctl(self->vcpu, KVMINI_SET_REGS, &regs);
+	answer_read(_metadata, self->vcpu, DEV_GPA, 0x22);
+	answer_read(_metadata, self->vcpu, DEV_GPA + 1, 0x11);
+	vcpu_run_expect(self->vcpu, KVMINI_EXIT_HLT);
+	vcpu_ioctl(self->vcpu, KVMINI_GET_REGS, &regs);
+	EXPECT_EQ((uintptr_t)sc_scasb + 3, regs.rip);
+	EXPECT_EQ(2ULL, regs.rcx);
+	EXPECT_EQ(DEV_GPA + 2, regs.rdi);
+	EXPECT_EQ(0x1111111111111111ULL, regs.rax);
+	EXPECT_EQ(0x44ULL, regs.rflags & 0x8d5);
 }
 
 TEST_HARNESS_MAIN

@@ -30,6 +30,12 @@ static void invariants(const struct insn *in, const u8 *buf, unsigned int avail)
 	CHECK(in->mem_read || in->mem_write || in->op >= INSN_MOV_CR);
 	CHECK(in->has_imm || in->reg != INSN_NONE || in->op == INSN_CLTS || in->op == INSN_LMSW);
 	CHECK(in->cr <= 15);
+	/* REP only on string forms; REPNE only on the compares, and with REP. */
+	CHECK(!in->rep || (in->op >= INSN_MOVS && in->op <= INSN_OUTS));
+	CHECK(!in->repne || (in->rep && (in->op == INSN_CMPS || in->op == INSN_SCAS)));
+	/* The compares only read; LODS only writes its register. */
+	CHECK(!(in->op == INSN_CMPS || in->op == INSN_SCAS || in->op == INSN_LODS) ||
+	      (in->mem_read && !in->mem_write));
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)

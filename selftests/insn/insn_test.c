@@ -34,7 +34,8 @@ struct want {
 	unsigned char b[INSN_MAX_LEN];
 	unsigned int n;		/* bytes in b */
 	u8 op, alu, size, reg_size, addr_size;
-	bool rd, wr, reg_dst, rep;
+	bool rd, wr, reg_dst;
+	u8 rep;			/* 1: REP (REPE), 2: REPNE */
 	s8 reg, base, index;
 	u8 scale;
 	s64 disp;
@@ -94,8 +95,26 @@ static const struct want forms[] = {
 	{ "btc word [rax],200", 8, B(0x66, 0x0f, 0xba, 0x38, 0xc8), INSN_BT, ALU_BTC, 2, 2, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, 200 },
 	{ "movsb", 8, B(0xa4), INSN_MOVS, 0, 1, 1, 8, 1, 1, 0, 0, 0, N, N, 1, 0, DS, 0 },
 	{ "rep movsd fs:", 8, B(0x64, 0xf3, 0xa5), INSN_MOVS, 0, 4, 4, 8, 1, 1, 0, 1, 0, N, N, 1, 0, FS, 0 },
-	{ "rep stosq", 8, B(0xf3, 0x48, 0xab), INSN_STOS, 0, 8, 8, 8, 0, 1, 0, 1, 0, N, N, 1, 0, DS, 0 },
-	{ "stosw (16)", 2, B(0xab), INSN_STOS, 0, 2, 2, 2, 0, 1, 0, 0, 0, N, N, 1, 0, DS, 0 },
+	{ "rep stosq", 8, B(0xf3, 0x48, 0xab), INSN_STOS, 0, 8, 8, 8, 0, 1, 0, 1, 0, N, N, 1, 0, ES, 0 },
+	{ "stosw (16)", 2, B(0xab), INSN_STOS, 0, 2, 2, 2, 0, 1, 0, 0, 0, N, N, 1, 0, ES, 0 },
+	{ "rep stosb fs: (ES all the same)", 8, B(0x64, 0xf3, 0xaa), INSN_STOS, 0, 1, 1, 8, 0, 1, 0, 1, 0, N, N, 1, 0, ES, 0 },
+	{ "lodsb", 8, B(0xac), INSN_LODS, 0, 1, 1, 8, 1, 0, 1, 0, 0, N, N, 1, 0, DS, 0 },
+	{ "lodsw (64, 66)", 8, B(0x66, 0xad), INSN_LODS, 0, 2, 2, 8, 1, 0, 1, 0, 0, N, N, 1, 0, DS, 0 },
+	{ "lodsd (64)", 8, B(0xad), INSN_LODS, 0, 4, 4, 8, 1, 0, 1, 0, 0, N, N, 1, 0, DS, 0 },
+	{ "rep lodsq gs:", 8, B(0x65, 0xf3, 0x48, 0xad), INSN_LODS, 0, 8, 8, 8, 1, 0, 1, 1, 0, N, N, 1, 0, GS, 0 },
+	{ "lodsw es: (16, 67)", 2, B(0x26, 0x67, 0xad), INSN_LODS, 0, 2, 2, 4, 1, 0, 1, 0, 0, N, N, 1, 0, ES, 0 },
+	{ "lodsd (16, 66)", 2, B(0x66, 0xad), INSN_LODS, 0, 4, 4, 2, 1, 0, 1, 0, 0, N, N, 1, 0, DS, 0 },
+	{ "scasb", 8, B(0xae), INSN_SCAS, ALU_CMP, 1, 1, 8, 1, 0, 0, 0, 0, N, N, 1, 0, ES, 0 },
+	{ "repe scasd (32)", 4, B(0xf3, 0xaf), INSN_SCAS, ALU_CMP, 4, 4, 4, 1, 0, 0, 1, 0, N, N, 1, 0, ES, 0 },
+	{ "repne scasq fs: (ES all the same)", 8, B(0x64, 0xf2, 0x48, 0xaf), INSN_SCAS, ALU_CMP, 8, 8, 8, 1, 0, 0, 2, 0, N, N, 1, 0, ES, 0 },
+	{ "repne scasw (16)", 2, B(0xf2, 0xaf), INSN_SCAS, ALU_CMP, 2, 2, 2, 1, 0, 0, 2, 0, N, N, 1, 0, ES, 0 },
+	{ "cmpsb", 8, B(0xa6), INSN_CMPS, ALU_CMP, 1, 1, 8, 1, 0, 0, 0, 0, N, N, 1, 0, DS, 0 },
+	{ "repe cmpsq", 8, B(0xf3, 0x48, 0xa7), INSN_CMPS, ALU_CMP, 8, 8, 8, 1, 0, 0, 1, 0, N, N, 1, 0, DS, 0 },
+	{ "repne cmpsw cs: (32, 66)", 4, B(0x2e, 0x66, 0xf2, 0xa7), INSN_CMPS, ALU_CMP, 2, 2, 4, 1, 0, 0, 2, 0, N, N, 1, 0, CS, 0 },
+	{ "repe cmpsd (64, 67)", 8, B(0x67, 0xf3, 0xa7), INSN_CMPS, ALU_CMP, 4, 4, 4, 1, 0, 0, 1, 0, N, N, 1, 0, DS, 0 },
+	{ "repe cmpsb (16, F2 then F3: the last)", 2, B(0xf2, 0xf3, 0xa6), INSN_CMPS, ALU_CMP, 1, 1, 2, 1, 0, 0, 1, 0, N, N, 1, 0, DS, 0 },
+	{ "repne cmpsb (F3 then F2: the last)", 8, B(0xf3, 0xf2, 0xa6), INSN_CMPS, ALU_CMP, 1, 1, 8, 1, 0, 0, 2, 0, N, N, 1, 0, DS, 0 },
+	{ "repne cmpsb ss: rex (64)", 8, B(0x36, 0xf2, 0x41, 0xa6), INSN_CMPS, ALU_CMP, 1, 1, 8, 1, 0, 0, 2, 0, N, N, 1, 0, DS, 0 },
 	{ "insb", 8, B(0x6c), INSN_INS, 0, 1, 1, 8, 0, 1, 0, 0, 0, N, N, 1, 0, ES, 0 },
 	{ "rep insd fs: (ES all the same)", 8, B(0x64, 0xf3, 0x6d), INSN_INS, 0, 4, 4, 8, 0, 1, 0, 1, 0, N, N, 1, 0, ES, 0 },
 	{ "rep insw (16, 67)", 2, B(0x67, 0xf3, 0x6d), INSN_INS, 0, 2, 2, 4, 0, 1, 0, 1, 0, N, N, 1, 0, ES, 0 },
@@ -132,7 +151,8 @@ static void test_forms(void)
 		     in.size == w->size && in.reg_size == w->reg_size &&
 		     in.addr_size == w->addr_size && in.mem_read == w->rd &&
 		     in.mem_write == w->wr && in.reg_dst == w->reg_dst &&
-		     in.rep == w->rep && in.reg == w->reg && in.base == w->base &&
+		     in.rep == (w->rep != 0) && in.repne == (w->rep == 2) &&
+		     in.reg == w->reg && in.base == w->base &&
 		     in.index == w->index && in.scale == w->scale &&
 		     in.disp == w->disp && in.seg == w->seg && in.imm == w->imm &&
 		     (w->op != INSN_MOV_CR || in.cr == crs[i - first_cr]) &&
@@ -163,6 +183,11 @@ static const struct want refused[] = {
 	{ "mov /1 imm", 8, B(0xc7, 0x08, 0, 0, 0, 0) },
 	{ "inc eax (32: 40 is not REX)", 4, B(0x40, 0x8b, 0x00) },
 	{ "rep movsb as F2", 8, B(0xf2, 0xa4) },
+	{ "rep stosd as F2", 8, B(0xf2, 0xab) },
+	{ "rep lodsb as F2", 8, B(0xf2, 0xac) },
+	{ "lock lodsb", 8, B(0xf0, 0xac) },
+	{ "lock repe cmpsb", 8, B(0xf0, 0xf3, 0xa6) },
+	{ "lock scasd", 8, B(0xf0, 0xaf) },
 	{ "lock mov cr0,rax (AMD's CR8)", 8, B(0xf0, 0x0f, 0x22, 0xc0) },
 	{ "sgdt [rax] (0F 01 /0)", 8, B(0x0f, 0x01, 0x00) },
 	{ "rep clts", 8, B(0xf3, 0x0f, 0x06) },
