@@ -3,10 +3,12 @@
 #
 # `make check`: on a Debian 12 machine (root), install what is missing,
 # build kvmini.ko for Debian's distro kernel and the selftests, run the
-# whole suite inside the emulated hosts, and end with one line
+# whole suite inside the emulated hosts (and the kernel's own KVM
+# selftests on KVM and on kvmini: ksft.sh), and end with one line
 # "N passed, N failed, N skipped". Exit 1 if anything failed.
 #
 #   T=<pattern>     run only the test programs whose name contains it
+#                   (T=ksft: only the kernel's KVM selftests, ksft.sh)
 #   HOST=amd|intel|all  run one host or both side by side (default all; each
 #                   emulator is single-threaded and takes one core)
 set -euo pipefail
@@ -182,6 +184,19 @@ run_qemu() {
 	return 0
 }
 
+# --- 7. the kernel's own KVM selftests, on KVM and on kvmini, in the AMD host ---
+run_ksft() {
+	local log=$build/ksft.log line p f s
+	"$host_dir/ksft.sh" --host amd 2>&1 | tee "$log" || true
+	line=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) skip:\([0-9]*\)$/\1 \2 \3/p' "$log")
+	if [ -n "$line" ]; then
+		read -r p f s <<<"$line"
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	else
+		point not-ok "ksft: the kernel's KVM selftests ran to completion"
+	fi
+}
+
 case "$HOST" in
 all|amd|intel) ;;
 *) echo "check: unknown HOST=$HOST (amd or intel)"; exit 2 ;;
@@ -219,6 +234,7 @@ if want amd; then
 	fi
 	if [ -z "$T" ] || matches novirt; then run_novirt; fi
 	if [ -z "$T" ] || matches qemu; then run_qemu; fi
+	if [ -z "$T" ] || matches ksft; then run_ksft; fi
 fi
 if want intel; then
 	if [ -n "$intel_pid" ]; then
