@@ -3,10 +3,12 @@
 #
 # `make check`: on a Debian 12 machine (root), install what is missing,
 # build kvmini.ko for Debian's distro kernel and the selftests, run the
-# whole suite inside the emulated hosts, and end with one line
+# whole suite inside the emulated hosts (and the kernel's own KVM
+# selftests on KVM and on kvmini: ksft.sh), and end with one line
 # "N passed, N failed, N skipped". Exit 1 if anything failed.
 #
 #   T="<pattern> ..."  run only the test programs whose name contains one
+#                   (T=ksft: only the kernel's KVM selftests, ksft.sh)
 #   HOST=amd|intel|all  run one host or both side by side (default all; each
 #                   emulator is single-threaded and takes one core)
 set -euo pipefail
@@ -63,6 +65,11 @@ matches() {	# T: one pattern, or several separated by spaces
 	done
 	return 1
 }
+# Whether T leaves any of the selftest programs: if not, their boots are left out.
+suite=""
+for p in $(make -s -C selftests --no-print-directory print-tests); do
+	matches "$p" && suite=1
+done
 
 # --- 3. the suite on an emulated host (AMD: QEMU, Intel: Bochs) ---
 # boot_suite LEG HOST BACKEND MODULES TIMEOUT NAME CPUS [PROGS]: boot, run
@@ -183,6 +190,19 @@ run_qemu() {
 	return 0
 }
 
+# --- 7. the kernel's own KVM selftests, on KVM and on kvmini, in the AMD host ---
+run_ksft() {
+	local log=$build/ksft.log line p f s
+	"$host_dir/ksft.sh" --host amd 2>&1 | tee "$log" || true
+	line=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) skip:\([0-9]*\)$/\1 \2 \3/p' "$log")
+	if [ -n "$line" ]; then
+		read -r p f s <<<"$line"
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	else
+		point not-ok "ksft: the kernel's KVM selftests ran to completion"
+	fi
+}
+
 case "$HOST" in
 all|amd|intel) ;;
 *) echo "check: unknown HOST=$HOST (amd or intel)"; exit 2 ;;
@@ -195,7 +215,7 @@ want() { [ "$HOST" = all ] || [ "$HOST" = "$1" ]; }
 # core, so the whole suite on two would take twice as long.
 smp_progs="virt_test migrate_test two_vms_test"
 intel_legs() {
-	boot_suite intel intel vmx "msr kvm_intel" 1500 "Intel VMX" 1
+	[ -z "$suite" ] || boot_suite intel intel vmx "msr kvm_intel" 1500 "Intel VMX" 1
 	if [ -z "$T" ] || [ -n "$(for p in $smp_progs; do matches "$p" && echo "$p"; done)" ]; then
 		boot_suite intel-smp intel vmx-smp "msr kvm_intel" 900 "Intel VMX" 2 "$smp_progs"
 	fi
@@ -214,10 +234,13 @@ if want intel; then
 	fi
 fi
 if want amd; then
-	boot_suite amd amd svm "msr kvm_amd" 900 "AMD SVM" 2
-	count_suite amd
+	if [ -n "$suite" ]; then
+		boot_suite amd amd svm "msr kvm_amd" 900 "AMD SVM" 2
+		count_suite amd
+	fi
 	if [ -z "$T" ] || matches novirt; then run_novirt; fi
 	if [ -z "$T" ] || matches qemu; then run_qemu; fi
+	if [ -z "$T" ] || matches ksft; then run_ksft; fi
 fi
 if want intel; then
 	if [ -n "$intel_pid" ]; then
@@ -225,7 +248,7 @@ if want intel; then
 		wait "$intel_pid" || true
 		cat "$build/intel.out"
 	fi
-	count_suite intel
+	[ -z "$suite" ] || count_suite intel
 	if [ -e "$build/intel-smp/rc" ]; then count_suite intel-smp; fi
 fi
 
