@@ -135,4 +135,48 @@ TEST(exits)
 	vm_free(vm);
 }
 
+/* The MSRs a backend may let the guest use without an exit. */
+static const uint32_t direct[] = {
+	0xc0000100, 0xc0000101, 0xc0000102,		/* FS, GS, KERNEL_GS base */
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,	/* STAR LSTAR CSTAR SFMASK */
+	0x174, 0x175, 0x176,				/* SYSENTER CS ESP EIP */
+};
+#define NDIRECT	(sizeof(direct) / sizeof(direct[0]))
+static uint64_t g_wr[NDIRECT], g_rd[NDIRECT];
+
+static void guest_denied(void)
+{
+	uint64_t v;
+
+	for (unsigned int i = 0; i < NDIRECT; i++) {
+		g_wr[i] = wrmsr_safe(direct[i], 0xffff800000001000ULL + i);
+		g_rd[i] = rdmsr_safe(direct[i], &v);
+	}
+}
+
+/* Deny all: even the MSRs the hardware could pass through #GP, unchanged. */
+TEST(deny_all)
+{
+	uint64_t nothing = 0, before[NDIRECT], after[NDIRECT];
+	struct kvmini_msr_filter f = { .flags = KVMINI_MSR_FILTER_DEFAULT_DENY };
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = vm_create_guest(guest_denied, &vcpu);
+	struct ucall uc;
+	unsigned int i;
+
+	REQUIRE_VM(vm);
+	f.ranges[0] = (struct kvmini_msr_filter_range){ KVMINI_MSR_FILTER_READ, 1, 0, 0,
+							(uintptr_t)&nothing };
+	ASSERT_EQ(0, set_filter(vm, &f));
+	ASSERT_EQ((long)NDIRECT, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, direct, before, NDIRECT));
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	ASSERT_EQ((long)NDIRECT, vcpu_msrs_io(vcpu, KVMINI_GET_MSRS, direct, after, NDIRECT));
+	for (i = 0; i < NDIRECT; i++) {
+		EXPECT_EQ(13ULL, GUEST_VAR(vm, g_wr)[i]) TH_LOG("WRMSR %#x", direct[i]);
+		EXPECT_EQ(13ULL, GUEST_VAR(vm, g_rd)[i]) TH_LOG("RDMSR %#x", direct[i]);
+		EXPECT_EQ(before[i], after[i]) TH_LOG("MSR %#x", direct[i]);
+	}
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN
