@@ -21,6 +21,7 @@ enum {
 	F_RM_REG,	/* r/m <- op reg:  00 08 ... 88 89, XCHG, BT reg */
 	F_REG_RM,	/* reg <- op r/m:  02 0A ... 8A 8B, MOVZX/MOVSX */
 	F_RM_IMM,	/* r/m <- op imm:  80 81 83 C6 C7 F6 F7, 0F BA */
+	F_RM,		/* r/m <- op r/m:  FE FF /0 /1 INC DEC (F6 F7 /2 /3: F_RM_IMM) */
 	F_MOFFS_LOAD,	/* A0 A1 */
 	F_MOFFS_STORE,	/* A2 A3 */
 	F_STRING,	/* A4-A7 AA-AF, 6C-6F */
@@ -38,7 +39,7 @@ enum {
 #define SRC2	0x80	/* 16-bit source */
 #define IO	0x100	/* INS/OUTS: at most 32-bit operands */
 #define REPNE	0x200	/* string: F2 is REPNE (CMPS, SCAS) */
-#define REPF2	0x400	/* string: F2 repeats as F3 does (INS, OUTS) */
+#define REPF2	0x400	/* string: F2 repeats as F3 does (the others, as the CPU and KVM) */
 #define ES_ONLY	0x800	/* string: no rSI, only ES:[rDI] (INS, STOS, SCAS) */
 
 struct form {
@@ -77,20 +78,22 @@ static const struct form one_byte[256] = {
 	[0xa1] = { F_MOFFS_LOAD, INSN_MOV, 0, R_ONLY },
 	[0xa2] = { F_MOFFS_STORE, INSN_MOV, 0, B | W_ONLY },
 	[0xa3] = { F_MOFFS_STORE, INSN_MOV, 0, W_ONLY },
-	[0xa4] = { F_STRING, INSN_MOVS, 0, B },
-	[0xa5] = { F_STRING, INSN_MOVS, 0, 0 },
+	[0xa4] = { F_STRING, INSN_MOVS, 0, B | REPF2 },
+	[0xa5] = { F_STRING, INSN_MOVS, 0, REPF2 },
 	[0xa6] = { F_STRING, INSN_CMPS, ALU_CMP, B | R_ONLY | REPNE },
 	[0xa7] = { F_STRING, INSN_CMPS, ALU_CMP, R_ONLY | REPNE },
-	[0xaa] = { F_STRING, INSN_STOS, 0, B | W_ONLY | ES_ONLY },
-	[0xab] = { F_STRING, INSN_STOS, 0, W_ONLY | ES_ONLY },
-	[0xac] = { F_STRING, INSN_LODS, 0, B | R_ONLY },
-	[0xad] = { F_STRING, INSN_LODS, 0, R_ONLY },
+	[0xaa] = { F_STRING, INSN_STOS, 0, B | W_ONLY | ES_ONLY | REPF2 },
+	[0xab] = { F_STRING, INSN_STOS, 0, W_ONLY | ES_ONLY | REPF2 },
+	[0xac] = { F_STRING, INSN_LODS, 0, B | R_ONLY | REPF2 },
+	[0xad] = { F_STRING, INSN_LODS, 0, R_ONLY | REPF2 },
 	[0xae] = { F_STRING, INSN_SCAS, ALU_CMP, B | R_ONLY | REPNE | ES_ONLY },
 	[0xaf] = { F_STRING, INSN_SCAS, ALU_CMP, R_ONLY | REPNE | ES_ONLY },
 	[0xc6] = { F_RM_IMM, INSN_MOV, 0, B | W_ONLY },
 	[0xc7] = { F_RM_IMM, INSN_MOV, 0, W_ONLY },
-	[0xf6] = { F_RM_IMM, INSN_ALU, ALU_TEST, B | R_ONLY },
-	[0xf7] = { F_RM_IMM, INSN_ALU, ALU_TEST, R_ONLY },
+	[0xf6] = { F_RM_IMM, INSN_ALU, ALU_TEST, B | LOCKOK },	/* /0 TEST, /2 NOT, /3 NEG */
+	[0xf7] = { F_RM_IMM, INSN_ALU, ALU_TEST, LOCKOK },
+	[0xfe] = { F_RM, INSN_ALU, 0, B | GRP | LOCKOK },	/* /0 INC, /1 DEC */
+	[0xff] = { F_RM, INSN_ALU, 0, GRP | LOCKOK },
 };
 
 static const struct form two_byte[256] = {
@@ -181,10 +184,7 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 	in->mem_write = !(f->flags & R_ONLY);
 
 	if (f->form == F_STRING) {
-		/*
-		 * F2 is REPNE on CMPS/SCAS and repeats INS/OUTS as F3 does;
-		 * on MOVS/STOS/LODS it is not emulated.
-		 */
+		/* F2 is REPNE on CMPS/SCAS; on the others it repeats as F3 does. */
 		if (lock || (rep == 0xf2 && !(f->flags & (REPNE | REPF2))))
 			return -EINVAL;
 		in->rep = rep != 0;
@@ -288,6 +288,17 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 
 	if (f->form == F_CR)
 		goto done;
+	if (f->form == F_RM) {			/* FE/FF: INC, DEC */
+		if ((regf & 7) > 1)
+			return -EINVAL;		/* CALL, JMP, PUSH: not emulated */
+		in->alu = ALU_INC + (regf & 7);
+		goto lock;
+	}
+	if (f->form == F_RM_IMM && (op == 0xf6 || op == 0xf7) && f == &one_byte[op] &&
+	    ((regf & 7) == 2 || (regf & 7) == 3)) {
+		in->alu = (regf & 7) == 2 ? ALU_NOT : ALU_NEG;	/* F6/F7 /2 /3: no immediate */
+		goto lock;
+	}
 	if (f->form == F_RM_IMM) {
 		unsigned int ilen = (f->flags & I8) || in->size == 1 ? 1 :
 				    in->size == 2 ? 2 : 4;
@@ -305,8 +316,10 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 					in->mem_write = 0;
 			}
 		} else if (regf & 7) {
-			return -EINVAL;	/* C6/C7 /0, F6/F7 /0 only */
+			return -EINVAL;	/* C6/C7 /0, F6/F7 /0 only (MUL, DIV: not emulated) */
 		}
+		if (in->alu == ALU_TEST)
+			in->mem_write = 0;
 		if (i + ilen > n)
 			return n < INSN_MAX_LEN ? -EFAULT : -EINVAL;
 		in->imm = field(buf + i, ilen, in->op != INSN_BT);
@@ -327,6 +340,7 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 			in->size = 4;
 		}
 	}
+lock:
 	if (lock && (!(f->flags & LOCKOK) || !in->mem_write))
 		return -EINVAL;
 done:
@@ -366,6 +380,31 @@ done:
 		}							\
 	} while (0)
 
+/* One operand: INC DEC NOT NEG. */
+#define ALU1(insn, sfx, type)						\
+	do {								\
+	type v = (type)d;						\
+	asm("lea -128(%%rsp), %%rsp\n\t"				\
+	    "pushfq; andq %[keep], (%%rsp); orq %[in], (%%rsp); popfq\n\t" \
+	    insn sfx " %[d]\n\t"					\
+	    "pushfq; popq %[out]\n\t"					\
+	    "lea 128(%%rsp), %%rsp"					\
+	    : [d] "+q" (v), [out] "=&r" (out)				\
+	    : [in] "r" (fl), [keep] "i" (~STATUS_FLAGS)			\
+	    : "cc");							\
+	d = v;								\
+	} while (0)
+
+#define ALU1_SIZES(insn)						\
+	do {								\
+		switch (size) {						\
+		case 1: ALU1(insn, "b", u8); break;			\
+		case 2: ALU1(insn, "w", u16); break;			\
+		case 4: ALU1(insn, "l", u32); break;			\
+		default: ALU1(insn, "q", u64); break;			\
+		}							\
+	} while (0)
+
 /* BT* have no 8-bit form: 16-bit with the offset below 8 is the same. */
 #define BT_SIZES(insn)							\
 	do {								\
@@ -397,6 +436,10 @@ u64 insn_alu(unsigned int alu, unsigned int size, u64 dst, u64 src, u64 *rflags)
 	case ALU_BTS: BT_SIZES("bts"); break;
 	case ALU_BTR: BT_SIZES("btr"); break;
 	case ALU_BTC: BT_SIZES("btc"); break;
+	case ALU_INC: ALU1_SIZES("inc"); break;
+	case ALU_DEC: ALU1_SIZES("dec"); break;
+	case ALU_NOT: ALU1_SIZES("not"); break;
+	case ALU_NEG: ALU1_SIZES("neg"); break;
 	default: return dst;
 	}
 	*rflags = (*rflags & ~STATUS_FLAGS) | (out & STATUS_FLAGS);

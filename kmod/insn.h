@@ -66,6 +66,7 @@ enum insn_op {
 enum insn_alu {
 	ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP,
 	ALU_TEST, ALU_BT, ALU_BTS, ALU_BTR, ALU_BTC,
+	ALU_INC, ALU_DEC, ALU_NOT, ALU_NEG,	/* one operand: the source is ignored */
 };
 
 /* Register numbers: 0-15 are RAX..R15 (x86 order). */

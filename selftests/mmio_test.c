@@ -74,8 +74,26 @@ struct out {
 	X("lea 40(%[p]), %%rdi; mov %q[r], %%rax; mov $2, %%ecx; rep stosl", 0) \
 	X("std; lea 14(%[p]), %%rsi; lea 46(%[p]), %%rdi; mov $3, %%ecx; rep movsw; cld", 0) \
 	X("lea (%[q]), %%rsi; lea 32(%[p]), %%rdi; mov $4, %%ecx; rep movsb" Q2P("rsi"), 0) \
-	STRING(X)							\
+	STRING(X) UNARY(X)						\
 	ALU(add) ALU(or) ALU(adc) ALU(sbb) ALU(and) ALU(sub) ALU(xor) ALU(cmp)
+
+/*
+ * INC DEC NOT NEG (with LOCK too), on bytes that carry and overflow
+ * (p[4..6] = ff, p[7] = 7f, p[0] = 80), and F2 on MOVS/STOS/LODS, which
+ * repeats as F3 does (as the CPU; the assembler has no name for it).
+ */
+#define UNARY(X)							\
+	X("incb 7(%[p])", 0) X("incw 4(%[p])", 0) X("incl 4(%[p])", 0)	\
+	X("incq 8(%[p])", 0) X("decb (%[p])", 0) X("decw 2(%[p])", 0)	\
+	X("decl 12(%[p])", 0) X("lock decq 8(%[p])", 0)			\
+	X("notb 1(%[p])", 0) X("notw 6(%[p])", 0) X("notl 4(%[p])", 0)	\
+	X("lock notq 8(%[p])", 0) X("negb (%[p])", 0) X("negb 2(%[p])", 0) \
+	X("negw 6(%[p])", 0) X("negl 12(%[p])", 0) X("lock negq 16(%[p])", 0) \
+	X("lock incl 40(%[p])", 0)					\
+	X("lea (%[p]), %%rsi; lea 32(%[p]), %%rdi; mov $5, %%ecx; .byte 0xf2; movsb", 0) \
+	X("lea 40(%[p]), %%rdi; mov %q[r], %%rax; mov $2, %%ecx; .byte 0xf2; stosl", 0) \
+	X("mov %q[r], %%rax; lea 8(%[p]), %%rsi; mov $3, %%ecx; .byte 0xf2; lodsw;" \
+	  "mov %%rax, %q[r]", 0)
 
 /*
  * LODS, SCAS, CMPS: each size, REP/REPE/REPNE ending by the count and by

@@ -20,7 +20,7 @@ static void invariants(const struct insn *in, const u8 *buf, unsigned int avail)
 	CHECK(in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8);
 	CHECK(in->reg_size == 1 || in->reg_size == 2 || in->reg_size == 4 || in->reg_size == 8);
 	CHECK(in->addr_size == 2 || in->addr_size == 4 || in->addr_size == 8);
-	CHECK(in->op <= INSN_CLTS && in->alu <= ALU_BTC);
+	CHECK(in->op <= INSN_CLTS && in->alu <= ALU_NEG);
 	CHECK(in->reg == INSN_NONE || (in->reg >= 0 && in->reg < INSN_REG_AH + 4));
 	CHECK(in->base == INSN_NONE || in->base == INSN_RIP || (in->base >= 0 && in->base < 16));
 	CHECK(in->index == INSN_NONE || (in->index >= 0 && in->index < 16));

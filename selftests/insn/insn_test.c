@@ -94,6 +94,17 @@ static const struct want forms[] = {
 	{ "btr dword [rax],31", 8, B(0x0f, 0xba, 0x30, 0x1f), INSN_BT, ALU_BTR, 4, 4, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, 31 },
 	{ "btc word [rax],200", 8, B(0x66, 0x0f, 0xba, 0x38, 0xc8), INSN_BT, ALU_BTC, 2, 2, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, 200 },
 	{ "movsb", 8, B(0xa4), INSN_MOVS, 0, 1, 1, 8, 1, 1, 0, 0, 0, N, N, 1, 0, DS, 0 },
+	{ "rep movsb as F2 (as the CPU)", 8, B(0xf2, 0xa4), INSN_MOVS, 0, 1, 1, 8, 1, 1, 0, 1, 0, N, N, 1, 0, DS, 0 },
+	{ "rep stosd as F2", 8, B(0xf2, 0xab), INSN_STOS, 0, 4, 4, 8, 0, 1, 0, 1, 0, N, N, 1, 0, ES, 0 },
+	{ "rep lodsb as F2", 8, B(0xf2, 0xac), INSN_LODS, 0, 1, 1, 8, 1, 0, 1, 1, 0, N, N, 1, 0, DS, 0 },
+	{ "inc dword [rax]", 8, B(0xff, 0x00), INSN_ALU, ALU_INC, 4, 4, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, 0 },
+	{ "lock dec byte [rbx+8]", 8, B(0xf0, 0xfe, 0x4b, 0x08), INSN_ALU, ALU_DEC, 1, 1, 8, 1, 1, 0, 0, N, 3, N, 1, 8, DS, 0 },
+	{ "inc qword [r8]", 8, B(0x49, 0xff, 0x00), INSN_ALU, ALU_INC, 8, 8, 8, 1, 1, 0, 0, N, 8, N, 1, 0, DS, 0 },
+	{ "dec word [bp] (16)", 2, B(0xff, 0x4e, 0x00), INSN_ALU, ALU_DEC, 2, 2, 2, 1, 1, 0, 0, N, 5, N, 1, 0, SS, 0 },
+	{ "neg dword [rax]", 8, B(0xf7, 0x18), INSN_ALU, ALU_NEG, 4, 4, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, 0 },
+	{ "not byte [rcx]", 8, B(0xf6, 0x11), INSN_ALU, ALU_NOT, 1, 1, 8, 1, 1, 0, 0, N, 1, N, 1, 0, DS, 0 },
+	{ "lock neg qword [rdx-4]", 8, B(0xf0, 0x48, 0xf7, 0x5a, 0xfc), INSN_ALU, ALU_NEG, 8, 8, 8, 1, 1, 0, 0, N, 2, N, 1, -4, DS, 0 },
+	{ "test byte [rax],0x81", 8, B(0xf6, 0x00, 0x81), INSN_ALU, ALU_TEST, 1, 1, 8, 1, 0, 0, 0, N, 0, N, 1, 0, DS, -127 },
 	{ "rep movsd fs:", 8, B(0x64, 0xf3, 0xa5), INSN_MOVS, 0, 4, 4, 8, 1, 1, 0, 1, 0, N, N, 1, 0, FS, 0 },
 	{ "rep stosq", 8, B(0xf3, 0x48, 0xab), INSN_STOS, 0, 8, 8, 8, 0, 1, 0, 1, 0, N, N, 1, 0, ES, 0 },
 	{ "stosw (16)", 2, B(0xab), INSN_STOS, 0, 2, 2, 2, 0, 1, 0, 0, 0, N, N, 1, 0, ES, 0 },
@@ -172,8 +183,11 @@ static const struct want refused[] = {
 	{ "mov eax,ecx (no memory)", 8, B(0x89, 0xc8) },
 	{ "movups xmm0,[rax]", 8, B(0x0f, 0x10, 0x00) },
 	{ "movq mm0,[rax]", 8, B(0x0f, 0x6f, 0x00) },
-	{ "inc dword [rax]", 8, B(0xff, 0x00) },
-	{ "neg dword [rax]", 8, B(0xf7, 0x18) },
+	{ "call [rax] (FF /2)", 8, B(0xff, 0x10) },
+	{ "push qword [rax] (FF /6)", 8, B(0xff, 0x30) },
+	{ "mul dword [rax] (F7 /4)", 8, B(0xf7, 0x20) },
+	{ "test dword [rax] as F7 /1", 8, B(0xf7, 0x08, 0, 0, 0, 0) },
+	{ "lock test [rax],1", 8, B(0xf0, 0xf6, 0x00, 0x01) },
 	{ "lock mov [rax],ecx", 8, B(0xf0, 0x89, 0x08) },
 	{ "lock cmp [rax],ecx", 8, B(0xf0, 0x39, 0x08) },
 	{ "lock add ecx,[rax]", 8, B(0xf0, 0x03, 0x08) },
@@ -182,9 +196,6 @@ static const struct want refused[] = {
 	{ "bt [rax],0 as /3", 8, B(0x0f, 0xba, 0x18, 0x00) },
 	{ "mov /1 imm", 8, B(0xc7, 0x08, 0, 0, 0, 0) },
 	{ "inc eax (32: 40 is not REX)", 4, B(0x40, 0x8b, 0x00) },
-	{ "rep movsb as F2", 8, B(0xf2, 0xa4) },
-	{ "rep stosd as F2", 8, B(0xf2, 0xab) },
-	{ "rep lodsb as F2", 8, B(0xf2, 0xac) },
 	{ "lock lodsb", 8, B(0xf0, 0xac) },
 	{ "lock repe cmpsb", 8, B(0xf0, 0xf3, 0xa6) },
 	{ "lock scasd", 8, B(0xf0, 0xaf) },
@@ -227,6 +238,20 @@ static void test_refused(void)
 		else REF(op, "q", u64);					\
 	} while (0)
 
+#define REF1(op, sfx, type)						\
+	asm("lea -128(%%rsp), %%rsp; pushq %[f]; popfq\n\t"		\
+	    op sfx " %[d]\n\t"						\
+	    "pushfq; popq %[f]; lea 128(%%rsp), %%rsp"			\
+	    : [d] "+q" (d##type), [f] "+r" (f) : : "cc")
+
+#define REF1_ALL(op)							\
+	do {								\
+		if (size == 1) REF1(op, "b", u8);			\
+		else if (size == 2) REF1(op, "w", u16);			\
+		else if (size == 4) REF1(op, "l", u32);			\
+		else REF1(op, "q", u64);				\
+	} while (0)
+
 static u64 ref(unsigned int alu, unsigned int size, u64 d, u64 s, u64 *flags)
 {
 	u8 du8 = d;
@@ -244,6 +269,10 @@ static u64 ref(unsigned int alu, unsigned int size, u64 d, u64 s, u64 *flags)
 	case ALU_XOR: REF_ALL("xor"); break;
 	case ALU_CMP: REF_ALL("cmp"); break;
 	case ALU_TEST: REF_ALL("test"); break;
+	case ALU_INC: REF1_ALL("inc"); break;
+	case ALU_DEC: REF1_ALL("dec"); break;
+	case ALU_NOT: REF1_ALL("not"); break;
+	case ALU_NEG: REF1_ALL("neg"); break;
 	}
 	r = size == 1 ? du8 : size == 2 ? du16 : size == 4 ? du32 : du64;
 	*flags = f & STATUS;
@@ -274,6 +303,22 @@ static void test_alu(void)
 						bad_bits += (f1 & ~STATUS) != others;
 					}
 		}
+		snprintf(what, sizeof(what), "alu %u: results and flags as the CPU's", alu);
+		check(!bad, what);
+		bad = 0;
+	}
+	/* One operand: the source is ignored. */
+	for (alu = ALU_INC; alu <= ALU_NEG; alu++) {
+		for (size = 1; size <= 8; size *= 2)
+			for (i = 0; i < sizeof(vals) / 8; i++)
+				for (c = 0; c < 2; c++) {
+					u64 f1 = others | c, f2 = c;
+					u64 r1 = insn_alu(alu, size, vals[i], vals[i ^ 1], &f1);
+					u64 r2 = ref(alu, size, vals[i], 0, &f2);
+
+					bad += r1 != r2 || (f1 & STATUS) != f2;
+					bad_bits += (f1 & ~STATUS) != others;
+				}
 		snprintf(what, sizeof(what), "alu %u: results and flags as the CPU's", alu);
 		check(!bad, what);
 		bad = 0;
