@@ -111,6 +111,10 @@ static const struct form two_byte[256] = {
 	[0xbe] = { F_REG_RM, INSN_MOVSX, 0, R_ONLY | SRC1 },
 	[0xbf] = { F_REG_RM, INSN_MOVSX, 0, R_ONLY | SRC2 },
 	[0xc3] = { F_RM_REG, INSN_MOV, 0, W_ONLY },		/* MOVNTI */
+	[0xb0] = { F_RM_REG, INSN_CMPXCHG, ALU_CMP, B | LOCKOK },
+	[0xb1] = { F_RM_REG, INSN_CMPXCHG, ALU_CMP, LOCKOK },
+	[0xc0] = { F_RM_REG, INSN_XADD, ALU_ADD, B | LOCKOK },
+	[0xc1] = { F_RM_REG, INSN_XADD, ALU_ADD, LOCKOK },
 };
 
 /* A little-endian field of @n bytes at @p, sign-extended if @sx. */

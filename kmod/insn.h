@@ -48,6 +48,8 @@ enum insn_op {
 	INSN_MOVSX,	/* register <- sign-extended memory (MOVSXD too) */
 	INSN_ALU,	/* insn_alu(alu, ...): the ALU ops and TEST */
 	INSN_XCHG,	/* register <-> memory */
+	INSN_XADD,	/* memory <- memory + register, register <- old memory */
+	INSN_CMPXCHG,	/* rAX == memory ? memory <- register : rAX <- memory */
 	INSN_BT,	/* insn_alu(alu = ALU_BT..ALU_BTC, ...) */
 	INSN_MOVS,	/* ES:[rDI] <- seg:[rSI], then both step by size */
 	INSN_STOS,	/* ES:[rDI] <- rAX, then rDI steps by size */

@@ -126,6 +126,20 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 		kvmini_reg_write(vcpu, in->reg, size, val);
 		out = src;
 		break;
+	case INSN_XADD:
+		out = insn_alu(ALU_ADD, size, val, src, &rflags);
+		kvmini_reg_write(vcpu, in->reg, size, val);
+		break;
+	case INSN_CMPXCHG:
+		/* Flags as CMP rAX, memory; memory is written either way (as the CPU). */
+		insn_alu(ALU_CMP, size, kvmini_reg_read(vcpu, REG_RAX, size), val, &rflags);
+		if (rflags & X86_EFLAGS_ZF) {
+			out = src;
+		} else {
+			out = val;
+			kvmini_reg_write(vcpu, REG_RAX, size, val);
+		}
+		break;
 	case INSN_BT:
 		out = insn_alu(in->alu, size, val, vcpu->mmio.bit, &rflags);
 		break;

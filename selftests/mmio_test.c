@@ -90,6 +90,15 @@ struct out {
 	X("lock notq 8(%[p])", 0) X("negb (%[p])", 0) X("negb 2(%[p])", 0) \
 	X("negw 6(%[p])", 0) X("negl 12(%[p])", 0) X("lock negq 16(%[p])", 0) \
 	X("lock incl 40(%[p])", 0)					\
+	X("xaddl %k[r], 4(%[p])", 0) X("lock xaddq %q[r], 8(%[p])", 0)	\
+	X("xaddb %h[r], 1(%[p])", 0) X("xaddw %w[r], 6(%[p])", 0)	\
+	/* CMPXCHG: equal (memory written), and not (rAX loaded) */	\
+	X("movq 8(%[p]), %%rax; lock cmpxchgq %q[r], 8(%[p]); movq %%rax, %q[r]", 0) \
+	X("movq $5, %%rax; cmpxchgq %q[r], 8(%[p]); movq %%rax, %q[r]", 0) \
+	X("movabs $0x1234567800000000, %%r9; movl 4(%[p]), %%eax; orq %%r9, %%rax;" \
+	  "cmpxchgl %k[r], 4(%[p]); movq %%rax, %q[r]", 0)		\
+	X("movabs $0x1234567800000005, %%rax; cmpxchgl %k[r], 4(%[p]); movq %%rax, %q[r]", 0) \
+	X("movb 1(%[p]), %%al; cmpxchgb %h[r], 1(%[p]); movq %%rax, %q[r]", 0) \
 	X("lea (%[p]), %%rsi; lea 32(%[p]), %%rdi; mov $5, %%ecx; .byte 0xf2; movsb", 0) \
 	X("lea 40(%[p]), %%rdi; mov %q[r], %%rax; mov $2, %%ecx; .byte 0xf2; stosl", 0) \
 	X("mov %q[r], %%rax; lea 8(%[p]), %%rsi; mov $3, %%ecx; .byte 0xf2; lodsw;" \
