@@ -990,11 +990,23 @@ fault:
  * Take a chunk of @slot's bits, from long @first on, into @bits and
  * write-protect those pages; true if any was writable (a flush is due).
  */
+/* Under mmu_lock: write-protect the pages of bitmap word @word set in @mask. */
+static bool wrprotect_word(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
+			   unsigned long word, unsigned long mask)
+{
+	bool flush = false;
+	unsigned long b;
+
+	for_each_set_bit(b, &mask, BITS_PER_LONG)
+		flush |= pt_wrprotect(mmu, slot->base_gfn + word * BITS_PER_LONG + b);
+	return flush;
+}
+
 static bool dirty_take(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
 		       unsigned long first, unsigned long n, unsigned long *bits)
 {
 	bool flush = false;
-	unsigned long i, b;
+	unsigned long i;
 
 	spin_lock(&mmu->mmu_lock);
 	for (i = 0; i < n; i++) {
@@ -1004,9 +1016,7 @@ static bool dirty_take(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
 			continue;
 		}
 		bits[i] = xchg(&slot->dirty[first + i], 0);
-		for_each_set_bit(b, &bits[i], BITS_PER_LONG)
-			flush |= pt_wrprotect(mmu, slot->base_gfn +
-					      (first + i) * BITS_PER_LONG + b);
+		flush |= wrprotect_word(mmu, slot, first + i, bits[i]);
 	}
 	spin_unlock(&mmu->mmu_lock);
 	return flush;
@@ -1076,7 +1086,7 @@ out:
 int kvmini_clear_dirty_log(struct kvmini_vm *vm, const struct kvmini_clear_dirty_log *log)
 {
 	void __user *ubits = u64_to_user_ptr(log->dirty_bitmap);
-	unsigned long bits[DIRTY_CHUNK_LONGS], done, n, i, b, mask;
+	unsigned long bits[DIRTY_CHUNK_LONGS], done, n, i, mask;
 	unsigned long total = DIV_ROUND_UP(log->num_pages, BITS_PER_LONG);
 	struct kvmini_mmu *mmu = vm->mmu;
 	struct kvmini_memslot *slot;
@@ -1112,9 +1122,7 @@ int kvmini_clear_dirty_log(struct kvmini_vm *vm, const struct kvmini_clear_dirty
 				continue;
 			mask = bits[i] & atomic_long_fetch_andnot(bits[i],
 					(atomic_long_t *)&slot->dirty[word + done + i]);
-			for_each_set_bit(b, &mask, BITS_PER_LONG)
-				flush |= pt_wrprotect(mmu, slot->base_gfn +
-						      (word + done + i) * BITS_PER_LONG + b);
+			flush |= wrprotect_word(mmu, slot, word + done + i, mask);
 		}
 		spin_unlock(&mmu->mmu_lock);
 		cond_resched();
