@@ -286,16 +286,7 @@ long kvmini_get_cpuid2(struct kvmini_vcpu *vcpu, void __user *argp)
 static const struct kvmini_cpuid_entry2 *find_entry(struct kvmini_vcpu *vcpu,
 						       u32 function, u32 index)
 {
-	unsigned int i;
-
-	for (i = 0; i < vcpu->cpuid_nent; i++) {
-		const struct kvmini_cpuid_entry2 *c = &vcpu->cpuid[i];
-
-		if (c->function == function &&
-		    (!(c->flags & KVMINI_CPUID_FLAG_SIGNIFCANT_INDEX) || c->index == index))
-			return c;
-	}
-	return NULL;
+	return find_in(vcpu->cpuid, vcpu->cpuid_nent, function, index);
 }
 
 /*

@@ -657,34 +657,33 @@ static long vcpu_msrs(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 	return r;
 }
 
-long kvmini_get_msr_index_list(void __user *argp)
+/* A kvmini_msr_list for the VMM: the count always, E2BIG if it has no room. */
+static long put_msr_list(void __user *argp, const u32 *list, u32 have)
 {
 	struct kvmini_msr_list __user *ul = argp;
-	u32 n, have = kvmini_nr_msrs;
+	u32 n;
 
-	if (get_user(n, &ul->nmsrs) || put_user(have, &ul->nmsrs))
-		return -EFAULT;
-	if (n < have)
-		return -E2BIG;
-	if (copy_to_user(ul->indices, kvmini_msr_list, have * sizeof(u32)))
-		return -EFAULT;
-	return 0;
-}
-
-long kvmini_get_msr_feature_index_list(void __user *argp)
-{
-	struct kvmini_msr_list __user *ul = argp;
-	u32 list[8], n, have = 0, i;
-	u64 v;
-
-	for (i = 0; i < kvmini_nr_feature_msrs && have < ARRAY_SIZE(list); i++)
-		if (!kvmini_get_feature_msr(kvmini_feature_msrs[i], &v))
-			list[have++] = kvmini_feature_msrs[i];
 	if (get_user(n, &ul->nmsrs) || put_user(have, &ul->nmsrs))
 		return -EFAULT;
 	if (n < have)
 		return -E2BIG;
 	return copy_to_user(ul->indices, list, have * sizeof(u32)) ? -EFAULT : 0;
+}
+
+long kvmini_get_msr_index_list(void __user *argp)
+{
+	return put_msr_list(argp, kvmini_msr_list, kvmini_nr_msrs);
+}
+
+long kvmini_get_msr_feature_index_list(void __user *argp)
+{
+	u32 list[8], have = 0, i;
+	u64 v;
+
+	for (i = 0; i < kvmini_nr_feature_msrs && have < ARRAY_SIZE(list); i++)
+		if (!kvmini_get_feature_msr(kvmini_feature_msrs[i], &v))
+			list[have++] = kvmini_feature_msrs[i];
+	return put_msr_list(argp, list, have);
 }
 
 /* KVMINI_GET_MSRS on the device: the feature MSRs; stops at the first other. */
