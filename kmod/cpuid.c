@@ -123,15 +123,19 @@ static int supported_cpuid(struct kvmini_cpuid_entry2 *out, int max, int *n)
 	}
 	/*
 	 * KVM's paravirtual leaves: the signature (so KVM guests and tests
-	 * find the hypercall ABI of hypercall.c) and no PV features: kvmini
-	 * has no kvmclock, steal time or in-kernel halt to kick.
+	 * find the hypercall ABI of hypercall.c) and the PV features kvmini
+	 * has: kvmclock (kvmclock.c) and no need for I/O delays; no steal
+	 * time, async page faults or in-kernel halt to kick.
 	 */
 	if (*n + 2 > max)
 		return -E2BIG;
 	e = &out[(*n)++];
 	*e = (struct kvmini_cpuid_entry2){ .function = KVMINI_CPUID_SIGNATURE,
 		.eax = KVMINI_CPUID_FEATURES, .ebx = 0x4b4d564b, .ecx = 0x564b4d56, .edx = 0x4d };
-	out[(*n)++] = (struct kvmini_cpuid_entry2){ .function = KVMINI_CPUID_FEATURES };
+	out[(*n)++] = (struct kvmini_cpuid_entry2){ .function = KVMINI_CPUID_FEATURES,
+		.eax = BIT(KVMINI_FEATURE_CLOCKSOURCE) | BIT(KVMINI_FEATURE_NOP_IO_DELAY) |
+		       BIT(KVMINI_FEATURE_CLOCKSOURCE2) |
+		       BIT(KVMINI_FEATURE_CLOCKSOURCE_STABLE_BIT) };
 	ADD(0x80000000, 0)->eax = max_ext;
 	for (i = 0; i < ARRAY_SIZE(ext); i++) {
 		if (ext[i] > max_ext)
@@ -319,6 +323,13 @@ bool kvmini_guest_is_amd(struct kvmini_vcpu *vcpu)
 		      e->edx == 0x74656273) ||		/* "AMDisbetter!" */
 		     (e->ebx == 0x6f677948 && e->ecx == 0x656e6975 &&
 		      e->edx == 0x6e65476e));		/* "HygonGenuine" */
+}
+
+/* The guest's KVM PV features (CPUID 0x40000001 EAX), if the VMM enforces them. */
+bool kvmini_pv_has(struct kvmini_vcpu *vcpu, int feature)
+{
+	return !vcpu->pv_cpuid_enforce ||
+	       kvmini_guest_has(vcpu, KVMINI_CPUID_FEATURES, 0, feature);
 }
 
 /* The guest's family (and *model) from CPUID.1.EAX; -1 without leaf 1. */

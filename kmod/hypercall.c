@@ -5,7 +5,7 @@
  * RDX, RSI, result in RAX (32 bits of each outside 64-bit mode). As KVM
  * without an in-kernel APIC, answered here: VAPIC_POLL_IRQ and KICK_CPU
  * succeed (nothing is halted in the kernel to kick), SEND_IPI finds no
- * APIC to send to, CLOCK_PAIRING has no kvmclock (EOPNOTSUPP), the PV
+ * APIC to send to, CLOCK_PAIRING is kvmclock.c's, the PV
  * ones only if the guest's CPUID offers them once the VMM enforces it
  * (KVMINI_CAP_ENFORCE_PV_FEATURE_CPUID), CPL > 0 gets EPERM and anything
  * else ENOSYS. Only MAP_GPA_RANGE goes to the VMM, and only if it asked
@@ -25,13 +25,6 @@
 #define APIC_DEST_FIELDS	0xc0800	/* ICR destination mode and shorthand */
 
 static const u8 vmmcall[3] = { 0x0f, 0x01, 0xd9 }, vmcall[3] = { 0x0f, 0x01, 0xc1 };
-
-/* The guest's KVM PV features (CPUID 0x40000001 EAX), if the VMM enforces them. */
-static bool pv_has(struct kvmini_vcpu *vcpu, int feature)
-{
-	return !vcpu->pv_cpuid_enforce ||
-	       kvmini_guest_has(vcpu, KVMINI_CPUID_FEATURES, 0, feature);
-}
 
 static int complete_hypercall(struct kvmini_vcpu *vcpu)
 {
@@ -62,18 +55,18 @@ int kvmini_exit_hypercall(struct kvmini_vcpu *vcpu, unsigned int len)
 		ret = 0;
 		break;
 	case KVMINI_HC_KICK_CPU:
-		if (pv_has(vcpu, KVMINI_FEATURE_PV_UNHALT))
+		if (kvmini_pv_has(vcpu, KVMINI_FEATURE_PV_UNHALT))
 			ret = 0;
 		break;
 	case KVMINI_HC_CLOCK_PAIRING:
-		ret = -KVMINI_EOPNOTSUPP;
+		ret = kvmini_clock_pairing(vcpu, a0, a1);
 		break;
 	case KVMINI_HC_SEND_IPI:
-		if (pv_has(vcpu, KVMINI_FEATURE_PV_SEND_IPI))
+		if (kvmini_pv_has(vcpu, KVMINI_FEATURE_PV_SEND_IPI))
 			ret = (g[REG_RSI] & APIC_DEST_FIELDS) ? -KVMINI_EINVAL : -KVMINI_EOPNOTSUPP;
 		break;
 	case KVMINI_HC_SCHED_YIELD:
-		if (pv_has(vcpu, KVMINI_FEATURE_PV_SCHED_YIELD))
+		if (kvmini_pv_has(vcpu, KVMINI_FEATURE_PV_SCHED_YIELD))
 			ret = 0;
 		break;
 	case KVMINI_HC_MAP_GPA_RANGE: {

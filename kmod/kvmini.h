@@ -9,6 +9,7 @@
  *   vcpu.c    vCPU objects, their ioctls and the run loop
  *   exit.c    the exits whose rules are the same on every vendor
  *   hypercall.c  KVM's hypercall ABI, answered in the kernel
+ *   kvmclock.c   KVM's paravirtual clock: the VM's clock, the guest's MSRs
  *   msr_user.c   the MSR filter and MSR exits to the VMM
  *   cr.c      control registers and EFER: guest writes and SET_SREGS, KVM's rules
  *   pio.c     port I/O exits, string I/O
@@ -41,6 +42,8 @@
  *                        bits; taken by MMU notifiers under mmap_lock;
  *                        never sleep under it)
  *           vpid_lock   (vmx.c, spinlock: the VPID bitmap)
+ *   vm->clock.lock      (kvmclock.c, spinlock: the VM's clock; a leaf:
+ *                        no other lock is taken while it is held)
  *   RCU read side: slot lookups (gfn_tree, slots) inside any of them.
  *   Interrupts off, no lock: per-CPU backend state (ASIDs, loaded VMCSs).
  *
@@ -57,6 +60,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/signal.h>
+#include <linux/spinlock.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 
@@ -187,6 +191,8 @@ extern const unsigned int kvmini_nr_msrs;
 /* @host: KVMINI_GET/SET_MSRS, else the guest's RDMSR/WRMSR. 0 or -EINVAL. */
 int kvmini_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host);
 int kvmini_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host);
+/* The guest's TSC is the host's plus @offset from now on. */
+void kvmini_set_tsc_offset(struct kvmini_vcpu *vcpu, u64 offset);
 void kvmini_msr_create(struct kvmini_vcpu *vcpu);
 u64 kvmini_mce_cap_supported(void);
 long kvmini_setup_mce(struct kvmini_vcpu *vcpu, u64 mcg_cap);
@@ -229,6 +235,7 @@ struct kvmini_io {
 #define KVMINI_REQ_TLB_FLUSH	0	/* bits in vcpu->requests */
 #define KVMINI_REQ_TRIPLE_FAULT	1
 #define KVMINI_REQ_MSR_FILTER	2	/* the MSR filter changed */
+#define KVMINI_REQ_CLOCK_UPDATE	3	/* rewrite the kvmclock time info */
 
 struct kvmini_vcpu {
 	struct kvmini_vm *vm;
@@ -251,6 +258,8 @@ struct kvmini_vcpu {
 	u64 apic_base;			/* IA32_APIC_BASE (no in-kernel APIC) */
 	u64 tsc_aux;
 	u64 tsc_offset;			/* guest TSC - host TSC (msr.c) */
+	u64 pv_time;			/* kvmclock.c: SYSTEM_TIME's GPA, bit 0 on */
+	bool pv_stopped;		/* KVMINI_KVMCLOCK_CTRL: tell the guest */
 	u64 dr[4], dr6, dr7;		/* the guest's debug registers */
 	bool dr_live;			/* the guest may use them directly until its next exit */
 	int irq_pending;		/* KVMINI_INTERRUPT's vector, or -1 */
@@ -394,6 +403,14 @@ struct kvmini_vm {
 	u64 manual_dirty_log_protect;	/* KVMINI_DIRTY_LOG_* of MANUAL_DIRTY_LOG_PROTECT2 */
 	u32 user_space_msr_mask;	/* KVMINI_MSR_EXIT_REASON_* the VMM takes */
 	bool no_platform_info;		/* KVMINI_CAP_MSR_PLATFORM_INFO set to 0 */
+	/* kvmclock.c: the VM's clock, a host TSC and kvmclock then */
+	struct kvmini_clock {
+		spinlock_t lock;	/* a leaf: nothing is taken under it */
+		u64 tsc, ns;
+		bool stable;		/* the host kept time by the TSC then */
+		bool old_boot;		/* vCPU 0's guest uses the old MSR */
+		u64 wall_clock;		/* the WALL_CLOCK MSR (a GPA) */
+	} clock;
 	/* msr_user.c: written under lock, read under RCU */
 	struct kvmini_filter __rcu *msr_filter;
 	bool msr_intercept_all;		/* the filter denies an MSR a backend passes */
@@ -468,6 +485,8 @@ bool kvmini_xcr0_valid(struct kvmini_vcpu *vcpu, u64 xcr0);
 bool kvmini_emulate_xsetbv(struct kvmini_vcpu *vcpu);
 bool kvmini_guest_has(struct kvmini_vcpu *vcpu, u32 function, int reg, int bit);
 bool kvmini_guest_is_amd(struct kvmini_vcpu *vcpu);
+/* Has the guest KVM's PV feature @feature (always, unless the VMM enforces CPUID)? */
+bool kvmini_pv_has(struct kvmini_vcpu *vcpu, int feature);
 int kvmini_guest_family(struct kvmini_vcpu *vcpu, int *model);
 bool kvmini_supported_has(u32 function, int reg, int bit);
 void kvmini_cpuid_update_runtime(struct kvmini_vcpu *vcpu);
@@ -517,6 +536,15 @@ int kvmini_msr_failed(struct kvmini_vcpu *vcpu, u32 msr, bool write, u64 val,
 /* hypercall.c: the native hypercall instruction; an intercepted #UD. */
 int kvmini_exit_hypercall(struct kvmini_vcpu *vcpu, unsigned int len);
 int kvmini_exit_ud_intercept(struct kvmini_vcpu *vcpu);
+/* kvmclock.c */
+void kvmini_clock_init(struct kvmini_vm *vm);
+long kvmini_get_clock(struct kvmini_vm *vm, void __user *argp);
+long kvmini_set_clock(struct kvmini_vm *vm, void __user *argp);
+void kvmini_clock_update(struct kvmini_vcpu *vcpu);
+int kvmini_clock_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool write, bool host);
+long kvmini_kvmclock_ctrl(struct kvmini_vcpu *vcpu);
+void kvmini_clock_reset(struct kvmini_vcpu *vcpu);
+s64 kvmini_clock_pairing(struct kvmini_vcpu *vcpu, u64 gpa, u64 type);
 /* MONITOR, MWAIT (as KVM: NOPs), INVD, WBINVD: nothing to do but skip. */
 int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len);
 /* Triple fault: INIT, then KVMINI_EXIT_SHUTDOWN. */

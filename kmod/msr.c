@@ -6,8 +6,7 @@
  * segment-base MSRs, PAT...), and what it does not know is vCPU state
  * kept here: the TSC offset and TSC_ADJUST, MTRRs, the machine-check
  * architecture, MISC_ENABLE (Linux reads it early on Intel models),
- * KVM's kvmclock MSRs (which kvmini does not offer: they exist, read 0 and
- * take only 0), the MSRs KVM keeps as plain state or answers with a
+ * the MSRs KVM keeps as plain state or answers with a
  * constant (microcode revision, platform info, CPUID faulting, the PMU's
  * without a guest PMU, model-specific and AMD configuration MSRs), and
  * the few whose rules differ by vendor in KVM (kvm_amd's or kvm_intel's).
@@ -29,8 +28,6 @@
 #define MTRR_CAP	(0x500ULL | 0x100 | KVMINI_NR_VAR_MTRRS)	/* WC, FIX, VCNT */
 /* What KVMINI_X86_SETUP_MCE may turn on: MCG_CTL, software error recovery. */
 #define MCG_CAP_SUPPORTED	(MCG_CTL_P | MCG_SER_P)
-#define KVM_WALL_CLOCK	0x11
-#define KVM_SYSTEM_TIME	0x12
 
 static const u32 mtrr_fixed[KVMINI_NR_FIXED_MTRRS] = {
 	MSR_MTRRfix64K_00000, MSR_MTRRfix16K_80000, MSR_MTRRfix16K_A0000,
@@ -46,7 +43,7 @@ static bool mtrr_type_ok(u64 t)
 }
 
 /* Where the MSR lives in @vcpu, or NULL; *kind says how it is checked. */
-enum { M_FIXED, M_DEFTYPE, M_VBASE, M_VMASK, M_MCG, M_BANK, M_CTL2, M_KVMCLOCK, M_MISC,
+enum { M_FIXED, M_DEFTYPE, M_VBASE, M_VMASK, M_MCG, M_BANK, M_CTL2, M_MISC,
        M_CHECKED };	/* M_CHECKED: check_msr() did it */
 
 /* MISC_ENABLE bits the guest cannot change: no BTS, no PEBS (as KVM). */
@@ -89,10 +86,6 @@ static u64 *slot(struct kvmini_vcpu *vcpu, u32 msr, int *kind)
 	if (msr == MSR_IA32_MISC_ENABLE) {
 		*kind = M_MISC;
 		return &s->misc_enable;
-	}
-	if (msr == KVM_WALL_CLOCK || msr == KVM_SYSTEM_TIME) {
-		*kind = M_KVMCLOCK;
-		return NULL;
 	}
 	return NULL;
 }
@@ -246,17 +239,14 @@ static int state_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 		offset = val - rdtsc();
 		if (!host)
 			s->tsc_adjust += offset - vcpu->tsc_offset;
-		vcpu->tsc_offset = offset;
-		kvmini_backend->load_tsc_offset(vcpu);
+		kvmini_set_tsc_offset(vcpu, offset);
 		return 0;
 	case MSR_IA32_TSC_ADJUST:
 		/* Without the CPUID bit writes are ignored; the VMM's only set it. */
 		if (!kvmini_guest_has(vcpu, 7, 1, 1))
 			return 0;
-		if (!host) {
-			vcpu->tsc_offset += val - s->tsc_adjust;
-			kvmini_backend->load_tsc_offset(vcpu);
-		}
+		if (!host)
+			kvmini_set_tsc_offset(vcpu, vcpu->tsc_offset + val - s->tsc_adjust);
 		s->tsc_adjust = val;
 		return 0;
 	case MSR_IA32_UCODE_REV:	/* the guest's writes do nothing */
@@ -353,6 +343,8 @@ static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host
 		return 0;
 	}
 	i = state_get_msr(vcpu, msr, val, host);
+	if (i == -ENOENT)
+		i = kvmini_clock_msr(vcpu, msr, val, false, host);
 	if (i != -ENOENT)
 		return i;
 	switch (msr) {
@@ -372,7 +364,7 @@ static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host
 	if ((kind == M_MCG && msr == MSR_IA32_MCG_CTL && !(mcg_cap & MCG_CTL_P) && !host) ||
 	    (kind == M_CTL2 && !host))
 		return -EINVAL;
-	if (kind == M_KVMCLOCK || kind == M_CTL2) {
+	if (kind == M_CTL2) {
 		*val = 0;
 		return 0;
 	}
@@ -394,6 +386,8 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 		return fixed_msrs[i].wr == WR_NONE ||
 		       (fixed_msrs[i].wr == WR_ZERO && val) ? -EINVAL : 0;
 	i = state_set_msr(vcpu, msr, val, host);
+	if (i == -ENOENT)
+		i = kvmini_clock_msr(vcpu, msr, &val, true, host);
 	if (i != -ENOENT)
 		return i;
 	if (msr == MSR_MTRRcap)		/* read-only; MCG_CAP only by SETUP_MCE */
@@ -440,8 +434,6 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 		    !(kvmini_guest_is_amd(vcpu) && (vcpu->msr.hwcr & BIT_ULL(18))))
 			return -EINVAL;
 		break;
-	case M_KVMCLOCK:
-		return val ? -EINVAL : 0;	/* not offered: off is all it takes */
 	case M_CHECKED:
 		break;
 	case M_MISC:
@@ -472,6 +464,8 @@ const u32 kvmini_msr_list[] = {
 	MSR_IA32_ARCH_CAPABILITIES, MSR_IA32_SMBASE, MSR_SMI_COUNT,
 	MSR_PLATFORM_INFO, MSR_MISC_FEATURES_ENABLES, MSR_IA32_POWER_CTL,
 	MSR_IA32_UCODE_REV, MSR_K7_HWCR,
+	KVMINI_MSR_KVM_SYSTEM_TIME, KVMINI_MSR_KVM_WALL_CLOCK,
+	KVMINI_MSR_KVM_SYSTEM_TIME_NEW, KVMINI_MSR_KVM_WALL_CLOCK_NEW,
 };
 const unsigned int kvmini_nr_msrs = ARRAY_SIZE(kvmini_msr_list);
 
@@ -722,6 +716,13 @@ void kvmini_msr_create(struct kvmini_vcpu *vcpu)
 	s->platform_info = MSR_PLATFORM_INFO_CPUID_FAULT;
 	s->smbase = 0x30000;
 	vcpu->tsc_offset = -rdtsc();
+}
+
+void kvmini_set_tsc_offset(struct kvmini_vcpu *vcpu, u64 offset)
+{
+	vcpu->tsc_offset = offset;
+	kvmini_backend->load_tsc_offset(vcpu);
+	set_bit(KVMINI_REQ_CLOCK_UPDATE, &vcpu->requests);	/* its tsc_timestamp */
 }
 
 /* The APIC base (no in-kernel APIC), the CPUID table following it. */

@@ -175,11 +175,12 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 		be->flush_tlb(vcpu);
 	if (test_and_clear_bit(KVMINI_REQ_MSR_FILTER, &vcpu->requests))
 		kvmini_msr_filter_sync(vcpu);
-	if (need_resched() || signal_pending(current)) {
+	if (need_resched() || signal_pending(current) ||
+	    test_bit(KVMINI_REQ_CLOCK_UPDATE, &vcpu->requests)) {
 		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 		local_irq_enable();
 		preempt_enable();
-		return 1;	/* go round: reschedule or take the signal */
+		return 1;	/* go round: reschedule, take the signal, the clock */
 	}
 	/*
 	 * As KVM with a userspace irqchip: an entry that delivers an external
@@ -260,6 +261,8 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		if (test_and_clear_bit(KVMINI_REQ_CLOCK_UPDATE, &vcpu->requests))
+			kvmini_clock_update(vcpu);
 		r = vcpu_enter_exit(vcpu);
 	}
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
@@ -322,6 +325,7 @@ void kvmini_vcpu_reset(struct kvmini_vcpu *vcpu)
 	vcpu->dr7 = KVMINI_DR7_INIT;
 	memset(vcpu->dr, 0, sizeof(vcpu->dr));
 	vcpu->msr.smi_count = 0;	/* as KVM, also at INIT */
+	kvmini_clock_reset(vcpu);
 	kvmini_backend->vcpu_reset(vcpu);
 	kvmini_cpuid_update_runtime(vcpu);
 }
@@ -733,8 +737,7 @@ static long vcpu_tsc_attr(struct kvmini_vcpu *vcpu, unsigned int cmd, void __use
 		return put_user(vcpu->tsc_offset, uaddr) ? -EFAULT : 0;
 	if (get_user(offset, uaddr))
 		return -EFAULT;
-	vcpu->tsc_offset = offset;
-	kvmini_backend->load_tsc_offset(vcpu);
+	kvmini_set_tsc_offset(vcpu, offset);
 	return 0;
 }
 
@@ -821,6 +824,8 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 		return kvmini_set_cpuid2(vcpu, argp);
 	case KVMINI_GET_CPUID2:
 		return kvmini_get_cpuid2(vcpu, argp);
+	case KVMINI_KVMCLOCK_CTRL:
+		return kvmini_kvmclock_ctrl(vcpu);
 	case KVMINI_GET_FPU:
 		r = get_fpu(vcpu, &u.fpu);
 		if (!r && copy_to_user(argp, &u.fpu, sizeof(u.fpu)))

@@ -179,6 +179,10 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 	}
 	case KVMINI_ENABLE_CAP:
 		return vm_enable_cap(vm, argp);
+	case KVMINI_GET_CLOCK:
+		return kvmini_get_clock(vm, argp);
+	case KVMINI_SET_CLOCK:
+		return kvmini_set_clock(vm, argp);
 	case KVMINI_SET_BOOT_CPU_ID: {
 		long r = 0;
 
@@ -230,6 +234,7 @@ int kvmini_create_vm(unsigned long type)
 		return -ENOMEM;
 	refcount_set(&vm->refs, 1);
 	mutex_init(&vm->lock);
+	kvmini_clock_init(vm);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 

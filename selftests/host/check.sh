@@ -181,7 +181,7 @@ if [ -z "$T" ] || matches insn; then run_insn; fi
 run_qemu() {
 	local log=$build/qemu.log
 	"$top/selftests/qemu/boot.sh" kmod/kvmini.ko "$build/qemu" > "$log" 2>&1 || true
-	grep -E '^# QEMU ' "$log" || true
+	grep -E '^# (QEMU |guest clocksource)' "$log" || true
 	while read -r tag what; do
 		[ "$tag" = "@@host-ok" ] && point ok "amd: $what" || point not-ok "amd: $what"
 	done < <(grep -E '^@@host-(ok|fail) ' "$log" || true)

@@ -108,6 +108,7 @@ qemu() {	# qemu NAME ARGS...: boot the guest, time it, check its console
 			sleep 0.1; t=\$((t + 1))
 		done
 		printf 'uname -a; grep -c processor /proc/cpuinfo; free -m\\n'
+		printf 'echo @@clock \$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)\\n'
 		# the guest kernel's log, for what the check below looks for
 		# (typed in a form that does not match it itself)
 		printf 'dmesg | grep -E "unchecked MS[R]|WARNIN[G]:|Call Trac[e]|Oop[s]|general protectio[n]"\\n'
@@ -126,6 +127,7 @@ qemu() {	# qemu NAME ARGS...: boot the guest, time it, check its console
 	tr -d '\\r' < $R/tmp/\$name.log | sed 's/.\\[6n//g' |
 		grep -v "host doesn't support requested feature"
 	echo "@@time \$name \$s \$e"
+	tr -d '\\r' < $R/tmp/\$name.log | sed -n "s/^@@clock /@@clocksource \$name /p"
 	# What the guest's kernel complained of (compared with KVM's below).
 	tr -d '\\r' < $R/tmp/\$name.log | grep -v '^guest# ' |
 		grep -E "unchecked MSR|WARNING:|Call Trace|Oops|general protection" |
@@ -176,6 +178,12 @@ for how in kernel seabios $model; do
 	[ -z "$extra" ] || printf '# kvmini-%s only: %s\n' "$how" "$extra"
 	[ -z "$extra" ] && r=ok || r=fail
 	echo "@@host-$r kvmini-$how: the guest's kernel log has no complaint KVM's lacks"
+	# The clock the guest's kernel picked (kvm-clock on KVM for qemu64).
+	mine=$(sed -n "s/^@@clocksource kvmini-$how //p" "$out/job.log")
+	ref=$(sed -n "s/^@@clocksource kvm-$how //p" "$out/job.log")
+	printf '# guest clocksource, %s: kvmini %s, KVM %s\n' "$how" "${mine:-?}" "${ref:-?}"
+	[ -n "$mine" ] && [ "$mine" = "$ref" ] && r=ok || r=fail
+	echo "@@host-$r kvmini-$how: the guest keeps time with the clocksource it has on KVM"
 done
 awk -v note="$clock_note" '/^@@time/ { t[$2] = $4 - $3 } END {
 	split("kernel seabios EPYC", how, " ")

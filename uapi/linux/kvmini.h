@@ -267,9 +267,55 @@ struct kvmini_cpuid2 {
 /* CPUID leaves of KVM's paravirtual interface (KVMINI_GET_SUPPORTED_CPUID). */
 #define KVMINI_CPUID_SIGNATURE			0x40000000	/* "KVMKVMKVM\0\0\0" */
 #define KVMINI_CPUID_FEATURES			0x40000001	/* EAX: KVMINI_FEATURE_* */
+#define KVMINI_FEATURE_CLOCKSOURCE		0	/* kvmclock at 0x11/0x12 */
+#define KVMINI_FEATURE_NOP_IO_DELAY		1	/* port 0x80 delays not needed */
+#define KVMINI_FEATURE_CLOCKSOURCE2		3	/* kvmclock at 0x4b564d00/01 */
 #define KVMINI_FEATURE_PV_UNHALT		7
 #define KVMINI_FEATURE_PV_SEND_IPI		11
 #define KVMINI_FEATURE_PV_SCHED_YIELD		13
+#define KVMINI_FEATURE_CLOCKSOURCE_STABLE_BIT	24	/* KVMINI_PVCLOCK_TSC_STABLE used */
+
+/*
+ * kvmclock, KVM's paravirtual clock: the guest writes the guest-physical
+ * address of its struct kvmini_pvclock_vcpu_time_info (bit 0: enable) to
+ * SYSTEM_TIME, of a struct kvmini_pvclock_wall_clock to WALL_CLOCK.
+ * Nanoseconds = system_time + (((TSC - tsc_timestamp) << tsc_shift, or
+ * >> -tsc_shift) * tsc_to_system_mul) >> 32. An odd version: being written.
+ */
+#define KVMINI_MSR_KVM_WALL_CLOCK		0x11
+#define KVMINI_MSR_KVM_SYSTEM_TIME		0x12
+#define KVMINI_MSR_KVM_WALL_CLOCK_NEW		0x4b564d00
+#define KVMINI_MSR_KVM_SYSTEM_TIME_NEW		0x4b564d01
+
+struct kvmini_pvclock_vcpu_time_info {
+	__u32 version;
+	__u32 pad0;
+	__u64 tsc_timestamp;	/* guest TSC at system_time */
+	__u64 system_time;	/* kvmclock, nanoseconds */
+	__u32 tsc_to_system_mul;
+	__s8 tsc_shift;
+	__u8 flags;		/* KVMINI_PVCLOCK_* */
+	__u8 pad[2];
+} __attribute__((packed));
+
+#define KVMINI_PVCLOCK_TSC_STABLE		(1 << 0)	/* same clock on every vCPU */
+#define KVMINI_PVCLOCK_GUEST_STOPPED		(1 << 1)	/* KVMINI_KVMCLOCK_CTRL */
+
+struct kvmini_pvclock_wall_clock {
+	__u32 version;
+	__u32 sec;		/* host CLOCK_REALTIME at kvmclock 0 */
+	__u32 nsec;
+} __attribute__((packed));
+
+/* KVMINI_HC_CLOCK_PAIRING(gpa, KVMINI_CLOCK_PAIRING_WALLCLOCK) writes this. */
+#define KVMINI_CLOCK_PAIRING_WALLCLOCK		0
+struct kvmini_clock_pairing {
+	__s64 sec;
+	__s64 nsec;
+	__u64 tsc;		/* the guest's TSC at that host time */
+	__u32 flags;
+	__u32 pad[9];
+};
 
 /*
  * ===================================================================
