@@ -59,6 +59,7 @@ static void guest_clock(uint64_t msr, pvti_t *p, uint64_t new_tsc)
 	}
 }
 
+/* The host keeps time by the TSC: KVM's master clock, kvmini's stable clock. */
 static bool host_tsc_clocksource(void)
 {
 	char name[32] = "";
@@ -69,7 +70,7 @@ static bool host_tsc_clocksource(void)
 			name[0] = 0;
 		fclose(f);
 	}
-	return !strcmp(name, "tsc\n");
+	return !strcmp(name, "tsc\n") || !strcmp(name, "tsc-early\n");	/* Bochs: tsc-early */
 }
 
 static uint64_t realtime_ns(void)
