@@ -41,6 +41,9 @@ enum {
 #define REPNE	0x200	/* string: F2 is REPNE (CMPS, SCAS) */
 #define REPF2	0x400	/* string: F2 repeats as F3 does (the others, as the CPU and KVM) */
 #define ES_ONLY	0x800	/* string: no rSI, only ES:[rDI] (INS, STOS, SCAS) */
+#define SHIFT	0x1000	/* C0 C1 D0-D3: ModRM reg field selects the shift */
+#define BYCL	0x2000	/* shift count in CL (D2 D3; D0 D1 shift by 1) */
+#define IMM	0x4000	/* F_REG_RM with an immediate too (IMUL 69 6B) */
 
 struct form {
 	u8 form, op, alu;
@@ -59,6 +62,8 @@ static const struct form one_byte[256] = {
 	ALU_ROW(0x20, ALU_AND), ALU_ROW(0x28, ALU_SUB),
 	ALU_ROW(0x30, ALU_XOR), ALU_ROW(0x38, ALU_CMP),
 	[0x63] = { F_REG_RM, INSN_MOVSX, 0, R_ONLY },	/* MOVSXD, REX.W only */
+	[0x69] = { F_REG_RM, INSN_ALU, ALU_IMUL, R_ONLY | IMM },
+	[0x6b] = { F_REG_RM, INSN_ALU, ALU_IMUL, R_ONLY | IMM | I8 },
 	[0x6c] = { F_STRING, INSN_INS, 0, B | W_ONLY | REPF2 | ES_ONLY },
 	[0x6d] = { F_STRING, INSN_INS, 0, IO | W_ONLY | REPF2 | ES_ONLY },
 	[0x6e] = { F_STRING, INSN_OUTS, 0, B | R_ONLY | REPF2 },
@@ -88,16 +93,34 @@ static const struct form one_byte[256] = {
 	[0xad] = { F_STRING, INSN_LODS, 0, R_ONLY | REPF2 },
 	[0xae] = { F_STRING, INSN_SCAS, ALU_CMP, B | R_ONLY | REPNE | ES_ONLY },
 	[0xaf] = { F_STRING, INSN_SCAS, ALU_CMP, R_ONLY | REPNE | ES_ONLY },
+	[0xc0] = { F_RM_IMM, INSN_ALU, 0, B | SHIFT | I8 },
+	[0xc1] = { F_RM_IMM, INSN_ALU, 0, SHIFT | I8 },
+	[0xd0] = { F_RM, INSN_ALU, 0, B | SHIFT },
+	[0xd1] = { F_RM, INSN_ALU, 0, SHIFT },
+	[0xd2] = { F_RM, INSN_ALU, 0, B | SHIFT | BYCL },
+	[0xd3] = { F_RM, INSN_ALU, 0, SHIFT | BYCL },
 	[0xc6] = { F_RM_IMM, INSN_MOV, 0, B | W_ONLY },
 	[0xc7] = { F_RM_IMM, INSN_MOV, 0, W_ONLY },
-	[0xf6] = { F_RM_IMM, INSN_ALU, ALU_TEST, B | LOCKOK },	/* /0 TEST, /2 NOT, /3 NEG */
+	[0xf6] = { F_RM_IMM, INSN_ALU, ALU_TEST, B | LOCKOK },	/* /0 TEST, /2 NOT, /3 NEG, /4-/7 */
 	[0xf7] = { F_RM_IMM, INSN_ALU, ALU_TEST, LOCKOK },
 	[0xfe] = { F_RM, INSN_ALU, 0, B | GRP | LOCKOK },	/* /0 INC, /1 DEC */
 	[0xff] = { F_RM, INSN_ALU, 0, GRP | LOCKOK },
 };
 
+#define CC16(base, f) \
+	[base + 0x0] = f, [base + 0x1] = f, [base + 0x2] = f, [base + 0x3] = f, \
+	[base + 0x4] = f, [base + 0x5] = f, [base + 0x6] = f, [base + 0x7] = f, \
+	[base + 0x8] = f, [base + 0x9] = f, [base + 0xa] = f, [base + 0xb] = f, \
+	[base + 0xc] = f, [base + 0xd] = f, [base + 0xe] = f, [base + 0xf] = f
+
 static const struct form two_byte[256] = {
-	[0x01] = { F_CR, INSN_LMSW, 0, R_ONLY },		/* /6 only */
+	[0x01] = { F_CR, INSN_LMSW, 0, R_ONLY },		/* /6 LMSW, /4 SMSW m16 */
+	CC16(0x40, ((struct form){ F_REG_RM, INSN_CMOV, 0, R_ONLY })),
+	CC16(0x90, ((struct form){ F_RM, INSN_SETCC, 0, B | W_ONLY })),
+	[0xae] = { F_RM, INSN_CLFLUSH, 0, 0 },			/* /7 only */
+	[0xaf] = { F_REG_RM, INSN_ALU, ALU_IMUL, R_ONLY },
+	[0xbc] = { F_REG_RM, INSN_ALU, ALU_BSF, R_ONLY },
+	[0xbd] = { F_REG_RM, INSN_ALU, ALU_BSR, R_ONLY },
 	[0x06] = { F_CR, INSN_CLTS, 0, 0 },
 	[0x20] = { F_CR, INSN_MOV_FROM_CR, 0, 0 },
 	[0x22] = { F_CR, INSN_MOV_CR, 0, 0 },
@@ -217,14 +240,18 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 			in->reg = rm;
 			goto done;
 		}
-		if ((regf & 7) != 6)
-			return -EINVAL;		/* 0F 01 /6 is LMSW, the rest is not ours */
 		in->size = in->reg_size = 2;
-		if (mod == 3) {
+		if ((regf & 7) == 4 && mod != 3) {
+			in->op = INSN_SMSW;	/* SMSW m16: 16 bits whatever the size */
+			in->mem_write = 1;
+		} else if ((regf & 7) != 6) {
+			return -EINVAL;		/* 0F 01 /6 is LMSW, the rest is not ours */
+		} else if (mod == 3) {
 			in->reg = rm;
 			goto done;
+		} else {
+			in->mem_read = 1;
 		}
-		in->mem_read = 1;
 		i--;			/* the memory operand: decode the ModRM again */
 	}
 	if (f->form == F_MOFFS_LOAD || f->form == F_MOFFS_STORE) {
@@ -292,10 +319,33 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 
 	if (f->form == F_CR)
 		goto done;
-	if (f->form == F_RM) {			/* FE/FF: INC, DEC */
-		if ((regf & 7) > 1)
-			return -EINVAL;		/* CALL, JMP, PUSH: not emulated */
-		in->alu = ALU_INC + (regf & 7);
+	if (f->form == F_RM) {
+		if (f->flags & SHIFT) {		/* D0-D3: by 1 or by CL */
+			in->alu = ALU_ROL + (regf & 7);
+			if (f->flags & BYCL) {
+				in->reg = 1;	/* CL */
+			} else {
+				in->imm = 1;
+				in->has_imm = 1;
+			}
+		} else if (in->op == INSN_SETCC) {
+			in->alu = op & 0xf;
+		} else if (in->op == INSN_CLFLUSH) {
+			if ((regf & 7) != 7)
+				return -EINVAL;	/* 0F AE /0-/6: FXSAVE, XSAVE... */
+			in->mem_read = in->mem_write = 0;
+		} else {			/* FE/FF: INC, DEC */
+			if ((regf & 7) > 1)
+				return -EINVAL;	/* CALL, JMP, PUSH: not emulated */
+			in->alu = ALU_INC + (regf & 7);
+		}
+		goto lock;
+	}
+	if (f->form == F_RM_IMM && (op == 0xf6 || op == 0xf7) && f == &one_byte[op] &&
+	    (regf & 7) >= 4) {
+		in->op = INSN_MULDIV;		/* F6/F7 /4-/7: MUL IMUL DIV IDIV */
+		in->alu = regf & 7;
+		in->mem_write = 0;
 		goto lock;
 	}
 	if (f->form == F_RM_IMM && (op == 0xf6 || op == 0xf7) && f == &one_byte[op] &&
@@ -307,7 +357,9 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 		unsigned int ilen = (f->flags & I8) || in->size == 1 ? 1 :
 				    in->size == 2 ? 2 : 4;
 
-		if (f->flags & GRP) {
+		if (f->flags & SHIFT) {
+			in->alu = ALU_ROL + (regf & 7);
+		} else if (f->flags & GRP) {
 			if (in->op == INSN_BT) {
 				if ((regf & 7) < 4)
 					return -EINVAL;
@@ -342,6 +394,17 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 			if (!(rex & 8))
 				return -EINVAL;	/* MOVSXD without REX.W: not emulated */
 			in->size = 4;
+		}
+		if (in->op == INSN_CMOV)
+			in->alu = op & 0xf;
+		if (f->flags & IMM) {		/* IMUL reg, r/m, imm */
+			unsigned int ilen = (f->flags & I8) ? 1 : in->size == 2 ? 2 : 4;
+
+			if (i + ilen > n)
+				return n < INSN_MAX_LEN ? -EFAULT : -EINVAL;
+			in->imm = field(buf + i, ilen, 1);
+			in->has_imm = 1;
+			i += ilen;
 		}
 	}
 lock:
@@ -409,6 +472,41 @@ done:
 		}							\
 	} while (0)
 
+/* Shifts and rotates: the count in CL (the CPU masks it). */
+#define SHIFT2(insn, sfx, type)						\
+	do {								\
+	type v = (type)d;						\
+	asm("lea -128(%%rsp), %%rsp\n\t"				\
+	    "pushfq; andq %[keep], (%%rsp); orq %[in], (%%rsp); popfq\n\t" \
+	    insn sfx " %%cl, %[d]\n\t"					\
+	    "pushfq; popq %[out]\n\t"					\
+	    "lea 128(%%rsp), %%rsp"					\
+	    : [d] "+q" (v), [out] "=&r" (out)				\
+	    : "c" ((u8)src), [in] "r" (fl), [keep] "i" (~STATUS_FLAGS)	\
+	    : "cc");							\
+	d = v;								\
+	} while (0)
+
+#define SHIFT_SIZES(insn)						\
+	do {								\
+		switch (size) {						\
+		case 1: SHIFT2(insn, "b", u8); break;			\
+		case 2: SHIFT2(insn, "w", u16); break;			\
+		case 4: SHIFT2(insn, "l", u32); break;			\
+		default: SHIFT2(insn, "q", u64); break;			\
+		}							\
+	} while (0)
+
+/* BSF BSR IMUL: no 8-bit form (the decoder gives them none). */
+#define W_SIZES(insn)							\
+	do {								\
+		switch (size) {						\
+		case 2: ALU2(insn, "w", u16); break;			\
+		case 4: ALU2(insn, "l", u32); break;			\
+		default: ALU2(insn, "q", u64); break;			\
+		}							\
+	} while (0)
+
 /* BT* have no 8-bit form: 16-bit with the offset below 8 is the same. */
 #define BT_SIZES(insn)							\
 	do {								\
@@ -424,7 +522,7 @@ u64 insn_alu(unsigned int alu, unsigned int size, u64 dst, u64 src, u64 *rflags)
 	u64 d = dst, fl = *rflags & STATUS_FLAGS, out = 0;
 	u64 mask = size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 
-	if (alu >= ALU_BT)
+	if (alu >= ALU_BT && alu <= ALU_BTC)
 		src &= size * 8 - 1;
 	switch (alu) {
 	case ALU_ADD: ALU_SIZES("add"); break;
@@ -444,10 +542,122 @@ u64 insn_alu(unsigned int alu, unsigned int size, u64 dst, u64 src, u64 *rflags)
 	case ALU_DEC: ALU1_SIZES("dec"); break;
 	case ALU_NOT: ALU1_SIZES("not"); break;
 	case ALU_NEG: ALU1_SIZES("neg"); break;
+	case ALU_ROL: SHIFT_SIZES("rol"); break;
+	case ALU_ROR: SHIFT_SIZES("ror"); break;
+	case ALU_RCL: SHIFT_SIZES("rcl"); break;
+	case ALU_RCR: SHIFT_SIZES("rcr"); break;
+	case ALU_SHL: case ALU_SAL: SHIFT_SIZES("shl"); break;
+	case ALU_SHR: SHIFT_SIZES("shr"); break;
+	case ALU_SAR: SHIFT_SIZES("sar"); break;
+	case ALU_BSF: W_SIZES("bsf"); break;
+	case ALU_BSR: W_SIZES("bsr"); break;
+	case ALU_IMUL: W_SIZES("imul"); break;
 	default: return dst;
 	}
 	*rflags = (*rflags & ~STATUS_FLAGS) | (out & STATUS_FLAGS);
 	if (alu == ALU_CMP || alu == ALU_TEST || alu == ALU_BT)
 		return dst;
 	return (dst & ~mask) | (d & mask);
+}
+
+bool insn_cond(unsigned int cc, u64 f)
+{
+	bool cf = f & 0x1, pf = f & 0x4, zf = f & 0x40, sf = f & 0x80, of = f & 0x800, r;
+
+	switch ((cc >> 1) & 7) {
+	case 0: r = of; break;			/* O */
+	case 1: r = cf; break;			/* B */
+	case 2: r = zf; break;			/* E */
+	case 3: r = cf || zf; break;		/* BE */
+	case 4: r = sf; break;			/* S */
+	case 5: r = pf; break;			/* P */
+	case 6: r = sf != of; break;		/* L */
+	default: r = zf || sf != of; break;	/* LE */
+	}
+	return r != (cc & 1);
+}
+
+/* --- MUL IMUL DIV IDIV: the host CPU too, once #DE is ruled out --- */
+
+#define MULDIV1(insn, sfx, type)					\
+	asm("lea -128(%%rsp), %%rsp\n\t"				\
+	    "pushfq; andq %[keep], (%%rsp); orq %[in], (%%rsp); popfq\n\t" \
+	    insn sfx " %[s]\n\t"						\
+	    "pushfq; popq %[out]\n\t"					\
+	    "lea 128(%%rsp), %%rsp"					\
+	    : "+a" (a), "+d" (d), [out] "=&r" (out)			\
+	    : [s] "q" ((type)src), [in] "r" (fl), [keep] "i" (~STATUS_FLAGS) \
+	    : "cc")
+
+#define MULDIV_SIZES(insn)						\
+	do {								\
+		switch (size) {						\
+		case 1: MULDIV1(insn, "b", u8); break;			\
+		case 2: MULDIV1(insn, "w", u16); break;			\
+		case 4: MULDIV1(insn, "l", u32); break;			\
+		default: MULDIV1(insn, "q", u64); break;		\
+		}							\
+	} while (0)
+
+static s64 sext(u64 v, unsigned int bits)
+{
+	return bits >= 64 ? (s64)v : (s64)(v << (64 - bits)) >> (64 - bits);
+}
+
+/* Would DIV (@sign: IDIV) of the dividend in @a/@d by @src fault? */
+static bool div_faults(bool sign, unsigned int size, u64 src, u64 a, u64 d)
+{
+	unsigned int bits = size * 8;
+	u64 mask = size == 8 ? ~0ULL : (1ULL << bits) - 1, div = src & mask;
+	u64 hi, lo, q, r, lim;
+	bool nneg, dneg;
+
+	if (!div)
+		return true;
+	if (size < 8) {
+		/* The dividend fits in 64 bits: AX for bytes, else DX:AX, EDX:EAX. */
+		u64 n = size == 1 ? a & 0xffff : ((d & mask) << bits) | (a & mask);
+		s64 sn = sext(n, 2 * bits), sd = sext(div, bits), sq;
+
+		if (!sign)
+			return n / div > mask;
+		if (sd == -1 && sn == (s64)(1ULL << 63))
+			return true;
+		sq = sn / sd;
+		return sq > (s64)(mask >> 1) || sq < -(s64)(mask >> 1) - 1;
+	}
+	if (!sign)
+		return d >= div;
+	/* IDIV r/m64: the quotient of the magnitudes, then its sign. */
+	nneg = (s64)d < 0;
+	dneg = (s64)div < 0;
+	lo = nneg ? -a : a;
+	hi = nneg ? ~d + (a == 0) : d;
+	if (dneg)
+		div = -div;
+	if (hi >= div)
+		return true;
+	asm("divq %[v]" : "=a" (q), "=d" (r) : "a" (lo), "d" (hi), [v] "r" (div) : "cc");
+	(void)r;
+	lim = nneg != dneg ? 1ULL << 63 : (1ULL << 63) - 1;
+	return q > lim;
+}
+
+int insn_muldiv(unsigned int op, unsigned int size, u64 src, u64 *rax, u64 *rdx, u64 *rflags)
+{
+	u64 a = *rax, d = *rdx, fl = *rflags & STATUS_FLAGS, out = 0;
+
+	if ((op == 6 || op == 7) && div_faults(op == 7, size, src, a, d))
+		return -1;
+	switch (op) {
+	case 4: MULDIV_SIZES("mul"); break;
+	case 5: MULDIV_SIZES("imul"); break;
+	case 6: MULDIV_SIZES("div"); break;
+	case 7: MULDIV_SIZES("idiv"); break;
+	default: return -1;
+	}
+	*rax = a;
+	*rdx = d;
+	*rflags = (*rflags & ~STATUS_FLAGS) | (out & STATUS_FLAGS);
+	return 0;
 }

@@ -13,7 +13,14 @@
  *         A0-A3 (moffs), 0F C3 (MOVNTI)
  *   MOVZX 0F B6, 0F B7; MOVSX 0F BE, 0F BF; MOVSXD 63 (REX.W)
  *   ALU   00-03 08-0B 10-13 18-1B 20-23 28-2B 30-33 38-3B (r/m, reg both
- *         ways), 80 81 83 /0-/7 (imm), 84 85 (TEST r/m, reg), F6 F7 /0 (TEST imm)
+ *         ways), 80 81 83 /0-/7 (imm), 84 85 (TEST r/m, reg), F6 F7 /0 (TEST imm),
+ *         F6 F7 /2 /3 (NOT NEG), FE FF /0 /1 (INC DEC)
+ *   shift C0 C1 (imm8), D0 D1 (1), D2 D3 (CL) /0-/7: ROL ROR RCL RCR SHL SHR SAL SAR
+ *   IMUL  0F AF (reg <- reg * r/m), 69 6B (reg <- r/m * imm)
+ *   MUL IMUL DIV IDIV  F6 F7 /4-/7 (rAX, rDX; #DE as the CPU)
+ *   BSF BSR 0F BC 0F BD (no F3: TZCNT/LZCNT are not emulated)
+ *   CMOVcc 0F 40-4F; SETcc 0F 90-9F
+ *   SMSW  0F 01 /4 (to memory); CLFLUSH, CLFLUSHOPT 0F AE /7 (no access: a no-op)
  *   XCHG  86 87
  *   BT    0F A3 AB B3 BB (bit offset in a register), 0F BA /4-/7 (imm8)
  *   MOVS  A4 A5; STOS AA AB; LODS AC AD (with or without REP, F3)
@@ -51,6 +58,11 @@ enum insn_op {
 	INSN_XADD,	/* memory <- memory + register, register <- old memory */
 	INSN_CMPXCHG,	/* rAX == memory ? memory <- register : rAX <- memory */
 	INSN_BT,	/* insn_alu(alu = ALU_BT..ALU_BTC, ...) */
+	INSN_SETCC,	/* memory (a byte) <- insn_cond(alu) */
+	INSN_CMOV,	/* register <- memory if insn_cond(alu); memory read either way */
+	INSN_MULDIV,	/* insn_muldiv(alu = 4..7: MUL IMUL DIV IDIV, ...) */
+	INSN_SMSW,	/* memory (16 bits) <- CR0 */
+	INSN_CLFLUSH,	/* no access: nothing to do */
 	INSN_MOVS,	/* ES:[rDI] <- seg:[rSI], then both step by size */
 	INSN_STOS,	/* ES:[rDI] <- rAX, then rDI steps by size */
 	INSN_LODS,	/* rAX <- seg:[rSI], then rSI steps by size */
@@ -69,6 +81,9 @@ enum insn_alu {
 	ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP,
 	ALU_TEST, ALU_BT, ALU_BTS, ALU_BTR, ALU_BTC,
 	ALU_INC, ALU_DEC, ALU_NOT, ALU_NEG,	/* one operand: the source is ignored */
+	/* The source is the count; ROL..SAR in the order of C0-D3's /0-/7 (/6 is SHL). */
+	ALU_ROL, ALU_ROR, ALU_RCL, ALU_RCR, ALU_SHL, ALU_SHR, ALU_SAL, ALU_SAR,
+	ALU_BSF, ALU_BSR, ALU_IMUL,	/* 16, 32, 64 bits only */
 };
 
 /* Register numbers: 0-15 are RAX..R15 (x86 order). */
@@ -127,5 +142,16 @@ int insn_decode(struct insn *insn, const u8 *buf, unsigned int avail,
  * the operand size (the caller moves the address for register offsets).
  */
 u64 insn_alu(unsigned int alu, unsigned int size, u64 dst, u64 src, u64 *rflags);
+
+/* Condition code @cc (the low nibble of Jcc, SETcc, CMOVcc) on @rflags. */
+bool insn_cond(unsigned int cc, u64 rflags);
+
+/*
+ * F6/F7 /4-/7 (@op 4 MUL, 5 IMUL, 6 DIV, 7 IDIV) of @src on @size bytes:
+ * *@rax and *@rdx (full registers) and the status flags of *@rflags as the
+ * CPU leaves them. -1, nothing changed: the CPU raises #DE (a zero divisor,
+ * a quotient too big).
+ */
+int insn_muldiv(unsigned int op, unsigned int size, u64 src, u64 *rax, u64 *rdx, u64 *rflags);
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <asm/trapnr.h>
 
 #include "kvmini.h"
 #include "insn.h"
@@ -115,8 +116,10 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 	case INSN_ALU:
 		if (in->reg_dst) {
 			u64 res = insn_alu(in->alu, size, src, val, &rflags);
+			/* As KVM: BSF/BSR of 0 leave the register as it is (upper half too). */
+			bool keep = (in->alu == ALU_BSF || in->alu == ALU_BSR) && !val;
 
-			if (in->alu != ALU_CMP && in->alu != ALU_TEST)
+			if (in->alu != ALU_CMP && in->alu != ALU_TEST && !keep)
 				kvmini_reg_write(vcpu, in->reg, size, res);
 		} else {
 			out = insn_alu(in->alu, size, val, src, &rflags);
@@ -142,6 +145,36 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 		break;
 	case INSN_BT:
 		out = insn_alu(in->alu, size, val, vcpu->mmio.bit, &rflags);
+		break;
+	case INSN_SETCC:
+		out = insn_cond(in->alu, rflags);
+		break;
+	case INSN_CMOV:
+		/* Not moved, a 32-bit register is still zero-extended (as the CPU, KVM). */
+		if (insn_cond(in->alu, rflags))
+			kvmini_reg_write(vcpu, in->reg, size, val);
+		else if (size == 4)
+			kvmini_reg_write(vcpu, in->reg, 4, kvmini_reg_read(vcpu, in->reg, 4));
+		break;
+	case INSN_MULDIV: {
+		u64 ax = vcpu->regs[REG_RAX], dx = vcpu->regs[REG_RDX];
+
+		if (insn_muldiv(in->alu, size, val, &ax, &dx, &rflags)) {
+			kvmini_backend->queue_exception(vcpu, X86_TRAP_DE, false, 0, 0);
+			return EMU_REENTER;	/* a fault: nothing changed, RIP stays */
+		}
+		vcpu->regs[REG_RAX] = ax;
+		vcpu->regs[REG_RDX] = dx;
+		break;
+	}
+	case INSN_SMSW: {
+		struct kvmini_paging pg;
+
+		kvmini_backend->get_paging(vcpu, &pg);
+		out = pg.cr0 & 0xffff;
+		break;
+	}
+	case INSN_CLFLUSH:	/* as KVM: nothing to flush for a device */
 		break;
 	case INSN_MOVS:
 		out = val;

@@ -7,7 +7,8 @@
  * afterwards must agree. String forms (MOVS STOS LODS SCAS CMPS, with
  * REP/REPE/REPNE, DF both ways) also compare a device with RAM. Also: an
  * access straddling RAM and the device, a read-modify-write of a
- * read-only slot, and instructions outside the emulated set (x87, and
+ * read-only slot, #DE from DIV/IDIV of a device's value, and
+ * instructions outside the emulated set (x87, and
  * 16-byte SSE moves, which KVM splits and kvmini refuses).
  */
 #include <sys/mman.h>
@@ -74,7 +75,7 @@ struct out {
 	X("lea 40(%[p]), %%rdi; mov %q[r], %%rax; mov $2, %%ecx; rep stosl", 0) \
 	X("std; lea 14(%[p]), %%rsi; lea 46(%[p]), %%rdi; mov $3, %%ecx; rep movsw; cld", 0) \
 	X("lea (%[q]), %%rsi; lea 32(%[p]), %%rdi; mov $4, %%ecx; rep movsb" Q2P("rsi"), 0) \
-	STRING(X) UNARY(X)						\
+	STRING(X) UNARY(X) MORE(X)					\
 	ALU(add) ALU(or) ALU(adc) ALU(sbb) ALU(and) ALU(sub) ALU(xor) ALU(cmp)
 
 /*
@@ -103,6 +104,44 @@ struct out {
 	X("lea 40(%[p]), %%rdi; mov %q[r], %%rax; mov $2, %%ecx; .byte 0xf2; stosl", 0) \
 	X("mov %q[r], %%rax; lea 8(%[p]), %%rsi; mov $3, %%ecx; .byte 0xf2; lodsw;" \
 	  "mov %%rax, %q[r]", 0)
+
+/*
+ * Shifts and rotates (by 1, imm8, CL; count 0 leaves the flags), IMUL,
+ * BSF/BSR (p[-12..-10] = 0: the register stays), CMOVcc and SETcc (the
+ * two flag settings take either way), SMSW, CLFLUSH (a no-op), and
+ * MUL/IMUL/DIV/IDIV, whose rDX is the harness's p: kept in R10 meanwhile,
+ * the result folded into r as rAX + 2 * rDX (LEA and MOV keep the flags).
+ */
+#define MD(pre, insn) "mov %%rdx, %%r10; mov %q[r], %%rax; " pre "; " insn \
+	"; lea (%%rax,%%rdx,2), %%rax; mov %%r10, %%rdx; mov %%rax, %q[r]"
+#define MORE(X)								\
+	X("shll $5, 4(%[p])", 0) X("sarb $3, 3(%[p])", 0) X("rolw 6(%[p])", 0) \
+	X("rcrq $7, 8(%[p])", 0) X("rclb 1(%[p])", 0) X("shrl 12(%[p])", 0) \
+	X("sall $31, 16(%[p])", 0) X("rorq $63, 8(%[p])", 0)		\
+	X("mov $13, %%ecx; shlq %%cl, 8(%[p])", 0)			\
+	X("mov $33, %%ecx; rorl %%cl, 4(%[p])", 0)			\
+	X("mov $0, %%ecx; sarw %%cl, 6(%[p])", 0)			\
+	X("mov $9, %%ecx; rcrb %%cl, (%[p])", 0)			\
+	X("imull 4(%[p]), %k[r]", 0) X("imulq $-3, 8(%[p]), %q[r]", 0)	\
+	X("imulw $0x1234, 6(%[p]), %w[r]", 0) X("imulq 16(%[p]), %q[r]", 0) \
+	X("imull $100, 12(%[p]), %k[r]", 0)				\
+	X("bsfl 4(%[p]), %k[r]", 0) X("bsrq 8(%[p]), %q[r]", 0)		\
+	X("bsfw 2(%[p]), %w[r]", 0) X("bsfw -12(%[p]), %w[r]", 0)	\
+	X("bsrw -11(%[p]), %w[r]", 0)					\
+	X("cmovnel 4(%[p]), %k[r]", 0) X("cmovbq 8(%[p]), %q[r]", 0)	\
+	X("cmovow 6(%[p]), %w[r]", 0) X("cmovlel 12(%[p]), %k[r]", 0)	\
+	X("cmovpl 4(%[p]), %k[r]", 0)					\
+	X("setz 1(%[p])", 0) X("setnbe 3(%[p])", 0) X("setl (%[p])", 0)	\
+	X("setpo 2(%[p])", 0) X("smsw 4(%[p])", 0) X("clflush 8(%[p])", 0) \
+	X(MD("mov $7, %%edx", "mull 4(%%r10)"), 0)			\
+	X(MD("mov $7, %%edx", "mulq 8(%%r10)"), 0)			\
+	X(MD("mov $7, %%edx", "imulb 3(%%r10)"), 0)			\
+	X(MD("mov $7, %%edx", "imulw 2(%%r10)"), 0)			\
+	X(MD("mov $3, %%edx", "divl 4(%%r10)"), 0)			\
+	X(MD("mov $0, %%edx", "divq 8(%%r10)"), 0)			\
+	X(MD("movq $-1, %%rdx", "idivq 8(%%r10)"), 0)			\
+	X(MD("mov $0, %%edx", "divb 1(%%r10)"), 0x100)			\
+	X(MD("mov $5, %%edx", "idivw 2(%%r10)"), 0)
 
 /*
  * LODS, SCAS, CMPS: each size, REP/REPE/REPNE ending by the count and by
@@ -360,6 +399,43 @@ TEST(moffs_straddle_readonly)
 	EXPECT_EQ(42U, *(uint32_t *)vcpu->run->mmio.data);
 	vcpu_run_ucall(vcpu, &uc);
 	EXPECT_EQ(41ULL, uc.args[0]);	/* the slot's memory did not change */
+	vm_free(vm);
+}
+
+/* DIV by a device's 0, IDIV to a quotient too big: #DE, registers as they were. */
+static void guest_div_fault(void)
+{
+	uint64_t a = 5, d = 0, a2 = 0, d2 = 0x40000000, v1, v2;
+
+	guest_exc_arm(2);
+	asm volatile("divl (%2)" : "+a"(a), "+d"(d) : "c"(DEV_GPA) : "memory");	/* F7 31 */
+	v1 = guest_exc.vector;
+	guest_exc_arm(2);
+	asm volatile("idivl (%2)" : "+a"(a2), "+d"(d2) : "c"(DEV_GPA + 4) : "memory");
+	v2 = guest_exc.vector;
+	GUEST_SYNC4(v1, v2, a << 32 | d, a2 << 32 | d2);
+}
+
+TEST(div_fault)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = setup(guest_div_fault, &vcpu);
+	struct ucall uc;
+
+	REQUIRE_VM(vm);
+	memset(dev, 0, 8);
+	dev[4] = 1;			/* 0x40000000_00000000 / 1 */
+	for (;;) {
+		ASSERT_EQ(0, vcpu_run(vcpu));
+		if (vcpu->run->exit_reason != KVMINI_EXIT_MMIO)
+			break;
+		serve(_metadata, vcpu->run, DEV_GPA, dev, sizeof(dev));
+	}
+	ASSERT_EQ(UCALL_SYNC, vcpu_get_ucall(vcpu, &uc));
+	EXPECT_EQ(0U, uc.args[0]);			/* #DE */
+	EXPECT_EQ(0U, uc.args[1]);
+	EXPECT_EQ(5ULL << 32, uc.args[2]);
+	EXPECT_EQ(0x40000000ULL, uc.args[3]);
 	vm_free(vm);
 }
 

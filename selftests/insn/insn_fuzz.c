@@ -20,15 +20,18 @@ static void invariants(const struct insn *in, const u8 *buf, unsigned int avail)
 	CHECK(in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8);
 	CHECK(in->reg_size == 1 || in->reg_size == 2 || in->reg_size == 4 || in->reg_size == 8);
 	CHECK(in->addr_size == 2 || in->addr_size == 4 || in->addr_size == 8);
-	CHECK(in->op <= INSN_CLTS && in->alu <= ALU_NEG);
+	CHECK(in->op <= INSN_CLTS && in->alu <= ALU_IMUL);
 	CHECK(in->reg == INSN_NONE || (in->reg >= 0 && in->reg < INSN_REG_AH + 4));
 	CHECK(in->base == INSN_NONE || in->base == INSN_RIP || (in->base >= 0 && in->base < 16));
 	CHECK(in->index == INSN_NONE || (in->index >= 0 && in->index < 16));
 	CHECK(in->scale == 1 || in->scale == 2 || in->scale == 4 || in->scale == 8);
 	CHECK(in->seg <= 5);
 	/* The control-register forms may have no memory operand (LMSW: or no register). */
-	CHECK(in->mem_read || in->mem_write || in->op >= INSN_MOV_CR);
-	CHECK(in->has_imm || in->reg != INSN_NONE || in->op == INSN_CLTS || in->op == INSN_LMSW);
+	CHECK(in->mem_read || in->mem_write || in->op >= INSN_MOV_CR || in->op == INSN_CLFLUSH);
+	CHECK(in->has_imm || in->reg != INSN_NONE || in->op == INSN_CLTS || in->op == INSN_LMSW ||
+	      in->op == INSN_SETCC || in->op == INSN_MULDIV || in->op == INSN_SMSW ||
+	      in->op == INSN_CLFLUSH ||
+	      (in->op == INSN_ALU && in->alu >= ALU_INC && in->alu <= ALU_NEG));
 	CHECK(in->cr <= 15);
 	/* REP only on string forms; REPNE only on the compares, and with REP. */
 	CHECK(!in->rep || (in->op >= INSN_MOVS && in->op <= INSN_OUTS));
@@ -72,6 +75,15 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			memcpy(&d, data, n < 8 ? n : 8);
 			memcpy(&s, data + (n > 8 ? n - 8 : 0), n < 8 ? n : 8);
 			insn_alu(a.alu, a.size, d, s, &f);
+			CHECK((f & ~0x8d5ULL) == (~0x8d5ULL & ~0x300ULL));
+		}
+		if (a.op == INSN_MULDIV) {	/* #DE is ruled out before the CPU runs it */
+			u64 f = ~0x8d5ULL & ~0x300ULL, ax = 0, dx = 0, s = 0;
+
+			memcpy(&ax, data, n < 8 ? n : 8);
+			memcpy(&dx, data + n / 2, n - n / 2 < 8 ? n - n / 2 : 8);
+			memcpy(&s, data + (n > 8 ? n - 8 : 0), n < 8 ? n : 8);
+			insn_muldiv(a.alu, a.size, s, &ax, &dx, &f);
 			CHECK((f & ~0x8d5ULL) == (~0x8d5ULL & ~0x300ULL));
 		}
 	}

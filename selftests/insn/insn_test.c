@@ -6,6 +6,8 @@
  * and status flags) without touching any other RFLAGS bit.
  */
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -145,6 +147,21 @@ static const struct want forms[] = {
 	{ "lmsw ax (16)", 2, B(0x0f, 0x01, 0xf0), INSN_LMSW, 0, 2, 2, 2, 0, 0, 0, 0, 0, N, N, 1, 0, 0, 0 },
 	{ "lmsw [bx+si] (16)", 2, B(0x0f, 0x01, 0x30), INSN_LMSW, 0, 2, 2, 2, 1, 0, 0, 0, N, 3, 6, 1, 0, DS, 0 },
 	{ "lmsw [rsp+8]", 8, B(0x0f, 0x01, 0x74, 0x24, 0x08), INSN_LMSW, 0, 2, 2, 8, 1, 0, 0, 0, N, 4, N, 1, 8, SS, 0 },
+	{ "smsw [rax]", 8, B(0x0f, 0x01, 0x20), INSN_SMSW, 0, 2, 2, 8, 0, 1, 0, 0, N, 0, N, 1, 0, DS, 0 },
+	{ "shl dword [rax],cl", 8, B(0xd3, 0x20), INSN_ALU, ALU_SHL, 4, 4, 8, 1, 1, 0, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "sar byte [rbx],5", 8, B(0xc0, 0x3b, 0x05), INSN_ALU, ALU_SAR, 1, 1, 8, 1, 1, 0, 0, N, 3, N, 1, 0, DS, 5 },
+	{ "rol word [rax],1", 8, B(0x66, 0xd1, 0x00), INSN_ALU, ALU_ROL, 2, 2, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, 1 },
+	{ "rcr qword [rax],3", 8, B(0x48, 0xc1, 0x18, 0x03), INSN_ALU, ALU_RCR, 8, 8, 8, 1, 1, 0, 0, N, 0, N, 1, 0, DS, 3 },
+	{ "imul ecx,[rax],-2", 8, B(0x6b, 0x08, 0xfe), INSN_ALU, ALU_IMUL, 4, 4, 8, 1, 0, 1, 0, 1, 0, N, 1, 0, DS, (u64)-2 },
+	{ "imul dx,[rip+4],0x1234", 8, B(0x66, 0x69, 0x15, 4, 0, 0, 0, 0x34, 0x12), INSN_ALU, ALU_IMUL, 2, 2, 8, 1, 0, 1, 0, 2, RIP, N, 1, 4, DS, 0x1234 },
+	{ "imul rcx,[rax]", 8, B(0x48, 0x0f, 0xaf, 0x08), INSN_ALU, ALU_IMUL, 8, 8, 8, 1, 0, 1, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "bsr ax,[rsi]", 8, B(0x66, 0x0f, 0xbd, 0x06), INSN_ALU, ALU_BSR, 2, 2, 8, 1, 0, 1, 0, 0, 6, N, 1, 0, DS, 0 },
+	{ "bsf ebx,[rax]", 8, B(0x0f, 0xbc, 0x18), INSN_ALU, ALU_BSF, 4, 4, 8, 1, 0, 1, 0, 3, 0, N, 1, 0, DS, 0 },
+	{ "cmovne edx,[rax]", 8, B(0x0f, 0x45, 0x10), INSN_CMOV, 5, 4, 4, 8, 1, 0, 1, 0, 2, 0, N, 1, 0, DS, 0 },
+	{ "setb [rax]", 8, B(0x0f, 0x92, 0x00), INSN_SETCC, 2, 1, 1, 8, 0, 1, 0, 0, N, 0, N, 1, 0, DS, 0 },
+	{ "div qword [rcx]", 8, B(0x48, 0xf7, 0x31), INSN_MULDIV, 6, 8, 8, 8, 1, 0, 0, 0, N, 1, N, 1, 0, DS, 0 },
+	{ "mul byte [rax]", 8, B(0xf6, 0x20), INSN_MULDIV, 4, 1, 1, 8, 1, 0, 0, 0, N, 0, N, 1, 0, DS, 0 },
+	{ "clflush [rax]", 8, B(0x0f, 0xae, 0x38), INSN_CLFLUSH, 0, 4, 4, 8, 0, 0, 0, 0, N, 0, N, 1, 0, DS, 0 },
 };
 
 static void test_forms(void)
@@ -189,7 +206,12 @@ static const struct want refused[] = {
 	{ "movq mm0,[rax]", 8, B(0x0f, 0x6f, 0x00) },
 	{ "call [rax] (FF /2)", 8, B(0xff, 0x10) },
 	{ "push qword [rax] (FF /6)", 8, B(0xff, 0x30) },
-	{ "mul dword [rax] (F7 /4)", 8, B(0xf7, 0x20) },
+	{ "tzcnt eax,[rax] (F3 0F BC)", 8, B(0xf3, 0x0f, 0xbc, 0x00) },
+	{ "lock shl dword [rax],1", 8, B(0xf0, 0xd1, 0x20) },
+	{ "lock setb [rax]", 8, B(0xf0, 0x0f, 0x92, 0x00) },
+	{ "lock div dword [rax]", 8, B(0xf0, 0xf7, 0x30) },
+	{ "fxsave [rax] (0F AE /0)", 8, B(0x0f, 0xae, 0x00) },
+	{ "smsw eax (register)", 8, B(0x0f, 0x01, 0xe0) },
 	{ "test dword [rax] as F7 /1", 8, B(0xf7, 0x08, 0, 0, 0, 0) },
 	{ "lock test [rax],1", 8, B(0xf0, 0xf6, 0x00, 0x01) },
 	{ "lock mov [rax],ecx", 8, B(0xf0, 0x89, 0x08) },
@@ -256,6 +278,27 @@ static void test_refused(void)
 		else REF1(op, "q", u64);				\
 	} while (0)
 
+#define REFC(op, sfx, type)						\
+	asm("lea -128(%%rsp), %%rsp; pushq %[f]; popfq\n\t"		\
+	    op sfx " %%cl, %[d]\n\t"					\
+	    "pushfq; popq %[f]; lea 128(%%rsp), %%rsp"			\
+	    : [d] "+q" (d##type), [f] "+r" (f) : "c" ((u8)s) : "cc")
+
+#define REFC_ALL(op)							\
+	do {								\
+		if (size == 1) REFC(op, "b", u8);			\
+		else if (size == 2) REFC(op, "w", u16);			\
+		else if (size == 4) REFC(op, "l", u32);			\
+		else REFC(op, "q", u64);				\
+	} while (0)
+
+#define REFW_ALL(op)							\
+	do {								\
+		if (size == 2) REF(op, "w", u16);			\
+		else if (size == 4) REF(op, "l", u32);			\
+		else REF(op, "q", u64);					\
+	} while (0)
+
 static u64 ref(unsigned int alu, unsigned int size, u64 d, u64 s, u64 *flags)
 {
 	u8 du8 = d;
@@ -277,10 +320,93 @@ static u64 ref(unsigned int alu, unsigned int size, u64 d, u64 s, u64 *flags)
 	case ALU_DEC: REF1_ALL("dec"); break;
 	case ALU_NOT: REF1_ALL("not"); break;
 	case ALU_NEG: REF1_ALL("neg"); break;
+	case ALU_ROL: REFC_ALL("rol"); break;
+	case ALU_ROR: REFC_ALL("ror"); break;
+	case ALU_RCL: REFC_ALL("rcl"); break;
+	case ALU_RCR: REFC_ALL("rcr"); break;
+	case ALU_SHL: case ALU_SAL: REFC_ALL("shl"); break;
+	case ALU_SHR: REFC_ALL("shr"); break;
+	case ALU_SAR: REFC_ALL("sar"); break;
+	case ALU_BSF: REFW_ALL("bsf"); break;
+	case ALU_BSR: REFW_ALL("bsr"); break;
+	case ALU_IMUL: REFW_ALL("imul"); break;
 	}
 	r = size == 1 ? du8 : size == 2 ? du16 : size == 4 ? du32 : du64;
 	*flags = f & STATUS;
 	return alu == ALU_CMP || alu == ALU_TEST ? d : (d & ~(size == 8 ? ~0ULL : (1ULL << size * 8) - 1)) | r;
+}
+
+/* MUL IMUL DIV IDIV against this CPU; its #DE (SIGFPE) is the reference for -1. */
+static sigjmp_buf de_jmp;
+
+static void on_fpe(int sig)
+{
+	siglongjmp(de_jmp, 1);
+}
+
+#define REFMD(op, sfx, type)						\
+	asm volatile("lea -128(%%rsp), %%rsp; pushq %[f]; popfq\n\t"	\
+		     op sfx " %[s]\n\t"					\
+		     "pushfq; popq %[f]; lea 128(%%rsp), %%rsp"		\
+		     : "+a" (a), "+d" (d), [f] "+r" (f) : [s] "q" ((type)s) : "cc")
+
+static int ref_muldiv(unsigned int op, unsigned int size, u64 s, u64 *ra, u64 *rd, u64 *flags)
+{
+	volatile u64 a = *ra, d = *rd, f = (*flags & STATUS) | 0x2;
+
+	if (sigsetjmp(de_jmp, 1))
+		return -1;
+#define REFMD_ALL(op)							\
+	do {								\
+		u64 a_ = a, d_ = d, f_ = f;				\
+		{							\
+			u64 a = a_, d = d_, f = f_;			\
+			if (size == 1) REFMD(op, "b", u8);		\
+			else if (size == 2) REFMD(op, "w", u16);	\
+			else if (size == 4) REFMD(op, "l", u32);	\
+			else REFMD(op, "q", u64);			\
+			a_ = a; d_ = d; f_ = f;				\
+		}							\
+		a = a_; d = d_; f = f_;					\
+	} while (0)
+	switch (op) {
+	case 4: REFMD_ALL("mul"); break;
+	case 5: REFMD_ALL("imul"); break;
+	case 6: REFMD_ALL("div"); break;
+	case 7: REFMD_ALL("idiv"); break;
+	}
+	*ra = a;
+	*rd = d;
+	*flags = f & STATUS;
+	return 0;
+}
+
+static void test_muldiv(const u64 *vals, unsigned int nvals)
+{
+	unsigned int op, size, i, j, k, bad = 0, faults = 0;
+	char what[96];
+
+	signal(SIGFPE, on_fpe);
+	for (op = 4; op <= 7; op++) {
+		for (size = 1; size <= 8; size *= 2)
+			for (i = 0; i < nvals; i++)		/* rAX */
+				for (j = 0; j < nvals; j += 3)	/* rDX */
+					for (k = 0; k < nvals; k++) {	/* the operand */
+						u64 a1 = vals[i], d1 = vals[j], f1 = 0;
+						u64 a2 = a1, d2 = d1, f2 = 0;
+						int r1 = insn_muldiv(op, size, vals[k], &a1, &d1, &f1);
+						int r2 = ref_muldiv(op, size, vals[k], &a2, &d2, &f2);
+
+						faults += r2 < 0;
+						bad += r1 != r2 || (!r1 && (a1 != a2 || d1 != d2 ||
+									    (f1 & STATUS) != f2));
+					}
+		snprintf(what, sizeof(what), "muldiv /%u: rAX, rDX, flags and #DE as the CPU's", op);
+		check(!bad, what);
+		bad = 0;
+	}
+	check(faults > 0, "muldiv: #DE cases were tried");
+	signal(SIGFPE, SIG_DFL);
 }
 
 static void test_alu(void)
@@ -327,7 +453,43 @@ static void test_alu(void)
 		check(!bad, what);
 		bad = 0;
 	}
+	/* Shifts and rotates: every count that matters, CF in both ways. */
+	for (alu = ALU_ROL; alu <= ALU_SAR; alu++) {
+		static const u64 counts[] = { 0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 255 };
+
+		for (size = 1; size <= 8; size *= 2)
+			for (i = 0; i < sizeof(vals) / 8; i++)
+				for (j = 0; j < sizeof(counts) / 8; j++)
+					for (c = 0; c < 2; c++) {
+						u64 f1 = others | c | (c ? 0x800 : 0), f2 = f1 & STATUS;
+						u64 r1 = insn_alu(alu, size, vals[i], counts[j], &f1);
+						u64 r2 = ref(alu, size, vals[i], counts[j], &f2);
+
+						bad += r1 != r2 || (f1 & STATUS) != f2;
+						bad_bits += (f1 & ~STATUS) != others;
+					}
+		snprintf(what, sizeof(what), "alu %u (shift): results and flags as the CPU's", alu);
+		check(!bad, what);
+		bad = 0;
+	}
+	/* BSF BSR IMUL: 16, 32, 64 bits. */
+	for (alu = ALU_BSF; alu <= ALU_IMUL; alu++) {
+		for (size = 2; size <= 8; size *= 2)
+			for (i = 0; i < sizeof(vals) / 8; i++)
+				for (j = 0; j < sizeof(vals) / 8; j++) {
+					u64 f1 = others, f2 = 0;
+					u64 r1 = insn_alu(alu, size, vals[i], vals[j], &f1);
+					u64 r2 = ref(alu, size, vals[i], vals[j], &f2);
+
+					bad += r1 != r2 || (f1 & STATUS) != f2;
+					bad_bits += (f1 & ~STATUS) != others;
+				}
+		snprintf(what, sizeof(what), "alu %u (bsf/bsr/imul): results and flags as the CPU's", alu);
+		check(!bad, what);
+		bad = 0;
+	}
 	check(!bad_bits, "alu: RFLAGS bits other than the status flags untouched");
+	test_muldiv(vals, sizeof(vals) / 8);
 
 	/* BT*: CF = the bit, modulo the operand size; the result per op. */
 	for (size = 1; size <= 8; size *= 2)
