@@ -270,13 +270,14 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
 		sigemptyset(&current->real_blocked);
 	}
+out:
+	/* As KVM's post_kvm_run_save(): on every way out, the early EINVALs too. */
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
 	run->cr8 = kvmini_backend->get_cr8(vcpu);
 	run->apic_base = vcpu->apic_base;
 	run->ready_for_interrupt_injection = vcpu->irq_pending < 0 &&
 		kvmini_backend->interrupt_allowed(vcpu);
 	run->flags = 0;
-out:
 	if (run->kvm_valid_regs)
 		sync_regs_out(vcpu);
 	return r;

@@ -5,7 +5,8 @@
  * are there, the same as GET_REGS/GET_SREGS/GET_VCPU_EVENTS give; those
  * it marked in kvm_dirty_regs are loaded before the run and their bits
  * cleared. Unknown bits in either, or SREGS that SET_SREGS would refuse,
- * make KVMINI_RUN fail with EINVAL.
+ * make KVMINI_RUN fail with EINVAL (the run struct's if_flag, cr8,
+ * apic_base and ready_for_interrupt_injection still refreshed, as KVM).
  */
 #include "kvmini_util.h"
 #include "kvmini_vm.h"
@@ -41,7 +42,13 @@ TEST_F(sr, cap_and_bad_bits)
 
 	EXPECT_EQ((int)ALL, ioctl(self->vm->dev_fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_SYNC_REGS));
 	run->kvm_valid_regs = ALL | 8;
+	/* As KVM: the run struct's state fields are refreshed on EINVAL too. */
+	run->if_flag = run->ready_for_interrupt_injection = 0x55;
+	run->apic_base = 1;
 	EXPECT_EQ(-EINVAL, ioctl_err(self->vcpu->fd, KVMINI_RUN, 0));
+	EXPECT_GE(1, run->if_flag);
+	EXPECT_GE(1, run->ready_for_interrupt_injection);
+	EXPECT_EQ(0xfee00900ULL, run->apic_base);	/* BSP, enabled */
 	run->kvm_valid_regs = 0;
 	run->kvm_dirty_regs = 8;
 	EXPECT_EQ(-EINVAL, ioctl_err(self->vcpu->fd, KVMINI_RUN, 0));
