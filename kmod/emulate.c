@@ -17,9 +17,53 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <asm/debugreg.h>
+#include <asm/fpu/api.h>
 #include <asm/trapnr.h>
 
 #include "kvmini.h"
+
+/*
+ * The guest's XMM registers: in KVMINI_RUN the guest's FPU state is the
+ * task's (fpu_swap_kvm_fpstate), live in the registers unless a schedule
+ * saved it (TIF_NEED_FPU_LOAD): reload it first, as KVM's kvm_fpu_get().
+ */
+#define XMM_CASES(insn, ...)						\
+	switch (n) {							\
+	case 0: asm volatile(insn "0" __VA_ARGS__); break;		\
+	case 1: asm volatile(insn "1" __VA_ARGS__); break;		\
+	case 2: asm volatile(insn "2" __VA_ARGS__); break;		\
+	case 3: asm volatile(insn "3" __VA_ARGS__); break;		\
+	case 4: asm volatile(insn "4" __VA_ARGS__); break;		\
+	case 5: asm volatile(insn "5" __VA_ARGS__); break;		\
+	case 6: asm volatile(insn "6" __VA_ARGS__); break;		\
+	case 7: asm volatile(insn "7" __VA_ARGS__); break;		\
+	case 8: asm volatile(insn "8" __VA_ARGS__); break;		\
+	case 9: asm volatile(insn "9" __VA_ARGS__); break;		\
+	case 10: asm volatile(insn "10" __VA_ARGS__); break;		\
+	case 11: asm volatile(insn "11" __VA_ARGS__); break;		\
+	case 12: asm volatile(insn "12" __VA_ARGS__); break;		\
+	case 13: asm volatile(insn "13" __VA_ARGS__); break;		\
+	case 14: asm volatile(insn "14" __VA_ARGS__); break;		\
+	default: asm volatile(insn "15" __VA_ARGS__); break;		\
+	}
+
+void kvmini_read_xmm(unsigned int n, u8 *buf)
+{
+	fpregs_lock();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	XMM_CASES("movdqu %%xmm", ", %0" : "=m" (*(u8 (*)[16])buf));
+	fpregs_unlock();
+}
+
+void kvmini_write_xmm(unsigned int n, const u8 *buf)
+{
+	fpregs_lock();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	XMM_CASES("movdqu %0, %%xmm", : : "m" (*(const u8 (*)[16])buf));
+	fpregs_unlock();
+}
 
 unsigned long kvmini_addr_mask(unsigned int size)
 {

@@ -44,6 +44,7 @@ enum {
 #define SHIFT	0x1000	/* C0 C1 D0-D3: ModRM reg field selects the shift */
 #define BYCL	0x2000	/* shift count in CL (D2 D3; D0 D1 shift by 1) */
 #define IMM	0x4000	/* F_REG_RM with an immediate too (IMUL 69 6B) */
+#define XMM	0x8000	/* SSE move: 16 bytes, an XMM register; F3 or 66 for 6F/7F */
 
 struct form {
 	u8 form, op, alu;
@@ -117,6 +118,12 @@ static const struct form two_byte[256] = {
 	[0x01] = { F_CR, INSN_LMSW, 0, R_ONLY },		/* /6 LMSW, /4 SMSW m16 */
 	CC16(0x40, ((struct form){ F_REG_RM, INSN_CMOV, 0, R_ONLY })),
 	CC16(0x90, ((struct form){ F_RM, INSN_SETCC, 0, B | W_ONLY })),
+	[0x10] = { F_REG_RM, INSN_SSE, 0, R_ONLY | XMM },	/* MOVUPS, MOVUPD */
+	[0x11] = { F_RM_REG, INSN_SSE, 0, W_ONLY | XMM },
+	[0x28] = { F_REG_RM, INSN_SSE, 0, R_ONLY | XMM },	/* MOVAPS, MOVAPD */
+	[0x29] = { F_RM_REG, INSN_SSE, 0, W_ONLY | XMM },
+	[0x6f] = { F_REG_RM, INSN_SSE, 0, R_ONLY | XMM },	/* MOVDQA (66), MOVDQU (F3) */
+	[0x7f] = { F_RM_REG, INSN_SSE, 0, W_ONLY | XMM },
 	[0xae] = { F_RM, INSN_CLFLUSH, 0, 0 },			/* /7 only */
 	[0xaf] = { F_REG_RM, INSN_ALU, ALU_IMUL, R_ONLY },
 	[0xbc] = { F_REG_RM, INSN_ALU, ALU_BSF, R_ONLY },
@@ -220,6 +227,13 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 		in->reg = 0;			/* rAX: STOS's source, LODS's and SCAS's operand */
 		in->reg_dst = in->op == INSN_LODS;
 		goto done;
+	}
+	if (f->flags & XMM) {
+		/* 6F/7F: 66 or F3 (without one: MMX); the others: no F2/F3 (scalar). */
+		if ((op == 0x6f || op == 0x7f) ? !(osz ^ (rep == 0xf3)) || rep == 0xf2 : rep)
+			return -EINVAL;
+		in->size = in->reg_size = 16;
+		rep = 0;
 	}
 	if (rep)
 		return -EINVAL;

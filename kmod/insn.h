@@ -21,6 +21,9 @@
  *   BSF BSR 0F BC 0F BD (no F3: TZCNT/LZCNT are not emulated)
  *   CMOVcc 0F 40-4F; SETcc 0F 90-9F
  *   SMSW  0F 01 /4 (to memory); CLFLUSH, CLFLUSHOPT 0F AE /7 (no access: a no-op)
+ *   SSE   16-byte moves between an XMM register and memory: MOVUPS MOVUPD
+ *         0F 10/11, MOVAPS MOVAPD 0F 28/29 ((66)), MOVDQA 66 0F 6F/7F,
+ *         MOVDQU F3 0F 6F/7F (not VEX, not the scalar or MMX forms)
  *   XCHG  86 87
  *   BT    0F A3 AB B3 BB (bit offset in a register), 0F BA /4-/7 (imm8)
  *   MOVS  A4 A5; STOS AA AB; LODS AC AD (with or without REP, F3)
@@ -63,6 +66,7 @@ enum insn_op {
 	INSN_MULDIV,	/* insn_muldiv(alu = 4..7: MUL IMUL DIV IDIV, ...) */
 	INSN_SMSW,	/* memory (16 bits) <- CR0 */
 	INSN_CLFLUSH,	/* no access: nothing to do */
+	INSN_SSE,	/* XMM register (reg) <-> 16 bytes of memory (reg_dst: a load) */
 	INSN_MOVS,	/* ES:[rDI] <- seg:[rSI], then both step by size */
 	INSN_STOS,	/* ES:[rDI] <- rAX, then rDI steps by size */
 	INSN_LODS,	/* rAX <- seg:[rSI], then rSI steps by size */
@@ -95,7 +99,7 @@ struct insn {
 	u8 len;			/* bytes, prefixes included */
 	u8 op;			/* enum insn_op */
 	u8 alu;			/* enum insn_alu, for INSN_ALU and INSN_BT */
-	u8 size;		/* bytes of the memory access: 1, 2, 4 or 8 */
+	u8 size;		/* bytes of the memory access: 1, 2, 4, 8 (SSE: 16) */
 	u8 reg_size;		/* the register operand's size (MOVZX/MOVSX: 2 4 8) */
 	u8 addr_size;		/* 2, 4 or 8 */
 	bool mem_read;		/* the memory operand is read ... */
@@ -104,7 +108,7 @@ struct insn {
 	bool rep;		/* REP (REPE, REPNE) on a string instruction */
 	bool repne;		/* ... and it is REPNE (F2 on CMPS, SCAS) */
 	bool has_imm;
-	s8 reg;			/* register operand (see above), or INSN_NONE */
+	s8 reg;			/* register operand (see above; SSE: XMM 0-15), or INSN_NONE */
 	u64 imm;		/* sign-extended as x86 does for the encoding */
 	/*
 	 * The memory operand, seg:[base + index * scale + disp], wrapped to

@@ -289,7 +289,7 @@ struct kvmini_vcpu {
 	struct {			/* mmio.c: an MMIO instruction in progress */
 		struct insn insn;
 		struct kvmini_access rd, wr;
-		u8 in[8], out[8];	/* the memory operand read, and to write */
+		u8 in[16], out[16];	/* the memory operand read, and to write */
 		struct kvmini_access rd2;	/* CMPS: ES:[rDI], read after seg:[rSI] */
 		u8 in2[8];
 		u64 bit;		/* BT's bit offset */
@@ -578,6 +578,9 @@ void kvmini_reg_write(struct kvmini_vcpu *vcpu, int reg, unsigned int size, u64 
 bool kvmini_string_step(struct kvmini_vcpu *vcpu, unsigned long regs, unsigned int size,
 			unsigned int n, bool rep, unsigned int addr_size);
 int kvmini_skip_insn(struct kvmini_vcpu *vcpu, unsigned int len);
+/* The guest's XMM register @n (0-15), 16 bytes: during KVMINI_RUN only. */
+void kvmini_read_xmm(unsigned int n, u8 *buf);
+void kvmini_write_xmm(unsigned int n, const u8 *buf);
 int kvmini_complete_insn(struct kvmini_vcpu *vcpu);
 int kvmini_emulation_failure(struct kvmini_vcpu *vcpu, const u8 *bytes,
 			     unsigned int len, u64 gpa);

@@ -97,6 +97,15 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 		if (r != EMU_CONTINUE)
 			return r;
 	}
+	/* SSE: 16 bytes, between memory and an XMM register. */
+	if (in->op == INSN_SSE) {
+		if (in->reg_dst)
+			kvmini_write_xmm(in->reg, vcpu->mmio.in);
+		else
+			kvmini_read_xmm(in->reg, vcpu->mmio.out);
+		kvmini_skip_insn(vcpu, in->len);
+		return in->mem_write ? mmio_write(vcpu) : EMU_REENTER;
+	}
 	memcpy(&val, vcpu->mmio.in, size);
 	src = in->has_imm ? in->imm :
 	      in->reg != INSN_NONE ? kvmini_reg_read(vcpu, in->reg, size) : 0;

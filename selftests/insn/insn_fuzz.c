@@ -17,8 +17,11 @@ static void invariants(const struct insn *in, const u8 *buf, unsigned int avail)
 {
 	CHECK(in->len >= 1 && in->len <= avail && in->len <= INSN_MAX_LEN);
 	CHECK(!memcmp(in->bytes, buf, in->len));
-	CHECK(in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8);
-	CHECK(in->reg_size == 1 || in->reg_size == 2 || in->reg_size == 4 || in->reg_size == 8);
+	CHECK(in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8 ||
+	      (in->size == 16 && in->op == INSN_SSE));
+	CHECK(in->reg_size == 1 || in->reg_size == 2 || in->reg_size == 4 || in->reg_size == 8 ||
+	      (in->reg_size == 16 && in->op == INSN_SSE));
+	CHECK(in->op != INSN_SSE || (in->size == 16 && in->reg >= 0 && in->reg < 16));
 	CHECK(in->addr_size == 2 || in->addr_size == 4 || in->addr_size == 8);
 	CHECK(in->op <= INSN_CLTS && in->alu <= ALU_IMUL);
 	CHECK(in->reg == INSN_NONE || (in->reg >= 0 && in->reg < INSN_REG_AH + 4));

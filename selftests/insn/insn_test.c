@@ -162,6 +162,10 @@ static const struct want forms[] = {
 	{ "div qword [rcx]", 8, B(0x48, 0xf7, 0x31), INSN_MULDIV, 6, 8, 8, 8, 1, 0, 0, 0, N, 1, N, 1, 0, DS, 0 },
 	{ "mul byte [rax]", 8, B(0xf6, 0x20), INSN_MULDIV, 4, 1, 1, 8, 1, 0, 0, 0, N, 0, N, 1, 0, DS, 0 },
 	{ "clflush [rax]", 8, B(0x0f, 0xae, 0x38), INSN_CLFLUSH, 0, 4, 4, 8, 0, 0, 0, 0, N, 0, N, 1, 0, DS, 0 },
+	{ "movups xmm1,[rax]", 8, B(0x0f, 0x10, 0x08), INSN_SSE, 0, 16, 16, 8, 1, 0, 1, 0, 1, 0, N, 1, 0, DS, 0 },
+	{ "movdqu [rax],xmm9", 8, B(0xf3, 0x44, 0x0f, 0x7f, 0x08), INSN_SSE, 0, 16, 16, 8, 0, 1, 0, 0, 9, 0, N, 1, 0, DS, 0 },
+	{ "movapd xmm0,[rbx]", 8, B(0x66, 0x0f, 0x28, 0x03), INSN_SSE, 0, 16, 16, 8, 1, 0, 1, 0, 0, 3, N, 1, 0, DS, 0 },
+	{ "movdqa [esi],xmm2 (32)", 4, B(0x66, 0x0f, 0x7f, 0x16), INSN_SSE, 0, 16, 16, 4, 0, 1, 0, 0, 2, 6, N, 1, 0, DS, 0 },
 };
 
 static void test_forms(void)
@@ -202,7 +206,10 @@ static void test_forms(void)
 
 static const struct want refused[] = {
 	{ "mov eax,ecx (no memory)", 8, B(0x89, 0xc8) },
-	{ "movups xmm0,[rax]", 8, B(0x0f, 0x10, 0x00) },
+	{ "movss xmm0,[rax] (F3 0F 10)", 8, B(0xf3, 0x0f, 0x10, 0x00) },
+	{ "movsd xmm0,[rax] (F2 0F 10)", 8, B(0xf2, 0x0f, 0x10, 0x00) },
+	{ "66 F3 0F 6F", 8, B(0x66, 0xf3, 0x0f, 0x6f, 0x00) },
+	{ "lock movups [rax],xmm0", 8, B(0xf0, 0x0f, 0x11, 0x00) },
 	{ "movq mm0,[rax]", 8, B(0x0f, 0x6f, 0x00) },
 	{ "call [rax] (FF /2)", 8, B(0xff, 0x10) },
 	{ "push qword [rax] (FF /6)", 8, B(0xff, 0x30) },
