@@ -126,6 +126,10 @@ static const struct form two_byte[256] = {
 	[0x7f] = { F_RM_REG, INSN_SSE, 0, W_ONLY | XMM },
 	[0xae] = { F_RM, INSN_CLFLUSH, 0, 0 },			/* /7 only */
 	[0xaf] = { F_REG_RM, INSN_ALU, ALU_IMUL, R_ONLY },
+	[0xa4] = { F_RM_REG, INSN_SHXD, ALU_SHL, IMM | I8 },	/* SHLD r/m, reg, imm8 */
+	[0xa5] = { F_RM_REG, INSN_SHXD, ALU_SHL, BYCL },	/* SHLD r/m, reg, CL */
+	[0xac] = { F_RM_REG, INSN_SHXD, ALU_SHR, IMM | I8 },
+	[0xad] = { F_RM_REG, INSN_SHXD, ALU_SHR, BYCL },
 	[0xbc] = { F_REG_RM, INSN_ALU, ALU_BSF, R_ONLY },
 	[0xbd] = { F_REG_RM, INSN_ALU, ALU_BSR, R_ONLY },
 	[0x06] = { F_CR, INSN_CLTS, 0, 0 },
@@ -411,7 +415,7 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 		}
 		if (in->op == INSN_CMOV)
 			in->alu = op & 0xf;
-		if (f->flags & IMM) {		/* IMUL reg, r/m, imm */
+		if (f->flags & IMM) {		/* IMUL reg, r/m, imm; SHLD/SHRD imm8 */
 			unsigned int ilen = (f->flags & I8) ? 1 : in->size == 2 ? 2 : 4;
 
 			if (i + ilen > n)
@@ -674,4 +678,35 @@ int insn_muldiv(unsigned int op, unsigned int size, u64 src, u64 *rax, u64 *rdx,
 	*rdx = d;
 	*rflags = (*rflags & ~STATUS_FLAGS) | (out & STATUS_FLAGS);
 	return 0;
+}
+
+/* --- SHLD SHRD: the host CPU again --- */
+
+#define SHXD1(insn, sfx, type)						\
+	do {								\
+	type v = (type)dst;						\
+	asm("lea -128(%%rsp), %%rsp\n\t"				\
+	    "pushfq; andq %[keep], (%%rsp); orq %[in], (%%rsp); popfq\n\t" \
+	    insn sfx " %%cl, %[s], %[d]\n\t"				\
+	    "pushfq; popq %[out]\n\t"					\
+	    "lea 128(%%rsp), %%rsp"					\
+	    : [d] "+r" (v), [out] "=&r" (out)				\
+	    : [s] "r" ((type)src), "c" (count), [in] "r" (fl),		\
+	      [keep] "i" (~STATUS_FLAGS)				\
+	    : "cc");							\
+	res = v;							\
+	} while (0)
+
+u64 insn_shxd(unsigned int alu, unsigned int size, u64 dst, u64 src, u8 count, u64 *rflags)
+{
+	u64 fl = *rflags & STATUS_FLAGS, out = 0, res = dst;
+	bool left = alu == ALU_SHL;
+
+	switch (size) {
+	case 2: if (left) SHXD1("shld", "w", u16); else SHXD1("shrd", "w", u16); break;
+	case 4: if (left) SHXD1("shld", "l", u32); else SHXD1("shrd", "l", u32); break;
+	default: if (left) SHXD1("shld", "q", u64); else SHXD1("shrd", "q", u64); break;
+	}
+	*rflags = (*rflags & ~STATUS_FLAGS) | (out & STATUS_FLAGS);
+	return size == 8 ? res : (dst & ~((1ULL << (size * 8)) - 1)) | res;
 }

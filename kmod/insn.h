@@ -19,6 +19,7 @@
  *   IMUL  0F AF (reg <- reg * r/m), 69 6B (reg <- r/m * imm)
  *   MUL IMUL DIV IDIV  F6 F7 /4-/7 (rAX, rDX; #DE as the CPU)
  *   BSF BSR 0F BC 0F BD (no F3: TZCNT/LZCNT are not emulated)
+ *   SHLD SHRD 0F A4 0F AC (imm8), 0F A5 0F AD (CL)
  *   CMOVcc 0F 40-4F; SETcc 0F 90-9F
  *   SMSW  0F 01 /4 (to memory); CLFLUSH, CLFLUSHOPT 0F AE /7 (no access: a no-op)
  *   SSE   16-byte moves between an XMM register and memory: MOVUPS MOVUPD
@@ -67,6 +68,7 @@ enum insn_op {
 	INSN_SMSW,	/* memory (16 bits) <- CR0 */
 	INSN_CLFLUSH,	/* no access: nothing to do */
 	INSN_SSE,	/* XMM register (reg) <-> 16 bytes of memory (reg_dst: a load) */
+	INSN_SHXD,	/* insn_shxd(alu = ALU_SHL/ALU_SHR, memory, reg, imm8 or CL) */
 	INSN_MOVS,	/* ES:[rDI] <- seg:[rSI], then both step by size */
 	INSN_STOS,	/* ES:[rDI] <- rAX, then rDI steps by size */
 	INSN_LODS,	/* rAX <- seg:[rSI], then rSI steps by size */
@@ -157,5 +159,12 @@ bool insn_cond(unsigned int cc, u64 rflags);
  * a quotient too big).
  */
 int insn_muldiv(unsigned int op, unsigned int size, u64 src, u64 *rax, u64 *rdx, u64 *rflags);
+
+/*
+ * SHLD (@alu ALU_SHL) or SHRD (ALU_SHR) of @dst by @count (the CPU masks
+ * it), shifting in @src, on @size bytes (2 4 8): the result, and the
+ * status flags of *@rflags as the CPU leaves them.
+ */
+u64 insn_shxd(unsigned int alu, unsigned int size, u64 dst, u64 src, u8 count, u64 *rflags);
 
 #endif

@@ -185,6 +185,10 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 	}
 	case INSN_CLFLUSH:	/* as KVM: nothing to flush for a device */
 		break;
+	case INSN_SHXD:
+		out = insn_shxd(in->alu, size, val, kvmini_reg_read(vcpu, in->reg, size),
+				in->has_imm ? in->imm : kvmini_reg_read(vcpu, REG_RCX, 1), &rflags);
+		break;
 	case INSN_MOVS:
 		out = val;
 		retire = kvmini_string_step(vcpu, BIT(REG_RSI) | BIT(REG_RDI), size, 1,

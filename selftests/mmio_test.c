@@ -106,7 +106,8 @@ struct out {
 	  "mov %%rax, %q[r]", 0)
 
 /*
- * Shifts and rotates (by 1, imm8, CL; count 0 leaves the flags), IMUL,
+ * Shifts and rotates (by 1, imm8, CL; count 0 leaves the flags), SHLD and
+ * SHRD, IMUL,
  * BSF/BSR (p[-12..-10] = 0: the register stays), CMOVcc and SETcc (the
  * two flag settings take either way), SMSW, CLFLUSH (a no-op), and
  * MUL/IMUL/DIV/IDIV, whose rDX is the harness's p: kept in R10 meanwhile,
@@ -142,6 +143,9 @@ struct out {
 	X(MD("movq $-1, %%rdx", "idivq 8(%%r10)"), 0)			\
 	X(MD("mov $0, %%edx", "divb 1(%%r10)"), 0x100)			\
 	X(MD("mov $5, %%edx", "idivw 2(%%r10)"), 0)			\
+	X("shldl $5, %k[r], 4(%[p])", 0) X("shrdw $3, %w[r], 6(%[p])", 0) \
+	X("mov $13, %%ecx; shrdq %%cl, %q[r], 8(%[p])", 0)		\
+	X("mov $40, %%ecx; shldq %%cl, %q[r], 16(%[p])", 0)		\
 	SSE(X)
 
 /* 16-byte SSE moves: loads fold both halves of XMM0 into r, stores write r twice. */

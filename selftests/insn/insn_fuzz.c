@@ -80,6 +80,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			insn_alu(a.alu, a.size, d, s, &f);
 			CHECK((f & ~0x8d5ULL) == (~0x8d5ULL & ~0x300ULL));
 		}
+		if (a.op == INSN_SHXD) {
+			u64 f = ~0x8d5ULL & ~0x300ULL, d = 0;
+
+			memcpy(&d, data, n < 8 ? n : 8);
+			insn_shxd(a.alu, a.size, d, ~d, data[n - 1], &f);
+			CHECK((f & ~0x8d5ULL) == (~0x8d5ULL & ~0x300ULL));
+		}
 		if (a.op == INSN_MULDIV) {	/* #DE is ruled out before the CPU runs it */
 			u64 f = ~0x8d5ULL & ~0x300ULL, ax = 0, dx = 0, s = 0;
 

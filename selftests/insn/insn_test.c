@@ -162,6 +162,8 @@ static const struct want forms[] = {
 	{ "div qword [rcx]", 8, B(0x48, 0xf7, 0x31), INSN_MULDIV, 6, 8, 8, 8, 1, 0, 0, 0, N, 1, N, 1, 0, DS, 0 },
 	{ "mul byte [rax]", 8, B(0xf6, 0x20), INSN_MULDIV, 4, 1, 1, 8, 1, 0, 0, 0, N, 0, N, 1, 0, DS, 0 },
 	{ "clflush [rax]", 8, B(0x0f, 0xae, 0x38), INSN_CLFLUSH, 0, 4, 4, 8, 0, 0, 0, 0, N, 0, N, 1, 0, DS, 0 },
+	{ "shld [rax],ecx,5", 8, B(0x0f, 0xa4, 0x08, 0x05), INSN_SHXD, ALU_SHL, 4, 4, 8, 1, 1, 0, 0, 1, 0, N, 1, 0, DS, 5 },
+	{ "shrd [rbx],rdx,cl", 8, B(0x48, 0x0f, 0xad, 0x13), INSN_SHXD, ALU_SHR, 8, 8, 8, 1, 1, 0, 0, 2, 3, N, 1, 0, DS, 0 },
 	{ "movups xmm1,[rax]", 8, B(0x0f, 0x10, 0x08), INSN_SSE, 0, 16, 16, 8, 1, 0, 1, 0, 1, 0, N, 1, 0, DS, 0 },
 	{ "movdqu [rax],xmm9", 8, B(0xf3, 0x44, 0x0f, 0x7f, 0x08), INSN_SSE, 0, 16, 16, 8, 0, 1, 0, 0, 9, 0, N, 1, 0, DS, 0 },
 	{ "movapd xmm0,[rbx]", 8, B(0x66, 0x0f, 0x28, 0x03), INSN_SSE, 0, 16, 16, 8, 1, 0, 1, 0, 0, 3, N, 1, 0, DS, 0 },
@@ -416,6 +418,44 @@ static void test_muldiv(const u64 *vals, unsigned int nvals)
 	signal(SIGFPE, SIG_DFL);
 }
 
+#define REFSH(op, sfx, type)						\
+	do {								\
+		type v = d;						\
+		asm("lea -128(%%rsp), %%rsp; pushq %[f]; popfq\n\t"	\
+		    op sfx " %%cl, %[s], %[d]\n\t"			\
+		    "pushfq; popq %[f]; lea 128(%%rsp), %%rsp"		\
+		    : [d] "+r" (v), [f] "+r" (f) : [s] "r" ((type)s), "c" (c) : "cc"); \
+		r = size == 8 ? v : (d & ~((1ULL << size * 8) - 1)) | v; \
+	} while (0)
+
+/* SHLD SHRD against this CPU, every count up to 70. */
+static void test_shxd(const u64 *vals, unsigned int nvals)
+{
+	unsigned int alu, size, i, j, bad = 0;
+	u8 c;
+
+	for (alu = ALU_SHL; alu <= ALU_SHR; alu++)
+		for (size = 2; size <= 8; size *= 2)
+			for (i = 0; i < nvals; i++)
+				for (j = 0; j < nvals; j += 2)
+					for (c = 0; c < 70; c++) {
+						u64 d = vals[i], s = vals[j], f = (c & 1) | 0x2, f1 = c & 1, r;
+						u64 r1 = insn_shxd(alu, size, d, s, c, &f1);
+
+						if (alu == ALU_SHL) {
+							if (size == 2) REFSH("shld", "w", u16);
+							else if (size == 4) REFSH("shld", "l", u32);
+							else REFSH("shld", "q", u64);
+						} else {
+							if (size == 2) REFSH("shrd", "w", u16);
+							else if (size == 4) REFSH("shrd", "l", u32);
+							else REFSH("shrd", "q", u64);
+						}
+						bad += r1 != r || (f1 & STATUS) != (f & STATUS);
+					}
+	check(!bad, "shld/shrd: results and flags as the CPU's");
+}
+
 static void test_alu(void)
 {
 	static const u64 vals[] = {
@@ -497,6 +537,7 @@ static void test_alu(void)
 	}
 	check(!bad_bits, "alu: RFLAGS bits other than the status flags untouched");
 	test_muldiv(vals, sizeof(vals) / 8);
+	test_shxd(vals, sizeof(vals) / 8);
 
 	/* BT*: CF = the bit, modulo the operand size; the result per op. */
 	for (size = 1; size <= 8; size *= 2)
