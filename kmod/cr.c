@@ -172,7 +172,7 @@ int kvmini_set_efer(struct kvmini_vcpu *vcpu, u64 efer, bool host)
 
 static int inject_gp(struct kvmini_vcpu *vcpu)
 {
-	kvmini_backend->queue_exception(vcpu, X86_TRAP_GP, true, 0, 0);
+	kvmini_queue_exception(vcpu, X86_TRAP_GP, true, 0, 0);
 	return EMU_REENTER;
 }
 
@@ -235,7 +235,8 @@ int kvmini_exit_cr_access(struct kvmini_vcpu *vcpu)
 	r = kvmini_decode_insn(vcpu, &in, 0);
 	if (r != EMU_CONTINUE)
 		return r;
-	if (be->cpl(vcpu))	/* the CPU checks it before it intercepts */
+	/* The CPU checks CPL before it intercepts (SMSW: only with UMIP). */
+	if (be->cpl(vcpu) && (in.op != INSN_SMSW || (vcpu->cr4 & X86_CR4_UMIP)))
 		return inject_gp(vcpu);
 	be->get_paging(vcpu, &pg);
 	switch (in.op) {
@@ -260,6 +261,11 @@ int kvmini_exit_cr_access(struct kvmini_vcpu *vcpu)
 				return r;
 		}
 		return kvmini_exit_lmsw(vcpu, msw, in.len);
+	case INSN_SMSW:		/* CR0 reads exit (SVM, CD/NW the guest's): SMSW too */
+		if (in.mem_write)
+			return kvmini_emulate_mmio(vcpu, 0, false);	/* RAM or a device */
+		kvmini_reg_write(vcpu, in.reg, in.size, pg.cr0);
+		return kvmini_skip_insn(vcpu, in.len);
 	default:
 		break;
 	}

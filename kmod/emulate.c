@@ -133,9 +133,10 @@ int kvmini_skip_insn(struct kvmini_vcpu *vcpu, unsigned int len)
 	if (kvmini_backend->cs_mode(vcpu) != 8)
 		vcpu->rip = (u32)vcpu->rip;
 	vcpu->interrupt_shadow = 0;
+	vcpu->rflags &= ~X86_EFLAGS_RF;	/* the instruction completed, as on the CPU */
 	if (vcpu->rflags & X86_EFLAGS_TF) {
 		vcpu->dr6 = (vcpu->dr6 & ~0xfULL) | KVMINI_DR6_INIT | DR_STEP;
-		kvmini_backend->queue_exception(vcpu, X86_TRAP_DB, false, 0, 0);
+		kvmini_queue_exception(vcpu, X86_TRAP_DB, false, 0, 0);
 	}
 	return EMU_REENTER;
 }
@@ -197,7 +198,7 @@ int kvmini_decode_insn(struct kvmini_vcpu *vcpu, struct insn *in, u64 gpa)
 			  PAGE_SIZE - offset_in_page(la + have));
 		r = kvmini_gva_to_gpa(vcpu->vm, &pg, la + have, access, &code, &pf);
 		if (r) {
-			be->queue_exception(vcpu, X86_TRAP_PF, true, pf, la + have);
+			kvmini_queue_exception(vcpu, X86_TRAP_PF, true, pf, la + have);
 			return EMU_REENTER;
 		}
 		if (kvmini_read_gpa(vcpu->vm, code, buf + have, n))
@@ -251,7 +252,7 @@ int kvmini_access_translate(struct kvmini_vcpu *vcpu, struct kvmini_access *a,
 		n = min_t(unsigned int, len - i, PAGE_SIZE - offset_in_page(la + i));
 		r = kvmini_gva_to_gpa(vcpu->vm, &pg, la + i, access, &p->gpa, &pf);
 		if (r) {
-			be->queue_exception(vcpu, X86_TRAP_PF, true, pf, la + i);
+			kvmini_queue_exception(vcpu, X86_TRAP_PF, true, pf, la + i);
 			return EMU_REENTER;
 		}
 		p->off = i;

@@ -29,15 +29,29 @@ int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...)
 	return EMU_EXIT;
 }
 
+/*
+ * Queue an exception for the next entry. As the CPU and KVM: a
+ * fault-class one (all but #DB, #BP, #OF, #DF, #MC) sets RF in the RFLAGS
+ * its handler finds on the stack.
+ */
+void kvmini_queue_exception(struct kvmini_vcpu *vcpu, u8 vector, bool has_error, u32 error,
+			    u64 cr2)
+{
+	if (vector < 32 && !(BIT(vector) & (BIT(X86_TRAP_DB) | BIT(X86_TRAP_BP) | BIT(X86_TRAP_OF) |
+					    BIT(X86_TRAP_DF) | BIT(X86_TRAP_MC))))
+		vcpu->rflags |= X86_EFLAGS_RF;
+	kvmini_backend->queue_exception(vcpu, vector, has_error, error, cr2);
+}
+
 static int inject_gp(struct kvmini_vcpu *vcpu)
 {
-	kvmini_backend->queue_exception(vcpu, X86_TRAP_GP, true, 0, 0);
+	kvmini_queue_exception(vcpu, X86_TRAP_GP, true, 0, 0);
 	return EMU_REENTER;
 }
 
 int kvmini_exit_ud(struct kvmini_vcpu *vcpu)
 {
-	kvmini_backend->queue_exception(vcpu, X86_TRAP_UD, false, 0, 0);
+	kvmini_queue_exception(vcpu, X86_TRAP_UD, false, 0, 0);
 	return EMU_REENTER;
 }
 

@@ -115,7 +115,7 @@ static int insn_bytes(struct kvmini_vcpu *vcpu, u8 *buf, bool write)
 		if (kvmini_gva_to_gpa(vcpu->vm, &pg, la, access, &gpa, &pf)) {
 			if (!write)
 				return -EFAULT;
-			kvmini_backend->queue_exception(vcpu, X86_TRAP_PF, true, pf, la);
+			kvmini_queue_exception(vcpu, X86_TRAP_PF, true, pf, la);
 			return 1;
 		}
 		if (write ? kvmini_write_gpa(vcpu->vm, gpa, buf + i, 1)

@@ -259,7 +259,12 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 			goto done;
 		}
 		in->size = in->reg_size = 2;
-		if ((regf & 7) == 4 && mod != 3) {
+		if ((regf & 7) == 4 && mod == 3) {
+			in->op = INSN_SMSW;	/* SMSW r16/r32/r64: the operand size */
+			in->size = in->reg_size = opsize;
+			in->reg = rm;
+			goto done;
+		} else if ((regf & 7) == 4) {
 			in->op = INSN_SMSW;	/* SMSW m16: 16 bits whatever the size */
 			in->mem_write = 1;
 		} else if ((regf & 7) != 6) {

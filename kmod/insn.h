@@ -21,7 +21,7 @@
  *   BSF BSR 0F BC 0F BD (no F3: TZCNT/LZCNT are not emulated)
  *   SHLD SHRD 0F A4 0F AC (imm8), 0F A5 0F AD (CL)
  *   CMOVcc 0F 40-4F; SETcc 0F 90-9F
- *   SMSW  0F 01 /4 (to memory); CLFLUSH, CLFLUSHOPT 0F AE /7 (no access: a no-op)
+ *   SMSW  0F 01 /4 (to memory, or a register: where CR0 reads exit); CLFLUSH, CLFLUSHOPT 0F AE /7 (no access: a no-op)
  *   SSE   16-byte moves between an XMM register and memory: MOVUPS MOVUPD
  *         0F 10/11, MOVAPS MOVAPD 0F 28/29 ((66)), MOVDQA 66 0F 6F/7F,
  *         MOVDQU F3 0F 6F/7F (not VEX, not the scalar or MMX forms)

@@ -561,6 +561,9 @@ int kvmini_exit_fail_entry(struct kvmini_vcpu *vcpu, u64 reason);
 int kvmini_exit_dr_access(struct kvmini_vcpu *vcpu);
 /* An instruction the guest may not have (SVM/VMX, RDPRU...): #UD. */
 int kvmini_exit_ud(struct kvmini_vcpu *vcpu);
+/* Queue an exception for the next entry (fault-class ones set RF, as KVM). */
+void kvmini_queue_exception(struct kvmini_vcpu *vcpu, u8 vector, bool has_error, u32 error,
+			    u64 cr2);
 int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...);
 /* Interrupts off, after an exit for a host machine check: to the host's handler. */
 void kvmini_machine_check(void);

@@ -169,7 +169,7 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 		u64 ax = vcpu->regs[REG_RAX], dx = vcpu->regs[REG_RDX];
 
 		if (insn_muldiv(in->alu, size, val, &ax, &dx, &rflags)) {
-			kvmini_backend->queue_exception(vcpu, X86_TRAP_DE, false, 0, 0);
+			kvmini_queue_exception(vcpu, X86_TRAP_DE, false, 0, 0);
 			return EMU_REENTER;	/* a fault: nothing changed, RIP stays */
 		}
 		vcpu->regs[REG_RAX] = ax;

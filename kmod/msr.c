@@ -605,7 +605,7 @@ long kvmini_set_mce(struct kvmini_vcpu *vcpu, const struct kvmini_x86_mce *mce)
 		bank[3] = mce->misc;
 		s->mcg_status = mce->mcg_status;
 		bank[1] = status;
-		kvmini_backend->queue_exception(vcpu, X86_TRAP_MC, false, 0, 0);
+		kvmini_queue_exception(vcpu, X86_TRAP_MC, false, 0, 0);
 	} else if (!(bank[1] & MCI_STATUS_VAL) || !(bank[1] & MCI_STATUS_UC)) {
 		if (bank[1] & MCI_STATUS_VAL)
 			status |= MCI_STATUS_OVER;

@@ -157,7 +157,7 @@ static int complete_user_msr(struct kvmini_vcpu *vcpu)
 	struct kvmini_run *run = vcpu->run;
 
 	if (run->msr.error) {
-		kvmini_backend->queue_exception(vcpu, X86_TRAP_GP, true, 0, 0);
+		kvmini_queue_exception(vcpu, X86_TRAP_GP, true, 0, 0);
 		return EMU_REENTER;
 	}
 	if (run->exit_reason == KVMINI_EXIT_X86_RDMSR) {
@@ -184,7 +184,7 @@ int kvmini_msr_failed(struct kvmini_vcpu *vcpu, u32 msr, bool write, u64 val,
 		reason = kvmini_get_msr(vcpu, msr, &tmp, true) ? KVMINI_MSR_EXIT_REASON_UNKNOWN
 							       : KVMINI_MSR_EXIT_REASON_INVAL;
 	if (!(READ_ONCE(vcpu->vm->user_space_msr_mask) & reason)) {
-		kvmini_backend->queue_exception(vcpu, X86_TRAP_GP, true, 0, 0);
+		kvmini_queue_exception(vcpu, X86_TRAP_GP, true, 0, 0);
 		return EMU_REENTER;
 	}
 	run->exit_reason = write ? KVMINI_EXIT_X86_WRMSR : KVMINI_EXIT_X86_RDMSR;

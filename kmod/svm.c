@@ -797,7 +797,7 @@ static int handle_reflect(struct kvmini_vcpu *vcpu)
 	if (vector == 1)	/* #DB: DR6 says why; the guest reads it */
 		vcpu->dr6 = vmcb->save.dr6;
 
-	svm_queue_exception(vcpu, vector, vector == 17, 0, 0);
+	kvmini_queue_exception(vcpu, vector, vector == 17, 0, 0);
 	return 1;
 }
 

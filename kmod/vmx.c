@@ -1370,7 +1370,7 @@ static int handle_exception_nmi(struct kvmini_vcpu *vcpu)
 	if (vector == X86_TRAP_DB)	/* the exit qualification holds DR6's why */
 		vcpu->dr6 = (KVMINI_DR6_INIT & ~0x600fULL) | (vmx->exit_qual & 0x600f);
 	if (vector == X86_TRAP_DB || vector == X86_TRAP_AC) {
-		vmx_queue_exception(vcpu, vector, vector == X86_TRAP_AC, vmx->intr_err, 0);
+		kvmini_queue_exception(vcpu, vector, vector == X86_TRAP_AC, vmx->intr_err, 0);
 		return EMU_REENTER;
 	}
 	return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,

@@ -160,6 +160,7 @@ struct guest_exc {
 	uint64_t skip;
 	uint64_t cr2;		/* CR2 at the last exception */
 	uint64_t counts[32];	/* exceptions taken, per vector */
+	uint64_t rflags;	/* RFLAGS pushed by the last exception */
 };
 extern struct guest_exc guest_exc;
 #define GUEST_NO_EXC	(~0ULL)

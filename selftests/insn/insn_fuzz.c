@@ -30,7 +30,8 @@ static void invariants(const struct insn *in, const u8 *buf, unsigned int avail)
 	CHECK(in->scale == 1 || in->scale == 2 || in->scale == 4 || in->scale == 8);
 	CHECK(in->seg <= 5);
 	/* The control-register forms may have no memory operand (LMSW: or no register). */
-	CHECK(in->mem_read || in->mem_write || in->op >= INSN_MOV_CR || in->op == INSN_CLFLUSH);
+	CHECK(in->mem_read || in->mem_write || in->op >= INSN_MOV_CR || in->op == INSN_CLFLUSH ||
+	      in->op == INSN_SMSW);
 	CHECK(in->has_imm || in->reg != INSN_NONE || in->op == INSN_CLTS || in->op == INSN_LMSW ||
 	      in->op == INSN_SETCC || in->op == INSN_MULDIV || in->op == INSN_SMSW ||
 	      in->op == INSN_CLFLUSH ||

@@ -58,11 +58,15 @@ void guest_exc_handle(struct exc_frame *f)
 	guest_exc.vector = f->vector;
 	guest_exc.error_code = f->error_code;
 	guest_exc.rip = f->rip;
+	guest_exc.rflags = f->rflags;
 	asm volatile("mov %%cr2, %0" : "=r"(guest_exc.cr2));
 	guest_exc.count++;
 	guest_exc.counts[f->vector & 31]++;
 	if (guest_exc.resume) {
 		f->rip += guest_exc.skip;
+		/* Past the faulting instruction: no RF for the next one. */
+		if (guest_exc.skip)
+			f->rflags &= ~(1ULL << 16);
 		if (guest_exc.resume == GUEST_EXC_ONCE)
 			guest_exc.resume = 0;
 		return;
