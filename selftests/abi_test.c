@@ -59,6 +59,10 @@ enum { ABI_FACTS_BASE = __COUNTER__ };
 						    __typeof__(theirs)), \
 		       #ours " has another type than " #theirs)
 
+/* A fact with no uapi counterpart (the pvclock ABI): a documented value. */
+#define DOC_VALUE(expr, val)						\
+	_Static_assert(COUNT_FACT && (expr) == (val), #expr " is not " #val)
+
 /* struct kvmini_<s> has struct kvm_<s>'s size and alignment. */
 #define SAME_STRUCT(s)							\
 	_Static_assert(COUNT_FACT &&					\
@@ -899,13 +903,42 @@ SAME_CONST(CPUID_FEATURES);
 SAME_CONST(FEATURE_PV_UNHALT);
 SAME_CONST(FEATURE_PV_SEND_IPI);
 SAME_CONST(FEATURE_PV_SCHED_YIELD);
+SAME_CONST(FEATURE_CLOCKSOURCE);
+SAME_CONST(FEATURE_NOP_IO_DELAY);
+SAME_CONST(FEATURE_CLOCKSOURCE2);
+SAME_CONST(FEATURE_CLOCKSOURCE_STABLE_BIT);
+
+/* kvmclock: its MSRs (<asm/kvm_para.h>), CLOCK_PAIRING's struct, pvclock's layout. */
+SAME_VALUE(KVMINI_MSR_KVM_WALL_CLOCK, MSR_KVM_WALL_CLOCK);
+SAME_VALUE(KVMINI_MSR_KVM_SYSTEM_TIME, MSR_KVM_SYSTEM_TIME);
+SAME_VALUE(KVMINI_MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_WALL_CLOCK_NEW);
+SAME_VALUE(KVMINI_MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_SYSTEM_TIME_NEW);
+SAME_CONST(CLOCK_PAIRING_WALLCLOCK);
+SAME_STRUCT(clock_pairing);
+SAME_FIELD(clock_pairing, sec);
+SAME_FIELD(clock_pairing, nsec);
+SAME_FIELD(clock_pairing, tsc);
+SAME_FIELD(clock_pairing, flags);
+SAME_FIELD(clock_pairing, pad);
+/* Documentation/virt/kvm/x86/msr.rst and the kernel's pvclock-abi.h. */
+DOC_VALUE(sizeof(struct kvmini_pvclock_vcpu_time_info), 32);
+DOC_VALUE(offsetof(struct kvmini_pvclock_vcpu_time_info, tsc_timestamp), 8);
+DOC_VALUE(offsetof(struct kvmini_pvclock_vcpu_time_info, system_time), 16);
+DOC_VALUE(offsetof(struct kvmini_pvclock_vcpu_time_info, tsc_to_system_mul), 24);
+DOC_VALUE(offsetof(struct kvmini_pvclock_vcpu_time_info, tsc_shift), 28);
+DOC_VALUE(offsetof(struct kvmini_pvclock_vcpu_time_info, flags), 29);
+DOC_VALUE(sizeof(struct kvmini_pvclock_wall_clock), 12);
+DOC_VALUE(offsetof(struct kvmini_pvclock_wall_clock, sec), 4);
+DOC_VALUE(offsetof(struct kvmini_pvclock_wall_clock, nsec), 8);
+DOC_VALUE(KVMINI_PVCLOCK_TSC_STABLE, 1);
+DOC_VALUE(KVMINI_PVCLOCK_GUEST_STOPPED, 2);
 
 /* ================= Run time: report in KTAP ================= */
 
 enum { ABI_FACTS = __COUNTER__ - ABI_FACTS_BASE - 1 };
 
 /* Number of fact lines above; grows with the header. */
-#define ABI_FACTS_EXPECTED	680
+#define ABI_FACTS_EXPECTED	706
 
 TEST(abi_version)
 {
