@@ -19,6 +19,7 @@
  * version odd while it is being written: other vCPUs may be reading it.
  */
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/spinlock.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
@@ -180,7 +181,8 @@ void kvmini_clock_update(struct kvmini_vcpu *vcpu)
 	struct kvmini_clock *c = &vcpu->vm->clock;
 	u64 gpa = vcpu->pv_time & ~1ULL;
 
-	if (!(vcpu->pv_time & 1) ||
+	/* As KVM: an area that crosses a page is never written. */
+	if (!(vcpu->pv_time & 1) || offset_in_page(gpa) + sizeof(t) > PAGE_SIZE ||
 	    kvmini_read_gpa(vcpu->vm, gpa, &t, sizeof(t)))
 		return;
 	/* The guest clears GUEST_STOPPED itself: keep it until then. */

@@ -12,6 +12,9 @@
  * in-kernel APIC, the last MSR of each range #GP, EFER and PAT readable
  * with their values and writable, and values KVM refuses #GP.
  */
+#include <string.h>
+#include <sys/mman.h>
+
 #include "kvmini_util.h"
 #include "kvmini_vm.h"
 #include "kselftest_harness.h"
@@ -173,6 +176,65 @@ TEST(msr_ranges)
 					     bad_writes[i].msr, (unsigned long)bad_writes[i].val,
 					     bad_writes[i].what, (long)vec);
 	}
+	vm_free(vm);
+}
+
+/*
+ * kvmclock aimed anywhere: the time info and wall clock at a device, a
+ * read-only slot, across the end of a slot, past every address, and
+ * finally at a RAM page. Only the two wall clocks in RAM and the last
+ * time info are written (a time info crossing a page is not, as KVM's),
+ * and no MMIO exit comes of it.
+ */
+#define CLK_RAM		0xb0000000ULL	/* a one-page slot */
+#define CLK_RO		0xd0000000ULL	/* a read-only slot */
+static const uint64_t clk_gpas[] = {
+	0xc0000000ULL, CLK_RO, CLK_RAM + 0xff0, ~0ULL & ~1ULL, 1ULL << 51, CLK_RAM + 0x100,
+};
+
+static void guest_clock_anywhere(void)
+{
+	uint32_t r[4];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(clk_gpas) / sizeof(clk_gpas[0]); i++) {
+		wrmsr(0x4b564d01, clk_gpas[i] | 1);	/* SYSTEM_TIME_NEW, on */
+		wrmsr(0x4b564d00, clk_gpas[i]);		/* WALL_CLOCK_NEW */
+		cpuid(0, 0, r);				/* an exit, the update */
+	}
+	GUEST_SYNC(rdmsr(0x4b564d01));
+}
+
+TEST(kvmclock_anywhere)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = vm_create_guest(guest_clock_anywhere, &vcpu);
+	uint8_t *ram, *ro, before[0x1000];
+	struct ucall uc;
+	uint32_t *version;
+
+	REQUIRE_VM(vm);
+	vcpu_set_cpuid_supported(vcpu);
+	ram = vm_add_mem(vm, 1, CLK_RAM, 0x1000);
+	ro = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	memset(ram, 0xa5, 0x1000);
+	memset(ro, 0x5a, 0x1000);
+	memcpy(before, ram, sizeof(before));
+	ASSERT_EQ(0, vm_set_region(vm, 2, KVMINI_MEM_READONLY, CLK_RO, 0x1000, ro));
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));	/* dies on any other exit */
+	EXPECT_EQ(CLK_RAM + 0x101, uc.args[0]);
+	for (unsigned int i = 0; i < 0x1000; i++) {
+		ASSERT_EQ(0x5a, ro[i]) TH_LOG("read-only slot changed at %#x", i);
+		/* The time info at 0x100, the wall clocks at 0x100 and 0xff0 */
+		if ((i < 0x100 || i >= 0x120) && (i < 0xff0 || i >= 0xffc))
+			ASSERT_EQ(before[i], ram[i]) TH_LOG("RAM changed at %#x", i);
+	}
+	EXPECT_EQ(0U, *(uint32_t *)(ram + 0xff0) & 1);	/* a wall clock may cross */
+	version = (uint32_t *)(ram + 0x100);
+	EXPECT_EQ(0U, *version & 1);		/* written, and consistent */
+	EXPECT_NE(0xa5a5a5a5U, *version);
+	EXPECT_NE(0U, *(uint32_t *)(ram + 0x100 + 24));	/* tsc_to_system_mul */
 	vm_free(vm);
 }
 
