@@ -26,6 +26,7 @@ enum {
 	F_MOFFS_STORE,	/* A2 A3 */
 	F_STRING,	/* A4-A7 AA-AF, 6C-6F */
 	F_CR,		/* 0F 06 CLTS, 0F 20/22 MOV from/to CR, 0F 01 /6 LMSW */
+	F_STACK,	/* PUSH/POP reg (50-5F), PUSH imm (68 6A): no ModRM */
 };
 
 /* Flags of a table entry. */
@@ -63,6 +64,17 @@ static const struct form one_byte[256] = {
 	ALU_ROW(0x20, ALU_AND), ALU_ROW(0x28, ALU_SUB),
 	ALU_ROW(0x30, ALU_XOR), ALU_ROW(0x38, ALU_CMP),
 	[0x63] = { F_REG_RM, INSN_MOVSX, 0, R_ONLY },	/* MOVSXD, REX.W only */
+	[0x50] = { F_STACK, INSN_PUSH }, [0x51] = { F_STACK, INSN_PUSH },
+	[0x52] = { F_STACK, INSN_PUSH }, [0x53] = { F_STACK, INSN_PUSH },
+	[0x54] = { F_STACK, INSN_PUSH }, [0x55] = { F_STACK, INSN_PUSH },
+	[0x56] = { F_STACK, INSN_PUSH }, [0x57] = { F_STACK, INSN_PUSH },
+	[0x58] = { F_STACK, INSN_POP }, [0x59] = { F_STACK, INSN_POP },
+	[0x5a] = { F_STACK, INSN_POP }, [0x5b] = { F_STACK, INSN_POP },
+	[0x5c] = { F_STACK, INSN_POP }, [0x5d] = { F_STACK, INSN_POP },
+	[0x5e] = { F_STACK, INSN_POP }, [0x5f] = { F_STACK, INSN_POP },
+	[0x68] = { F_STACK, INSN_PUSH, 0, IMM },
+	[0x6a] = { F_STACK, INSN_PUSH, 0, IMM | I8 },
+	[0x8f] = { F_RM, INSN_POP, 0, W_ONLY },			/* /0 only */
 	[0x69] = { F_REG_RM, INSN_ALU, ALU_IMUL, R_ONLY | IMM },
 	[0x6b] = { F_REG_RM, INSN_ALU, ALU_IMUL, R_ONLY | IMM | I8 },
 	[0x6c] = { F_STRING, INSN_INS, 0, B | W_ONLY | REPF2 | ES_ONLY },
@@ -241,6 +253,30 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 	}
 	if (rep)
 		return -EINVAL;
+	if (in->op == INSN_PUSH || in->op == INSN_POP) {
+		/* 64-bit mode only: 64-bit operands (16 with 66), a 64-bit rSP. */
+		if (cs_mode != 8 || lock)
+			return -EINVAL;
+		in->size = in->reg_size = osz ? 2 : 8;
+		in->mem_read = in->op == INSN_POP;	/* the stack */
+		in->mem_write = in->op == INSN_PUSH;
+	}
+	if (f->form == F_STACK) {
+		if (f->flags & IMM) {
+			unsigned int ilen = (f->flags & I8) ? 1 : in->size == 2 ? 2 : 4;
+
+			if (i + ilen > n)
+				return n < INSN_MAX_LEN ? -EFAULT : -EINVAL;
+			in->imm = field(buf + i, ilen, 1);
+			in->has_imm = 1;
+			i += ilen;
+		} else {
+			in->reg = (op & 7) | ((rex & 1) ? 8 : 0);
+			in->reg_dst = in->op == INSN_POP;
+		}
+		in->seg = 2;	/* SS */
+		goto done;
+	}
 	if (f->form == F_CR) {
 		/* MOV from/to CR: the full register width of the mode. */
 		in->size = in->reg_size = cs_mode == 8 ? 8 : 4;
@@ -353,13 +389,24 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 			}
 		} else if (in->op == INSN_SETCC) {
 			in->alu = op & 0xf;
+		} else if (in->op == INSN_POP) {	/* 8F /0: POP m */
+			if (regf & 7)
+				return -EINVAL;
+			in->mem_write = 1;
 		} else if (in->op == INSN_CLFLUSH) {
 			if ((regf & 7) != 7)
 				return -EINVAL;	/* 0F AE /0-/6: FXSAVE, XSAVE... */
 			in->mem_read = in->mem_write = 0;
+		} else if (op == 0xff && (regf & 7) == 6) {	/* FF /6: PUSH m */
+			if (cs_mode != 8 || lock)
+				return -EINVAL;
+			in->op = INSN_PUSH;
+			in->size = in->reg_size = osz ? 2 : 8;
+			in->mem_read = in->mem_write = 1;	/* the operand, the stack */
+			in->alu = 0;
 		} else {			/* FE/FF: INC, DEC */
 			if ((regf & 7) > 1)
-				return -EINVAL;	/* CALL, JMP, PUSH: not emulated */
+				return -EINVAL;	/* CALL, JMP: not emulated */
 			in->alu = ALU_INC + (regf & 7);
 		}
 		goto lock;

@@ -22,6 +22,8 @@
  *   SHLD SHRD 0F A4 0F AC (imm8), 0F A5 0F AD (CL)
  *   CMOVcc 0F 40-4F; SETcc 0F 90-9F
  *   SMSW  0F 01 /4 (to memory, or a register: where CR0 reads exit); CLFLUSH, CLFLUSHOPT 0F AE /7 (no access: a no-op)
+ *   PUSH POP (64-bit mode: the stack or the operand on a device) 50-57 58-5F
+ *         (register), 6A 68 (imm), FF /6 (PUSH m), 8F /0 (POP m)
  *   SSE   16-byte moves between an XMM register and memory: MOVUPS MOVUPD
  *         0F 10/11, MOVAPS MOVAPD 0F 28/29 ((66)), MOVDQA 66 0F 6F/7F,
  *         MOVDQU F3 0F 6F/7F (not VEX, not the scalar or MMX forms)
@@ -62,6 +64,8 @@ enum insn_op {
 	INSN_XADD,	/* memory <- memory + register, register <- old memory */
 	INSN_CMPXCHG,	/* rAX == memory ? memory <- register : rAX <- memory */
 	INSN_BT,	/* insn_alu(alu = ALU_BT..ALU_BTC, ...) */
+	INSN_PUSH,	/* SS:[rSP - size] <- reg, imm or memory; rSP -= size */
+	INSN_POP,	/* reg or memory <- SS:[rSP]; rSP += size (first: POP m's address) */
 	INSN_SETCC,	/* memory (a byte) <- insn_cond(alu) */
 	INSN_CMOV,	/* register <- memory if insn_cond(alu); memory read either way */
 	INSN_MULDIV,	/* insn_muldiv(alu = 4..7: MUL IMUL DIV IDIV, ...) */

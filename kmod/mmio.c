@@ -38,6 +38,29 @@ static u64 operand_la(struct kvmini_vcpu *vcpu, const struct insn *in, u64 *bit)
 	return kvmini_linear(vcpu, in->seg, ea & kvmini_addr_mask(in->addr_size));
 }
 
+/*
+ * PUSH and POP: where they read and write. PUSH reads its operand (FF /6)
+ * and writes SS:[rSP - size]; POP reads SS:[rSP] and writes its operand
+ * (8F /0), whose address uses rSP as the POP leaves it.
+ */
+static void stack_las(struct kvmini_vcpu *vcpu, const struct insn *in, u64 *la, u64 *la2)
+{
+	u64 rsp = vcpu->regs[REG_RSP], mask = kvmini_addr_mask(in->addr_size);
+
+	if (in->op == INSN_PUSH) {
+		*la2 = kvmini_linear(vcpu, SEG_SS, rsp - in->size);
+		if (in->reg == INSN_NONE && !in->has_imm)
+			*la = kvmini_linear(vcpu, in->seg, kvmini_operand_ea(vcpu, in) & mask);
+	} else {
+		*la = kvmini_linear(vcpu, SEG_SS, rsp);
+		if (in->mem_write) {
+			vcpu->regs[REG_RSP] += in->size;
+			*la2 = kvmini_linear(vcpu, in->seg, kvmini_operand_ea(vcpu, in) & mask);
+			vcpu->regs[REG_RSP] = rsp;
+		}
+	}
+}
+
 /* The string forms mmio.c emulates (not INS/OUTS: pio.c). */
 static bool string_form(const struct insn *in)
 {
@@ -185,6 +208,16 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 	}
 	case INSN_CLFLUSH:	/* as KVM: nothing to flush for a device */
 		break;
+	case INSN_PUSH:		/* the value first: PUSH RSP pushes the old one */
+		out = in->has_imm ? in->imm : in->reg != INSN_NONE ? src : val;
+		vcpu->regs[REG_RSP] -= size;
+		break;
+	case INSN_POP:		/* rSP first: POP RSP loads the value */
+		vcpu->regs[REG_RSP] += size;
+		if (in->reg != INSN_NONE)
+			kvmini_reg_write(vcpu, in->reg, size, val);
+		out = val;
+		break;
 	case INSN_SHXD:
 		out = insn_shxd(in->alu, size, val, kvmini_reg_read(vcpu, in->reg, size),
 				in->has_imm ? in->imm : kvmini_reg_read(vcpu, REG_RCX, 1), &rflags);
@@ -300,6 +333,9 @@ int kvmini_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa, bool fetch)
 		la2 = kvmini_linear(vcpu, SEG_ES, vcpu->regs[REG_RDI] & mask);
 		la = in->op == INSN_SCAS ? la2 :
 		     kvmini_linear(vcpu, in->seg, vcpu->regs[REG_RSI] & mask);
+	} else if (in->op == INSN_PUSH || in->op == INSN_POP) {
+		la = la2 = 0;
+		stack_las(vcpu, in, &la, &la2);
 	} else {
 		la = la2 = operand_la(vcpu, in, &vcpu->mmio.bit);
 	}

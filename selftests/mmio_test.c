@@ -7,7 +7,8 @@
  * afterwards must agree. String forms (MOVS STOS LODS SCAS CMPS, with
  * REP/REPE/REPNE, DF both ways) also compare a device with RAM. Also: an
  * access straddling RAM and the device, a read-modify-write of a
- * read-only slot, #DE from DIV/IDIV of a device's value, and
+ * read-only slot, PUSH/POP with the stack or the operand on the device,
+ * #DE from DIV/IDIV of a device's value, and
  * instructions outside the emulated set (x87). 16-byte SSE moves are
  * two 8-byte exits, as KVM splits them.
  */
@@ -416,6 +417,94 @@ TEST(moffs_straddle_readonly)
 	EXPECT_EQ(42U, *(uint32_t *)vcpu->run->mmio.data);
 	vcpu_run_ucall(vcpu, &uc);
 	EXPECT_EQ(41ULL, uc.args[0]);	/* the slot's memory did not change */
+	vm_free(vm);
+}
+
+/*
+ * PUSH and POP (reg, imm, memory; 16 and 64 bits; PUSH RSP, POP into
+ * [RSP]) with the stack or the operand on the device, against the same
+ * on RAM: registers, rSP, stack and operand memory all alike.
+ */
+#define ST_WORDS	16
+#define OP_INIT		0xdeadbeefcafef00dULL
+uint64_t st_ram[ST_WORDS] __attribute__((aligned(64))), op_ram[4];
+uint64_t st_ref[ST_WORDS], op_ref[4], st_res[3][3];
+
+static void stack_ops(uint64_t *top, uint64_t *op, uint64_t *res)
+{
+	uint64_t rcx, rdx, end;
+
+	asm volatile("mov %%rsp, %%r11; mov %[top], %%rsp\n\t"
+		     "movabs $0x1122334455667788, %%r9\n\t"
+		     "pushq $-7; pushq %%r9; pushq (%[op]); pushq $0x12345678\n\t"
+		     "pushw $0x4321; popw %%cx; popq %%rcx; popq 8(%[op]); popq %%rdx\n\t"
+		     "pushq %%rsp; popq 16(%[op]); popq (%%rsp)\n\t"
+		     "mov %%rsp, %[end]; mov %%r11, %%rsp"
+		     : "=&c"(rcx), "=&d"(rdx), [end] "=&r"(end)
+		     : [top] "r"(top), [op] "r"(op) : "r9", "r11", "memory");
+	res[0] = rcx;
+	res[1] = rdx;
+	res[2] = (uint64_t)top - end;
+	op[2] -= (uint64_t)top;		/* PUSH RSP's value, made relative */
+	top[-2] -= (uint64_t)top;	/* and where it stays on the stack */
+}
+
+static void guest_stack(void)
+{
+	/* Two words above each top: POP (%rsp) writes one of them. */
+	uint64_t *dev_top = (uint64_t *)(DEV_GPA + 0x200) - 2, *dev_op = (uint64_t *)(DEV_GPA + 0x300);
+	uint64_t *ram_top = st_ram + ST_WORDS - 2;
+	int i;
+
+	op_ram[0] = OP_INIT;
+	stack_ops(ram_top, op_ram, st_res[0]);			/* RAM: the reference */
+	for (i = 0; i < ST_WORDS; i++)
+		st_ref[i] = st_ram[i], st_ram[i] = 0;
+	for (i = 0; i < 4; i++)
+		op_ref[i] = op_ram[i], op_ram[i] = 0;
+	op_ram[0] = OP_INIT;
+	stack_ops(dev_top, op_ram, st_res[1]);			/* the stack on the device */
+	for (i = 0; i < 4; i++)
+		GUEST_ASSERT_EQ(op_ref[i], op_ram[i]);
+	stack_ops(ram_top, dev_op, st_res[2]);			/* the operand there */
+	for (i = 0; i < ST_WORDS; i++)
+		GUEST_ASSERT_EQ(st_ref[i], st_ram[i]);
+}
+
+TEST(stack)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = setup(guest_stack, &vcpu);
+	uint64_t (*res)[3], *st, *op, init = OP_INIT;
+	unsigned int exits = 0;
+	struct ucall uc;
+	int i;
+
+	REQUIRE_VM(vm);
+	memset(dev, 0, sizeof(dev));
+	memcpy(dev + 0x300, &init, 8);
+	for (;;) {
+		ASSERT_EQ(0, vcpu_run(vcpu));
+		if (vcpu->run->exit_reason != KVMINI_EXIT_MMIO)
+			break;
+		serve(_metadata, vcpu->run, DEV_GPA, dev, sizeof(dev));
+		exits++;
+	}
+	ASSERT_EQ(UCALL_DONE, vcpu_get_ucall(vcpu, &uc))
+		TH_LOG("%s: %#lx, %#lx", uc.expr, (unsigned long)uc.args[0],
+		       (unsigned long)uc.args[1]);
+	res = GUEST_VAR(vm, st_res);
+	st = GUEST_VAR(vm, st_ref);
+	op = GUEST_VAR(vm, op_ref);
+	for (i = 1; i < 3; i++) {
+		EXPECT_EQ(res[0][0], res[i][0]);
+		EXPECT_EQ(res[0][1], res[i][1]);
+		EXPECT_EQ(res[0][2], res[i][2]);
+	}
+	EXPECT_EQ(0, memcmp(st, dev + 0x200 - 8 * ST_WORDS, 8 * ST_WORDS));
+	EXPECT_EQ(0, memcmp(op, dev + 0x300, 8 * 4));
+	EXPECT_EQ(0x1122334455667788ULL, res[0][1]);
+	TH_LOG("%u MMIO exits", exits);
 	vm_free(vm);
 }
 

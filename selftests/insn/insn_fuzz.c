@@ -34,7 +34,7 @@ static void invariants(const struct insn *in, const u8 *buf, unsigned int avail)
 	      in->op == INSN_SMSW);
 	CHECK(in->has_imm || in->reg != INSN_NONE || in->op == INSN_CLTS || in->op == INSN_LMSW ||
 	      in->op == INSN_SETCC || in->op == INSN_MULDIV || in->op == INSN_SMSW ||
-	      in->op == INSN_CLFLUSH ||
+	      in->op == INSN_CLFLUSH || in->op == INSN_PUSH || in->op == INSN_POP ||
 	      (in->op == INSN_ALU && in->alu >= ALU_INC && in->alu <= ALU_NEG));
 	CHECK(in->cr <= 15);
 	/* REP only on string forms; REPNE only on the compares, and with REP. */
