@@ -55,6 +55,12 @@ struct svm_vcpu {
 	bool awaiting_iret;	/* the NMI handler's IRET is about to run */
 	u64 iret_rip;
 	bool nmi_singlestep;	/* stepping over that IRET to unmask NMIs */
+	/*
+	 * The exit came during an INTn's delivery: not injected again, the
+	 * INTn runs again from its RIP. Until the next exit, nothing may go
+	 * in before it (no interrupt, no window): it was first.
+	 */
+	bool soft_rerun;
 	u64 cd_nw;		/* the guest's CR0.CD/NW, clear in the VMCB */
 };
 
@@ -428,7 +434,7 @@ static bool svm_interrupt_allowed(struct kvmini_vcpu *vcpu)
 	struct vmcb_control_area *c = &to_svm(vcpu)->vmcb->control;
 
 	return (vcpu->rflags & X86_EFLAGS_IF) && !vcpu->interrupt_shadow &&
-	       !(c->event_inj & SVM_EVTINJ_VALID);
+	       !(c->event_inj & SVM_EVTINJ_VALID) && !to_svm(vcpu)->soft_rerun;
 }
 
 #define V_IRQ_WINDOW	(V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK)
@@ -461,11 +467,11 @@ static bool svm_inject_events(struct kvmini_vcpu *vcpu)
 		vcpu->rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
 	}
 
-	if (vcpu->irq_pending >= 0 && !(c->event_inj & SVM_EVTINJ_VALID)) {
+	if (vcpu->irq_pending >= 0 && !(c->event_inj & SVM_EVTINJ_VALID) && !svm->soft_rerun) {
 		c->event_inj = vcpu->irq_pending | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
 		vcpu->irq_pending = -1;
 	}
-	if (vcpu->want_irq_window)
+	if (vcpu->want_irq_window && !svm->soft_rerun)
 		c->int_ctl |= V_IRQ_WINDOW;
 	else
 		c->int_ctl &= ~V_IRQ_WINDOW;
@@ -1002,8 +1008,9 @@ static int svm_handle_exit(struct kvmini_vcpu *vcpu)
 		return kvmini_exit_fail_entry(vcpu, code);
 	/* An event whose delivery the exit interrupted is delivered again. */
 	c->event_inj = 0;
-	if ((c->exit_int_info & SVM_EXITINTINFO_VALID) &&
-	    (c->exit_int_info & SVM_EXITINTINFO_TYPE_MASK) != SVM_EXITINTINFO_TYPE_SOFT) {
+	svm->soft_rerun = (c->exit_int_info & (SVM_EXITINTINFO_VALID | SVM_EXITINTINFO_TYPE_MASK)) ==
+			  (SVM_EXITINTINFO_VALID | SVM_EXITINTINFO_TYPE_SOFT);
+	if ((c->exit_int_info & SVM_EXITINTINFO_VALID) && !svm->soft_rerun) {
 		c->event_inj = c->exit_int_info;
 		c->event_inj_err = c->exit_int_info_err;
 	}
