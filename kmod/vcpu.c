@@ -475,6 +475,8 @@ static int set_events(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_events 
 		return -EINVAL;		/* not an exception vector (NMI is 2) */
 	if ((e->flags & KVMINI_VCPUEVENT_VALID_SMM) && e->smi.smm)
 		return -EINVAL;		/* no SMM */
+	/* As KVM: KVMINI_INTERRUPT's vector is interrupt.injected, one slot. */
+	vcpu->irq_pending = -1;
 	kvmini_backend->set_events(vcpu, e);
 	if (e->flags & KVMINI_VCPUEVENT_VALID_SHADOW)
 		vcpu->interrupt_shadow = e->interrupt.shadow &

@@ -6,7 +6,8 @@
  * cannot inject an external interrupt while IF=0, it waits for IF=1, where
  * KVM fails the entry); a second call
  * before that entry replaces the first (no EEXIST: that is only for the
- * split irqchip); a vector >= 256 is EINVAL.  run->if_flag and
+ * split irqchip); a vector >= 256 is EINVAL; it is the slot that
+ * GET/SET_VCPU_EVENTS' interrupt.injected shows and sets.  run->if_flag and
  * ready_for_interrupt_injection follow IF; request_interrupt_window makes
  * KVMINI_RUN return KVMINI_EXIT_IRQ_WINDOW_OPEN once IF=1 and the STI
  * shadow is over (RIP past the instruction after STI), or at once, the
@@ -115,6 +116,40 @@ TEST(deliver_in_order)
 	EXPECT_EQ(0x30ULL, uc.args[1]);
 	EXPECT_EQ(0x31ULL, uc.args[2]);
 	EXPECT_EQ(0x32ULL, uc.args[3]);
+	vm_free(vm);
+}
+
+/*
+ * KVMINI_INTERRUPT's vector and the events' interrupt.injected are one
+ * slot, as in KVM: GET_VCPU_EVENTS shows it, SET_VCPU_EVENTS of the same
+ * delivers it once (QEMU puts its registers back after an injection), of
+ * none cancels it.
+ */
+TEST(events_are_the_slot)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = irq_vm(guest_if1, &vcpu);
+	struct kvmini_vcpu_events e;
+	struct ucall uc;
+
+	REQUIRE_VM(vm);
+	REQUIRE_INTERRUPT(vm, vcpu);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	ASSERT_EQ(0, inject(vcpu, 0x31));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVMINI_GET_VCPU_EVENTS, &e));
+	EXPECT_EQ(1, e.interrupt.injected);
+	EXPECT_EQ(0x31, e.interrupt.nr);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVMINI_SET_VCPU_EVENTS, &e));
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(1ULL, GUEST_VAR(vm, irq_count));	/* once, not twice */
+	ASSERT_EQ(0, inject(vcpu, 0x32));
+	e.interrupt.injected = 0;
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVMINI_SET_VCPU_EVENTS, &e));
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(1ULL, GUEST_VAR(vm, irq_count));	/* cancelled */
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(1ULL, uc.args[0]);
+	EXPECT_EQ(0x31ULL, uc.args[1]);
 	vm_free(vm);
 }
 
