@@ -209,7 +209,7 @@ static int mmio_execute(struct kvmini_vcpu *vcpu)
 	case INSN_CLFLUSH:	/* as KVM: nothing to flush for a device */
 		break;
 	case INSN_PUSH:		/* the value first: PUSH RSP pushes the old one */
-		out = in->has_imm ? in->imm : in->reg != INSN_NONE ? src : val;
+		out = in->mem_read ? val : src;	/* PUSH m, or reg/imm */
 		vcpu->regs[REG_RSP] -= size;
 		break;
 	case INSN_POP:		/* rSP first: POP RSP loads the value */
