@@ -52,6 +52,12 @@ struct form {
 	u16 flags;
 };
 
+/* Opcodes in a row with the same form: a register in bits 2:0, a condition in 3:0. */
+#define ROW8(base, f) \
+	[base + 0] = f, [base + 1] = f, [base + 2] = f, [base + 3] = f, \
+	[base + 4] = f, [base + 5] = f, [base + 6] = f, [base + 7] = f
+#define CC16(base, f)	ROW8(base, f), ROW8(base + 8, f)
+
 #define ALU_ROW(base, a)						\
 	[base + 0] = { F_RM_REG, INSN_ALU, a, B | LOCKOK },		\
 	[base + 1] = { F_RM_REG, INSN_ALU, a, LOCKOK },			\
@@ -64,14 +70,8 @@ static const struct form one_byte[256] = {
 	ALU_ROW(0x20, ALU_AND), ALU_ROW(0x28, ALU_SUB),
 	ALU_ROW(0x30, ALU_XOR), ALU_ROW(0x38, ALU_CMP),
 	[0x63] = { F_REG_RM, INSN_MOVSX, 0, R_ONLY },	/* MOVSXD, REX.W only */
-	[0x50] = { F_STACK, INSN_PUSH }, [0x51] = { F_STACK, INSN_PUSH },
-	[0x52] = { F_STACK, INSN_PUSH }, [0x53] = { F_STACK, INSN_PUSH },
-	[0x54] = { F_STACK, INSN_PUSH }, [0x55] = { F_STACK, INSN_PUSH },
-	[0x56] = { F_STACK, INSN_PUSH }, [0x57] = { F_STACK, INSN_PUSH },
-	[0x58] = { F_STACK, INSN_POP }, [0x59] = { F_STACK, INSN_POP },
-	[0x5a] = { F_STACK, INSN_POP }, [0x5b] = { F_STACK, INSN_POP },
-	[0x5c] = { F_STACK, INSN_POP }, [0x5d] = { F_STACK, INSN_POP },
-	[0x5e] = { F_STACK, INSN_POP }, [0x5f] = { F_STACK, INSN_POP },
+	ROW8(0x50, ((struct form){ F_STACK, INSN_PUSH })),
+	ROW8(0x58, ((struct form){ F_STACK, INSN_POP })),
 	[0x68] = { F_STACK, INSN_PUSH, 0, IMM },
 	[0x6a] = { F_STACK, INSN_PUSH, 0, IMM | I8 },
 	[0x8f] = { F_RM, INSN_POP, 0, W_ONLY },			/* /0 only */
@@ -119,12 +119,6 @@ static const struct form one_byte[256] = {
 	[0xfe] = { F_RM, INSN_ALU, 0, B | GRP | LOCKOK },	/* /0 INC, /1 DEC */
 	[0xff] = { F_RM, INSN_ALU, 0, GRP | LOCKOK },
 };
-
-#define CC16(base, f) \
-	[base + 0x0] = f, [base + 0x1] = f, [base + 0x2] = f, [base + 0x3] = f, \
-	[base + 0x4] = f, [base + 0x5] = f, [base + 0x6] = f, [base + 0x7] = f, \
-	[base + 0x8] = f, [base + 0x9] = f, [base + 0xa] = f, [base + 0xb] = f, \
-	[base + 0xc] = f, [base + 0xd] = f, [base + 0xe] = f, [base + 0xf] = f
 
 static const struct form two_byte[256] = {
 	[0x01] = { F_CR, INSN_LMSW, 0, R_ONLY },		/* /6 LMSW, /4 SMSW m16 */
@@ -493,97 +487,67 @@ done:
 
 #define STATUS_FLAGS	0x8d5ULL	/* CF PF AF ZF SF OF */
 
+/*
+ * Around each instruction the host runs for the guest: its status flags
+ * in (fl), the flags it leaves out (out); the stack moved past a
+ * userspace red zone (the same code runs in insn_test).
+ */
+#define FLAGS_IN	"lea -128(%%rsp), %%rsp\n\t"				\
+			"pushfq; andq %[keep], (%%rsp); orq %[in], (%%rsp); popfq\n\t"
+#define FLAGS_OUT	"\n\tpushfq; popq %[out]\n\tlea 128(%%rsp), %%rsp"
+#define FLAGS_ARGS	[in] "r" (fl), [keep] "i" (~STATUS_FLAGS)
+
+/* Two operands: d op= src. */
 #define ALU2(insn, sfx, type)						\
 	do {								\
 	type v = (type)d;						\
-	asm("lea -128(%%rsp), %%rsp\n\t"	/* past a userspace red zone */ \
-	    "pushfq; andq %[keep], (%%rsp); orq %[in], (%%rsp); popfq\n\t" \
-	    insn sfx " %[s], %[d]\n\t"					\
-	    "pushfq; popq %[out]\n\t"					\
-	    "lea 128(%%rsp), %%rsp"					\
+	asm(FLAGS_IN insn sfx " %[s], %[d]" FLAGS_OUT			\
 	    : [d] "+q" (v), [out] "=&r" (out)				\
-	    : [s] "q" ((type)src), [in] "r" (fl), [keep] "i" (~STATUS_FLAGS) \
-	    : "cc");							\
+	    : [s] "q" ((type)src), FLAGS_ARGS : "cc");			\
 	d = v;								\
-	} while (0)
-
-#define ALU_SIZES(insn)							\
-	do {								\
-		switch (size) {						\
-		case 1: ALU2(insn, "b", u8); break;			\
-		case 2: ALU2(insn, "w", u16); break;			\
-		case 4: ALU2(insn, "l", u32); break;			\
-		default: ALU2(insn, "q", u64); break;			\
-		}							\
 	} while (0)
 
 /* One operand: INC DEC NOT NEG. */
 #define ALU1(insn, sfx, type)						\
 	do {								\
 	type v = (type)d;						\
-	asm("lea -128(%%rsp), %%rsp\n\t"				\
-	    "pushfq; andq %[keep], (%%rsp); orq %[in], (%%rsp); popfq\n\t" \
-	    insn sfx " %[d]\n\t"					\
-	    "pushfq; popq %[out]\n\t"					\
-	    "lea 128(%%rsp), %%rsp"					\
-	    : [d] "+q" (v), [out] "=&r" (out)				\
-	    : [in] "r" (fl), [keep] "i" (~STATUS_FLAGS)			\
-	    : "cc");							\
+	asm(FLAGS_IN insn sfx " %[d]" FLAGS_OUT				\
+	    : [d] "+q" (v), [out] "=&r" (out) : FLAGS_ARGS : "cc");	\
 	d = v;								\
-	} while (0)
-
-#define ALU1_SIZES(insn)						\
-	do {								\
-		switch (size) {						\
-		case 1: ALU1(insn, "b", u8); break;			\
-		case 2: ALU1(insn, "w", u16); break;			\
-		case 4: ALU1(insn, "l", u32); break;			\
-		default: ALU1(insn, "q", u64); break;			\
-		}							\
 	} while (0)
 
 /* Shifts and rotates: the count in CL (the CPU masks it). */
 #define SHIFT2(insn, sfx, type)						\
 	do {								\
 	type v = (type)d;						\
-	asm("lea -128(%%rsp), %%rsp\n\t"				\
-	    "pushfq; andq %[keep], (%%rsp); orq %[in], (%%rsp); popfq\n\t" \
-	    insn sfx " %%cl, %[d]\n\t"					\
-	    "pushfq; popq %[out]\n\t"					\
-	    "lea 128(%%rsp), %%rsp"					\
+	asm(FLAGS_IN insn sfx " %%cl, %[d]" FLAGS_OUT			\
 	    : [d] "+q" (v), [out] "=&r" (out)				\
-	    : "c" ((u8)src), [in] "r" (fl), [keep] "i" (~STATUS_FLAGS)	\
-	    : "cc");							\
+	    : "c" ((u8)src), FLAGS_ARGS : "cc");			\
 	d = v;								\
 	} while (0)
 
-#define SHIFT_SIZES(insn)						\
+/* @m(insn, suffix, type) for the operand size. */
+#define SIZES(m, insn)							\
 	do {								\
 		switch (size) {						\
-		case 1: SHIFT2(insn, "b", u8); break;			\
-		case 2: SHIFT2(insn, "w", u16); break;			\
-		case 4: SHIFT2(insn, "l", u32); break;			\
-		default: SHIFT2(insn, "q", u64); break;			\
+		case 1: m(insn, "b", u8); break;			\
+		case 2: m(insn, "w", u16); break;			\
+		case 4: m(insn, "l", u32); break;			\
+		default: m(insn, "q", u64); break;			\
 		}							\
 	} while (0)
 
-/* BSF BSR IMUL: no 8-bit form (the decoder gives them none). */
-#define W_SIZES(insn)							\
+/*
+ * The same for forms with no 8-bit encoding: BT* (16-bit with the offset
+ * below 8 is the same), BSF BSR IMUL SHLD SHRD (the decoder gives them
+ * no 8-bit operand).
+ */
+#define SIZES_W(m, insn)						\
 	do {								\
 		switch (size) {						\
-		case 2: ALU2(insn, "w", u16); break;			\
-		case 4: ALU2(insn, "l", u32); break;			\
-		default: ALU2(insn, "q", u64); break;			\
-		}							\
-	} while (0)
-
-/* BT* have no 8-bit form: 16-bit with the offset below 8 is the same. */
-#define BT_SIZES(insn)							\
-	do {								\
-		switch (size) {						\
-		case 1: case 2: ALU2(insn, "w", u16); break;		\
-		case 4: ALU2(insn, "l", u32); break;			\
-		default: ALU2(insn, "q", u64); break;			\
+		case 1: case 2: m(insn, "w", u16); break;		\
+		case 4: m(insn, "l", u32); break;			\
+		default: m(insn, "q", u64); break;			\
 		}							\
 	} while (0)
 
@@ -595,33 +559,33 @@ u64 insn_alu(unsigned int alu, unsigned int size, u64 dst, u64 src, u64 *rflags)
 	if (alu >= ALU_BT && alu <= ALU_BTC)
 		src &= size * 8 - 1;
 	switch (alu) {
-	case ALU_ADD: ALU_SIZES("add"); break;
-	case ALU_OR: ALU_SIZES("or"); break;
-	case ALU_ADC: ALU_SIZES("adc"); break;
-	case ALU_SBB: ALU_SIZES("sbb"); break;
-	case ALU_AND: ALU_SIZES("and"); break;
-	case ALU_SUB: ALU_SIZES("sub"); break;
-	case ALU_XOR: ALU_SIZES("xor"); break;
-	case ALU_CMP: ALU_SIZES("cmp"); break;
-	case ALU_TEST: ALU_SIZES("test"); break;
-	case ALU_BT: BT_SIZES("bt"); break;
-	case ALU_BTS: BT_SIZES("bts"); break;
-	case ALU_BTR: BT_SIZES("btr"); break;
-	case ALU_BTC: BT_SIZES("btc"); break;
-	case ALU_INC: ALU1_SIZES("inc"); break;
-	case ALU_DEC: ALU1_SIZES("dec"); break;
-	case ALU_NOT: ALU1_SIZES("not"); break;
-	case ALU_NEG: ALU1_SIZES("neg"); break;
-	case ALU_ROL: SHIFT_SIZES("rol"); break;
-	case ALU_ROR: SHIFT_SIZES("ror"); break;
-	case ALU_RCL: SHIFT_SIZES("rcl"); break;
-	case ALU_RCR: SHIFT_SIZES("rcr"); break;
-	case ALU_SHL: case ALU_SAL: SHIFT_SIZES("shl"); break;
-	case ALU_SHR: SHIFT_SIZES("shr"); break;
-	case ALU_SAR: SHIFT_SIZES("sar"); break;
-	case ALU_BSF: W_SIZES("bsf"); break;
-	case ALU_BSR: W_SIZES("bsr"); break;
-	case ALU_IMUL: W_SIZES("imul"); break;
+	case ALU_ADD: SIZES(ALU2, "add"); break;
+	case ALU_OR: SIZES(ALU2, "or"); break;
+	case ALU_ADC: SIZES(ALU2, "adc"); break;
+	case ALU_SBB: SIZES(ALU2, "sbb"); break;
+	case ALU_AND: SIZES(ALU2, "and"); break;
+	case ALU_SUB: SIZES(ALU2, "sub"); break;
+	case ALU_XOR: SIZES(ALU2, "xor"); break;
+	case ALU_CMP: SIZES(ALU2, "cmp"); break;
+	case ALU_TEST: SIZES(ALU2, "test"); break;
+	case ALU_BT: SIZES_W(ALU2, "bt"); break;
+	case ALU_BTS: SIZES_W(ALU2, "bts"); break;
+	case ALU_BTR: SIZES_W(ALU2, "btr"); break;
+	case ALU_BTC: SIZES_W(ALU2, "btc"); break;
+	case ALU_INC: SIZES(ALU1, "inc"); break;
+	case ALU_DEC: SIZES(ALU1, "dec"); break;
+	case ALU_NOT: SIZES(ALU1, "not"); break;
+	case ALU_NEG: SIZES(ALU1, "neg"); break;
+	case ALU_ROL: SIZES(SHIFT2, "rol"); break;
+	case ALU_ROR: SIZES(SHIFT2, "ror"); break;
+	case ALU_RCL: SIZES(SHIFT2, "rcl"); break;
+	case ALU_RCR: SIZES(SHIFT2, "rcr"); break;
+	case ALU_SHL: case ALU_SAL: SIZES(SHIFT2, "shl"); break;
+	case ALU_SHR: SIZES(SHIFT2, "shr"); break;
+	case ALU_SAR: SIZES(SHIFT2, "sar"); break;
+	case ALU_BSF: SIZES_W(ALU2, "bsf"); break;
+	case ALU_BSR: SIZES_W(ALU2, "bsr"); break;
+	case ALU_IMUL: SIZES_W(ALU2, "imul"); break;
 	default: return dst;
 	}
 	*rflags = (*rflags & ~STATUS_FLAGS) | (out & STATUS_FLAGS);
@@ -650,24 +614,9 @@ bool insn_cond(unsigned int cc, u64 f)
 /* --- MUL IMUL DIV IDIV: the host CPU too, once #DE is ruled out --- */
 
 #define MULDIV1(insn, sfx, type)					\
-	asm("lea -128(%%rsp), %%rsp\n\t"				\
-	    "pushfq; andq %[keep], (%%rsp); orq %[in], (%%rsp); popfq\n\t" \
-	    insn sfx " %[s]\n\t"						\
-	    "pushfq; popq %[out]\n\t"					\
-	    "lea 128(%%rsp), %%rsp"					\
+	asm(FLAGS_IN insn sfx " %[s]" FLAGS_OUT				\
 	    : "+a" (a), "+d" (d), [out] "=&r" (out)			\
-	    : [s] "q" ((type)src), [in] "r" (fl), [keep] "i" (~STATUS_FLAGS) \
-	    : "cc")
-
-#define MULDIV_SIZES(insn)						\
-	do {								\
-		switch (size) {						\
-		case 1: MULDIV1(insn, "b", u8); break;			\
-		case 2: MULDIV1(insn, "w", u16); break;			\
-		case 4: MULDIV1(insn, "l", u32); break;			\
-		default: MULDIV1(insn, "q", u64); break;		\
-		}							\
-	} while (0)
+	    : [s] "q" ((type)src), FLAGS_ARGS : "cc")
 
 static s64 sext(u64 v, unsigned int bits)
 {
@@ -720,10 +669,10 @@ int insn_muldiv(unsigned int op, unsigned int size, u64 src, u64 *rax, u64 *rdx,
 	if ((op == 6 || op == 7) && div_faults(op == 7, size, src, a, d))
 		return -1;
 	switch (op) {
-	case 4: MULDIV_SIZES("mul"); break;
-	case 5: MULDIV_SIZES("imul"); break;
-	case 6: MULDIV_SIZES("div"); break;
-	case 7: MULDIV_SIZES("idiv"); break;
+	case 4: SIZES(MULDIV1, "mul"); break;
+	case 5: SIZES(MULDIV1, "imul"); break;
+	case 6: SIZES(MULDIV1, "div"); break;
+	case 7: SIZES(MULDIV1, "idiv"); break;
 	default: return -1;
 	}
 	*rax = a;
@@ -736,29 +685,21 @@ int insn_muldiv(unsigned int op, unsigned int size, u64 src, u64 *rax, u64 *rdx,
 
 #define SHXD1(insn, sfx, type)						\
 	do {								\
-	type v = (type)dst;						\
-	asm("lea -128(%%rsp), %%rsp\n\t"				\
-	    "pushfq; andq %[keep], (%%rsp); orq %[in], (%%rsp); popfq\n\t" \
-	    insn sfx " %%cl, %[s], %[d]\n\t"				\
-	    "pushfq; popq %[out]\n\t"					\
-	    "lea 128(%%rsp), %%rsp"					\
+	type v = (type)d;						\
+	asm(FLAGS_IN insn sfx " %%cl, %[s], %[d]" FLAGS_OUT		\
 	    : [d] "+r" (v), [out] "=&r" (out)				\
-	    : [s] "r" ((type)src), "c" (count), [in] "r" (fl),		\
-	      [keep] "i" (~STATUS_FLAGS)				\
-	    : "cc");							\
-	res = v;							\
+	    : [s] "r" ((type)src), "c" (count), FLAGS_ARGS : "cc");	\
+	d = v;								\
 	} while (0)
 
 u64 insn_shxd(unsigned int alu, unsigned int size, u64 dst, u64 src, u8 count, u64 *rflags)
 {
-	u64 fl = *rflags & STATUS_FLAGS, out = 0, res = dst;
-	bool left = alu == ALU_SHL;
+	u64 d = dst, fl = *rflags & STATUS_FLAGS, out = 0;
 
-	switch (size) {
-	case 2: if (left) SHXD1("shld", "w", u16); else SHXD1("shrd", "w", u16); break;
-	case 4: if (left) SHXD1("shld", "l", u32); else SHXD1("shrd", "l", u32); break;
-	default: if (left) SHXD1("shld", "q", u64); else SHXD1("shrd", "q", u64); break;
-	}
+	if (alu == ALU_SHL)
+		SIZES_W(SHXD1, "shld");
+	else
+		SIZES_W(SHXD1, "shrd");
 	*rflags = (*rflags & ~STATUS_FLAGS) | (out & STATUS_FLAGS);
-	return size == 8 ? res : (dst & ~((1ULL << (size * 8)) - 1)) | res;
+	return size == 8 ? d : (dst & ~((1ULL << (size * 8)) - 1)) | d;
 }
