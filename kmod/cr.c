@@ -181,6 +181,7 @@ int kvmini_exit_cr_write(struct kvmini_vcpu *vcpu, int cr, u64 val, unsigned int
 {
 	int fault;
 
+	vcpu->stat.cr_exits++;
 	if (kvmini_backend->cs_mode(vcpu) != 8)
 		val = (u32)val;
 	switch (cr) {
@@ -214,6 +215,7 @@ int kvmini_exit_lmsw(struct kvmini_vcpu *vcpu, u16 msw, unsigned int len)
 {
 	struct kvmini_paging pg;
 
+	vcpu->stat.cr_exits++;
 	kvmini_backend->get_paging(vcpu, &pg);
 	set_cr0(vcpu, (pg.cr0 & ~0xeULL) | (msw & 0xf));
 	return kvmini_skip_insn(vcpu, len);
@@ -235,6 +237,8 @@ int kvmini_exit_cr_access(struct kvmini_vcpu *vcpu)
 	r = kvmini_decode_insn(vcpu, &in, 0);
 	if (r != EMU_CONTINUE)
 		return r;
+	/* (MOV to CR and LMSW count themselves) */
+	vcpu->stat.cr_exits += in.op != INSN_MOV_CR && in.op != INSN_LMSW;
 	/* The CPU checks CPL before it intercepts (SMSW: only with UMIP). */
 	if (be->cpl(vcpu) && (in.op != INSN_SMSW || (vcpu->cr4 & X86_CR4_UMIP)))
 		return inject_gp(vcpu);

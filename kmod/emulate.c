@@ -21,6 +21,7 @@
 #include <asm/trapnr.h>
 
 #include "kvmini.h"
+#include "trace.h"
 
 /*
  * The guest's XMM registers: in KVMINI_RUN the guest's FPU state is the
@@ -293,6 +294,13 @@ int kvmini_access_run(struct kvmini_vcpu *vcpu, struct kvmini_access *a, u8 *dat
 		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 		if (a->write)
 			memcpy(run->mmio.data, data + p->off + a->done, n);
+		vcpu->stat.mmio_exits++;
+		if (trace_kvmini_mmio_enabled()) {
+			u64 val;
+
+			memcpy(&val, run->mmio.data, sizeof(val));
+			trace_kvmini_mmio(vcpu->id, a->write, run->mmio.phys_addr, n, val);
+		}
 		vcpu->complete = complete;
 		vcpu->complete_rip = vcpu->rip;
 		return EMU_EXIT;

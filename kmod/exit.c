@@ -11,6 +11,7 @@
 #include <asm/trapnr.h>
 
 #include "kvmini.h"
+#include "trace.h"
 
 int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...)
 {
@@ -40,6 +41,8 @@ void kvmini_queue_exception(struct kvmini_vcpu *vcpu, u8 vector, bool has_error,
 	if (vector < 32 && !(BIT(vector) & (BIT(X86_TRAP_DB) | BIT(X86_TRAP_BP) | BIT(X86_TRAP_OF) |
 					    BIT(X86_TRAP_DF) | BIT(X86_TRAP_MC))))
 		vcpu->rflags |= X86_EFLAGS_RF;
+	vcpu->stat.exception_injections++;
+	trace_kvmini_inj_exception(vcpu->id, vector, has_error, error);
 	kvmini_backend->queue_exception(vcpu, vector, has_error, error, cr2);
 }
 
@@ -58,6 +61,7 @@ int kvmini_exit_ud(struct kvmini_vcpu *vcpu)
 /* As KVM without an in-kernel APIC: to the VMM, RIP past the HLT. */
 int kvmini_exit_hlt(struct kvmini_vcpu *vcpu, unsigned int len)
 {
+	vcpu->stat.halt_exits++;
 	kvmini_skip_insn(vcpu, len);
 	vcpu->run->exit_reason = KVMINI_EXIT_HLT;
 	return EMU_EXIT;
@@ -65,6 +69,7 @@ int kvmini_exit_hlt(struct kvmini_vcpu *vcpu, unsigned int len)
 
 int kvmini_exit_cpuid(struct kvmini_vcpu *vcpu, unsigned int len)
 {
+	vcpu->stat.cpuid_exits++;
 	/* CPUID faulting (MISC_FEATURES_ENABLES bit 0): #GP outside ring 0. */
 	if ((vcpu->msr.misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
 	    kvmini_backend->cpl(vcpu))
@@ -83,6 +88,7 @@ int kvmini_exit_msr(struct kvmini_vcpu *vcpu, bool write, unsigned int len)
 	u32 msr = vcpu->regs[REG_RCX];
 	u64 val = (vcpu->regs[REG_RDX] << 32) | (u32)vcpu->regs[REG_RAX];
 
+	vcpu->stat.msr_exits++;
 	if (!kvmini_msr_allowed(vcpu, msr, write))
 		return kvmini_msr_failed(vcpu, msr, write, val, true, len);
 	if (write ? kvmini_set_msr(vcpu, msr, val, false) : kvmini_get_msr(vcpu, msr, &val, false))
@@ -109,6 +115,13 @@ int kvmini_exit_rdpmc(struct kvmini_vcpu *vcpu, unsigned int len)
 		return inject_gp(vcpu);
 	vcpu->regs[REG_RAX] = vcpu->regs[REG_RDX] = 0;
 	return kvmini_skip_insn(vcpu, len);
+}
+
+/* The host's interrupt, NMI or SMI stopped the guest; the host took it. */
+int kvmini_exit_host_event(struct kvmini_vcpu *vcpu)
+{
+	vcpu->stat.irq_exits++;
+	return 1;
 }
 
 int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len)
@@ -139,6 +152,7 @@ int kvmini_exit_shutdown(struct kvmini_vcpu *vcpu)
  */
 int kvmini_exit_irq_window(struct kvmini_vcpu *vcpu)
 {
+	vcpu->stat.irq_window_exits++;
 	if (vcpu->irq_pending < 0 && vcpu->want_irq_window &&
 	    kvmini_backend->interrupt_allowed(vcpu)) {
 		vcpu->run->exit_reason = KVMINI_EXIT_IRQ_WINDOW_OPEN;
@@ -156,12 +170,21 @@ int kvmini_exit_irq_window(struct kvmini_vcpu *vcpu)
  */
 int kvmini_exit_npf(struct kvmini_vcpu *vcpu, u64 gpa, bool write, bool fetch, u64 event)
 {
-	int r = kvmini_mmu_fault(vcpu->vm, gpa, write);
+	int level = 0, r;
 
+	vcpu->stat.pf_taken++;
+	r = kvmini_mmu_fault(vcpu->vm, gpa, write, fetch, &level);
+	trace_kvmini_npf(vcpu->id, gpa, write, fetch, level, r);
+	if (level) {
+		vcpu->stat.pf_fixed++;
+		vcpu->stat.pf_fixed_2m += level == 2;
+		vcpu->stat.pf_fixed_1g += level == 3;
+	}
 	if (!r)
 		return EMU_REENTER;
 	if (r != -ENOENT)
 		return r;
+	vcpu->stat.pf_emulate++;
 	if (event)
 		return kvmini_exit_internal(vcpu, KVMINI_INTERNAL_ERROR_DELIVERY_EV, 3,
 					    event, gpa, (u64)vcpu->cpu);

@@ -46,6 +46,7 @@ int kvmini_exit_hypercall(struct kvmini_vcpu *vcpu, unsigned int len)
 	unsigned long a1 = g[REG_RCX] & mask, a2 = g[REG_RDX] & mask;
 	s64 ret = -KVMINI_ENOSYS;
 
+	vcpu->stat.hypercalls++;
 	if (kvmini_backend->cpl(vcpu)) {
 		ret = -KVMINI_EPERM;
 		goto out;

@@ -93,10 +93,14 @@ struct kvmini_backend {
 	int (*cpu_enable)(void);
 	void (*cpu_disable)(void);
 	const struct kvmini_pt_format *pt_format;
+	/* The largest nested leaf the hardware maps: 1 (4K), 2 (2M), 3 (1G). */
+	int (*pt_max_level)(void);
 	/* The world switch loads and saves the guest's DR6 (else the core does). */
 	bool switches_dr6;
 	/* The native hypercall instruction: VMMCALL or VMCALL (hypercall.c). */
 	u8 hypercall_insn[3];
+	/* vcpu->exit_code is a VMX basic exit reason, else an SVM exit code. */
+	bool vmx;
 
 	/* vCPUs: create allocates (the core resets it next); free undoes create. */
 	int (*vcpu_create)(struct kvmini_vcpu *vcpu);
@@ -237,6 +241,33 @@ struct kvmini_io {
 #define KVMINI_REQ_MSR_FILTER	2	/* the MSR filter changed */
 #define KVMINI_REQ_CLOCK_UPDATE	3	/* rewrite the kvmclock time info */
 
+/*
+ * stats.c: what KVMINI_GET_STATS_FD reads (KVM's names where KVM counts the
+ * same thing). vCPU counters are written only by the vCPU's own thread;
+ * VM counters under mmu_lock (pages_*) or atomically.
+ */
+struct kvmini_vm_stat {
+	u64 pages[3];			/* nested leaves mapped: 4 KiB, 2 MiB, 1 GiB */
+	atomic64_t remote_tlb_flush;	/* kvmini_flush_remote_tlbs() calls */
+};
+
+struct kvmini_vcpu_stat {
+	u64 exits;			/* every exit from the guest */
+	u64 irq_exits;			/* a host interrupt (or NMI, SMI) stopped it */
+	u64 halt_exits, io_exits, mmio_exits, signal_exits;
+	u64 irq_window_exits, nmi_window_exits, request_irq_exits;
+	u64 cpuid_exits, msr_exits, cr_exits, hypercalls;
+	u64 irq_injections, nmi_injections, exception_injections;
+	u64 pf_taken;			/* nested page faults */
+	u64 pf_fixed, pf_fixed_2m, pf_fixed_1g;	/* ...that mapped memory (at 2M, 1G) */
+	u64 pf_emulate;			/* ...that were a device's: emulated */
+	u64 insn_emulation;		/* instructions emulated (MMIO) */
+	u64 tlb_flush;			/* flushes done before entry */
+};
+
+int kvmini_vm_stats_fd(struct kvmini_vm *vm);
+int kvmini_vcpu_stats_fd(struct kvmini_vcpu *vcpu);
+
 struct kvmini_vcpu {
 	struct kvmini_vm *vm;
 	u32 id;
@@ -296,6 +327,8 @@ struct kvmini_vcpu {
 		u64 dst_la;		/* MOVS, CMPS: ES:[rDI] */
 	} mmio;
 
+	struct kvmini_vcpu_stat stat;
+	u32 exit_code;			/* the backend's, of the last exit (tracing) */
 	void *arch;			/* the backend's */
 };
 
@@ -324,6 +357,8 @@ struct kvmini_pt_format {
 	u64 leaf;	/* bits of a read/exec-only 4 KiB leaf */
 	u64 write;	/* bit added to a leaf when the page is writable */
 	u64 present;	/* any of these set: the entry is in use */
+	u64 exec;	/* in leaf: what lets the guest execute (EPT's X) */
+	u64 noexec;	/* added to a leaf to forbid execution (NPT's NX) */
 };
 
 /*
@@ -415,6 +450,8 @@ struct kvmini_vm {
 	struct kvmini_filter __rcu *msr_filter;
 	bool msr_intercept_all;		/* the filter denies an MSR a backend passes */
 
+	struct kvmini_vm_stat stat;
+
 	/* backend private data */
 	void *arch;
 };
@@ -435,12 +472,14 @@ void kvmini_mmu_destroy(struct kvmini_vm *vm);
 int kvmini_set_memory_region(struct kvmini_vm *vm,
 			     const struct kvmini_userspace_memory_region *r);
 /*
- * Nested page fault at @gpa: map the page. 0: mapped (or raced: just
+ * Nested page fault at @gpa (a @write, an instruction @fetch): map the
+ * page; *@mapped is the level of the leaf mapped (1: 4 KiB, 2: 2 MiB,
+ * 3: 1 GiB), 0 if none. 0: mapped (or raced: just
  * re-enter the guest); -ENOENT: no slot there, or a write to a read-only
  * slot (MMIO); -EFAULT: the slot's
  * memory is not accessible; -EINTR: fatal signal; -ENOMEM.
  */
-int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write);
+int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write, bool fetch, int *mapped);
 /* KVMINI_GET_DIRTY_LOG, the struct already copied in. */
 int kvmini_get_dirty_log(struct kvmini_vm *vm, const struct kvmini_dirty_log *log);
 /* KVMINI_CLEAR_DIRTY_LOG, the struct already copied in. */
@@ -547,6 +586,7 @@ void kvmini_clock_reset(struct kvmini_vcpu *vcpu);
 s64 kvmini_clock_pairing(struct kvmini_vcpu *vcpu, u64 gpa, u64 type);
 /* MONITOR, MWAIT (as KVM: NOPs), INVD, WBINVD: nothing to do but skip. */
 int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len);
+int kvmini_exit_host_event(struct kvmini_vcpu *vcpu);
 /* Triple fault: INIT, then KVMINI_EXIT_SHUTDOWN. */
 int kvmini_exit_shutdown(struct kvmini_vcpu *vcpu);
 /* The interrupt window the backend armed for want_irq_window is open. */

@@ -322,6 +322,7 @@ int kvmini_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa, bool fetch)
 		return r;
 	if (!mmio_form(in))
 		return kvmini_emulation_failure(vcpu, in->bytes, in->len, gpa);
+	vcpu->stat.insn_emulation++;
 
 	mask = kvmini_addr_mask(in->addr_size);
 	vcpu->mmio.rd.npieces = vcpu->mmio.rd2.npieces = vcpu->mmio.wr.npieces = 0;

@@ -37,12 +37,25 @@
  * VMM reads only after it returns.
  *
  * Nested page tables. Four levels of 512 entries (48-bit GPAs), in the
- * backend's entry format (kvmini_backend->pt_format). Only 4 KiB leaves.
- * Tables are allocated on the first fault below them and freed only when
- * the VM is destroyed: zapping clears leaves and leaves the tables, so
- * the path from the root to any table never changes once built and can be
- * read without a lock. A fault maps one page and holds no reference to
- * it: coherency with the VMM's address space comes from an MMU notifier.
+ * backend's entry format (kvmini_backend->pt_format). A fault maps the
+ * largest leaf (4 KiB, 2 MiB or 1 GiB) that the host's own mapping of the
+ * page (a transparent huge page, hugetlbfs), the slot (the whole range in
+ * it, guest and host addresses aligned alike) and the hardware allow, as
+ * KVM; a slot that logs dirty pages gets 4 KiB leaves only. A fault maps
+ * and holds no reference to the page: coherency with the VMM's address
+ * space comes from an MMU notifier. Tables are allocated on the first
+ * fault below them. Zapping a range clears the leaves in it (a huge leaf
+ * that only overlaps it too) and detaches the tables it covers whole;
+ * those are freed once no vCPU can walk them (after the TLB flush). A
+ * fault that finds a huge leaf where it needs a smaller one splits it
+ * into a table of the same translations (no flush: nothing changes for
+ * the pages); one that finds a table where it could map a huge leaf maps
+ * inside the table (the table goes when its range is next zapped: an
+ * invalidation, a slot update).
+ *
+ * iTLB multihit (X86_BUG_ITLB_MULTIHIT, unless mitigations=off): as KVM's
+ * nx_huge_pages, huge leaves are never executable; an instruction fetch
+ * from one splits it and maps the page at 4 KiB.
  *
  * Faults vs invalidations (mmu_lock, a spinlock, protects the tables'
  * leaves and links, seq and invalidating):
@@ -64,11 +77,15 @@
  * (dirty logging) clears no leaf and nobody relies on a read-only leaf
  * being flushed, so it flushes once at the end, as said above.
  *
+ * Table walks are all under mmu_lock (tables can be detached); the
+ * hardware's walks stop at the flush.
+ *
  * Costs: an untouched slot costs its struct and tree nodes only. Each
  * invalidation looks at every slot (fine for the few slots VMMs use; an
  * interval tree by host address would fix it for thousands), but zaps only
  * the overlap and skips absent tables in one step.
  */
+#include <linux/cpu.h>
 #include <linux/maple_tree.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -86,6 +103,7 @@
 #define NPT_LEVELS	4
 #define PT_SHIFT	9			/* 512 entries per table */
 #define PT_ADDR_MASK	GENMASK_ULL(51, 12)
+#define PT_LARGE	BIT_ULL(7)		/* a leaf above level 1 (NPT and EPT) */
 #define MAX_GFN		(1ULL << (KVMINI_MAX_GPA_BITS - PAGE_SHIFT))
 
 struct kvmini_mmu {
@@ -100,6 +118,9 @@ struct kvmini_mmu {
 	bool dying;			/* VM destruction: no vCPU to flush */
 	u64 max_gfn;			/* the last gfn a slot may cover */
 	u64 total_pages;		/* of all slots, under vm->lock */
+
+	int max_level;			/* the largest leaf the hardware maps */
+	bool nx_huge;			/* huge leaves are not executable */
 
 	u64 *root;
 	struct mmu_notifier mn;
@@ -128,47 +149,114 @@ static bool pt_present(u64 entry)
 	return entry != 0;
 }
 
+static bool pt_leaf(u64 entry, int level)
+{
+	return level == 1 || (entry & PT_LARGE);
+}
+
+/* 4 KiB pages one entry at @level covers. */
+static u64 pt_pages(int level)
+{
+	return 1ULL << (PT_SHIFT * (level - 1));
+}
+
+/* The bits of a leaf at @level. */
+static u64 pt_leaf_bits(struct kvmini_mmu *mmu, int level, bool writable)
+{
+	const struct kvmini_pt_format *fmt = kvmini_backend->pt_format;
+	u64 e = fmt->leaf | (writable ? fmt->write : 0);
+
+	if (level > 1) {
+		e |= PT_LARGE;
+		if (mmu->nx_huge)
+			e = (e & ~fmt->exec) | fmt->noexec;
+	}
+	return e;
+}
+
+/* A leaf at @level appears or goes. Under mmu_lock. */
+static void pt_count(struct kvmini_mmu *mmu, int level, s64 n)
+{
+	mmu->vm->stat.pages[level - 1] += n;
+}
+
 /*
- * Clear the leaves for gfns [start, end) below @table at @level; true if
- * any was present. Absent tables are skipped whole. Under mmu_lock (the
- * caller, pt_zap, checks).
+ * Free @table at @level and the tables below it, all detached from the
+ * tree and flushed from every vCPU's TLB. Under mmu_lock (or at VM
+ * destruction).
  */
-static bool pt_zap_level(u64 *table, int level, u64 start, u64 end)
+static void pt_free(struct kvmini_mmu *mmu, u64 *table, int level)
+{
+	unsigned int i;
+
+	for (i = 0; i < (1 << PT_SHIFT); i++) {
+		if (!pt_present(table[i]))
+			continue;
+		if (pt_leaf(table[i], level))
+			pt_count(mmu, level, -1);
+		else
+			pt_free(mmu, pt_child(table[i]), level - 1);
+	}
+	free_page((unsigned long)table);
+}
+
+/*
+ * Clear the leaves for gfns [start, end) below @table at @level (a huge
+ * leaf that overlaps the range goes whole) and detach the tables the
+ * range covers whole onto @detached; true if any was present. Absent
+ * entries are skipped whole. Under mmu_lock (the caller, pt_zap, checks).
+ */
+static bool pt_zap_level(struct kvmini_mmu *mmu, u64 *table, int level, u64 start,
+			 u64 end, struct list_head *detached)
 {
 	unsigned int shift = PT_SHIFT * (level - 1);
+	u64 gfn, next, e, *entry;
 	bool zapped = false;
-	u64 gfn, next, e;
 
 	for (gfn = start; gfn < end; gfn = next) {
 		next = ((gfn >> shift) + 1) << shift;
-		e = READ_ONCE(table[pt_index(gfn, level)]);
+		entry = &table[pt_index(gfn, level)];
+		e = READ_ONCE(*entry);
 		if (!pt_present(e))
 			continue;
-		if (level == 1) {
-			WRITE_ONCE(table[pt_index(gfn, level)], 0);
+		if (pt_leaf(e, level)) {
+			WRITE_ONCE(*entry, 0);
+			pt_count(mmu, level, -1);
+			zapped = true;
+		} else if (gfn == ((gfn >> shift) << shift) && next <= end) {
+			WRITE_ONCE(*entry, 0);
+			set_page_private(virt_to_page(pt_child(e)), level - 1);
+			list_add(&virt_to_page(pt_child(e))->lru, detached);
 			zapped = true;
 		} else {
-			zapped |= pt_zap_level(pt_child(e), level - 1, gfn, min(next, end));
+			zapped |= pt_zap_level(mmu, pt_child(e), level - 1, gfn, min(next, end),
+					       detached);
 		}
 	}
 	return zapped;
 }
 
-/* Clear the leaves for gfns [start, end); true if any was present. */
-static bool pt_zap(struct kvmini_mmu *mmu, u64 start, u64 end)
+/*
+ * Clear the leaves for gfns [start, end) and detach the tables the range
+ * covers whole; true if any was present: then the caller flushes and
+ * only then frees the detached tables (pt_free_detached).
+ */
+static bool pt_zap(struct kvmini_mmu *mmu, u64 start, u64 end, struct list_head *detached)
 {
 	lockdep_assert_held(&mmu->mmu_lock);
-	return pt_zap_level(mmu->root, NPT_LEVELS, start, end);
+	return pt_zap_level(mmu, mmu->root, NPT_LEVELS, start, end, detached);
 }
 
-static void pt_free(u64 *table, int level)
+/* After the flush: no vCPU walks them any more. Under mmu_lock. */
+static void pt_free_detached(struct kvmini_mmu *mmu, struct list_head *detached)
 {
-	unsigned int i;
+	struct page *page, *tmp;
 
-	for (i = 0; level > 1 && i < (1 << PT_SHIFT); i++)
-		if (pt_present(table[i]))
-			pt_free(pt_child(table[i]), level - 1);
-	free_page((unsigned long)table);
+	list_for_each_entry_safe(page, tmp, detached, lru) {
+		list_del(&page->lru);
+		/* Detached only above level 1: a table at level 2 or 3. */
+		pt_free(mmu, page_address(page), page_private(page));
+	}
 }
 
 /* Make @gfn's leaf read-only; true if it was writable. Under mmu_lock. */
@@ -178,16 +266,17 @@ static bool pt_wrprotect(struct kvmini_mmu *mmu, u64 gfn)
 	int level;
 
 	lockdep_assert_held(&mmu->mmu_lock);
-	for (level = NPT_LEVELS; level > 1; level--) {
+	for (level = NPT_LEVELS; ; level--) {
 		e = READ_ONCE(table[pt_index(gfn, level)]);
 		if (!pt_present(e))
 			return false;
+		if (pt_leaf(e, level))
+			break;
 		table = pt_child(e);
 	}
-	e = READ_ONCE(table[pt_index(gfn, 1)]);
 	if (!(e & write))
 		return false;
-	WRITE_ONCE(table[pt_index(gfn, 1)], e & ~write);
+	WRITE_ONCE(table[pt_index(gfn, level)], e & ~write);
 	return true;
 }
 
@@ -207,9 +296,12 @@ static void mark_dirty(struct kvmini_mmu *mmu, struct kvmini_memslot *slot, u64 
 /* Zap gfns [start, end), flush, and make racing faults retry. */
 static void zap_gfns(struct kvmini_mmu *mmu, u64 start, u64 end)
 {
+	LIST_HEAD(detached);
+
 	spin_lock(&mmu->mmu_lock);
-	if (pt_zap(mmu, start, end))
+	if (pt_zap(mmu, start, end, &detached))
 		kvmini_flush_remote_tlbs(mmu->vm);
+	pt_free_detached(mmu, &detached);
 	mmu->seq++;
 	spin_unlock(&mmu->mmu_lock);
 }
@@ -221,22 +313,26 @@ struct pt_cache {
 };
 
 /*
- * Allocate the tables missing on @gfn's path. Lockless: links only ever
- * appear (until destruction), so at most this many are missing later.
+ * Allocate the tables a leaf at @level for @gfn needs: one per level
+ * below the first entry above @level that is absent or a huge leaf (to
+ * split). Counted under mmu_lock; pt_map() says if it needs more.
  */
-static int pt_cache_fill(struct kvmini_mmu *mmu, u64 gfn, struct pt_cache *c)
+static int pt_cache_fill(struct kvmini_mmu *mmu, u64 gfn, int level, struct pt_cache *c)
 {
-	u64 *table = mmu->root;
-	int level;
-	u64 e;
+	u64 *table = mmu->root, e;
+	int l, need = 0;
 
-	for (level = NPT_LEVELS; level > 1; level--) {
-		e = READ_ONCE(table[pt_index(gfn, level)]);
-		if (!pt_present(e))
+	spin_lock(&mmu->mmu_lock);
+	for (l = NPT_LEVELS; l > level; l--) {
+		e = READ_ONCE(table[pt_index(gfn, l)]);
+		if (!pt_present(e) || pt_leaf(e, l)) {
+			need = l - level;
 			break;
+		}
 		table = pt_child(e);
 	}
-	while (c->n < level - 1) {
+	spin_unlock(&mmu->mmu_lock);
+	while (c->n < need) {
 		c->pages[c->n] = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 		if (!c->pages[c->n])
 			return -ENOMEM;
@@ -251,36 +347,133 @@ static void pt_cache_free(struct pt_cache *c)
 		free_page((unsigned long)c->pages[--c->n]);
 }
 
-/* Map @gfn to @pfn, building the path. Under mmu_lock. */
-static void pt_map(struct kvmini_mmu *mmu, u64 gfn, unsigned long pfn,
-		   bool writable, struct pt_cache *c)
+/*
+ * Replace the huge leaf *@entry at @level with a table of the same
+ * translations one level down (the same rights; 4 KiB leaves executable).
+ * The TLB may keep the huge translation: it is still right.
+ */
+static void pt_split(struct kvmini_mmu *mmu, u64 *entry, int level, u64 *table)
 {
 	const struct kvmini_pt_format *fmt = kvmini_backend->pt_format;
-	u64 *table = mmu->root, *e;
-	int level;
+	u64 e = READ_ONCE(*entry), bits;
+	unsigned int i;
+
+	bits = pt_leaf_bits(mmu, level - 1, e & fmt->write);
+	for (i = 0; i < (1 << PT_SHIFT); i++)
+		table[i] = ((e & PT_ADDR_MASK) + i * (pt_pages(level - 1) << PAGE_SHIFT)) | bits;
+	pt_count(mmu, level, -1);
+	pt_count(mmu, level - 1, 1 << PT_SHIFT);
+	/* The new table is filled before it becomes reachable. */
+	WRITE_ONCE(*entry, __pa(table) | fmt->dir);
+}
+
+/*
+ * Map @gfn to the page at @pfn with a leaf at @level or, where a table is
+ * already there, below it; build the path, split huge leaves on it. The
+ * level mapped, or 0 if @c had too few tables. Under mmu_lock.
+ */
+static int pt_map(struct kvmini_mmu *mmu, u64 gfn, unsigned long pfn, int level,
+		  bool writable, struct pt_cache *c)
+{
+	const struct kvmini_pt_format *fmt = kvmini_backend->pt_format;
+	u64 *table = mmu->root, *e, old;
+	int l;
 
 	lockdep_assert_held(&mmu->mmu_lock);
-	for (level = NPT_LEVELS; level > 1; level--) {
-		e = &table[pt_index(gfn, level)];
-		if (!pt_present(READ_ONCE(*e))) {
-			if (WARN_ON_ONCE(!c->n))
-				return;		/* cannot happen; the guest re-faults */
-			/* The new table is zeroed before it becomes reachable. */
-			WRITE_ONCE(*e, __pa(c->pages[--c->n]) | fmt->dir);
+	for (l = NPT_LEVELS; ; l--) {
+		e = &table[pt_index(gfn, l)];
+		old = READ_ONCE(*e);
+		if (l == level) {
+			if (l == 1 || !pt_present(old) || pt_leaf(old, l))
+				break;
+			level--;	/* a table is here: map inside it */
+		}
+		if (!pt_present(old) || pt_leaf(old, l)) {
+			if (!c->n)
+				return 0;
+			if (pt_present(old)) {
+				pt_split(mmu, e, l, c->pages[--c->n]);
+			} else {
+				/* The new table is zeroed before it becomes reachable. */
+				WRITE_ONCE(*e, __pa(c->pages[--c->n]) | fmt->dir);
+			}
 		}
 		table = pt_child(READ_ONCE(*e));
 	}
-	e = &table[pt_index(gfn, 1)];
 	/*
 	 * Present already: another vCPU won the race (the same entry), or a
 	 * read fault mapped the page read-only and this write fault upgrades
 	 * it. No invalidation ran since both looked (seq), so it is the same
 	 * page: a stale read-only translation only faults once more, no flush.
 	 */
-	WRITE_ONCE(*e, PFN_PHYS(pfn) | fmt->leaf | (writable ? fmt->write : 0));
+	if (!pt_present(old))
+		pt_count(mmu, level, 1);
+	pfn &= ~(pt_pages(level) - 1);
+	WRITE_ONCE(*e, PFN_PHYS(pfn) | pt_leaf_bits(mmu, level, writable));
+	return level;
 }
 
-int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
+/*
+ * How the host maps @hva: 1 (4 KiB), 2 (a 2 MiB PMD) or 3 (a 1 GiB PUD).
+ * A lockless walk with interrupts off, as GUP-fast: the tables cannot be
+ * freed under it. Under mmu_lock, with no invalidation since the page was
+ * got: so the answer is about that page.
+ */
+static int host_level(struct mm_struct *mm, unsigned long hva)
+{
+	unsigned long flags;
+	int level = 1;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (pgd_none(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (p4d_none(p4d) || !p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (pud_none(pud) || !pud_present(pud))
+		goto out;
+	if (pud_large(pud)) {
+		level = 3;
+		goto out;
+	}
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	if (!pmd_none(pmd) && pmd_present(pmd) && pmd_large(pmd))
+		level = 2;
+out:
+	local_irq_restore(flags);
+	return level;
+}
+
+/*
+ * The largest leaf @slot allows for @gfn (at @hva): the range the leaf
+ * covers lies in the slot, and guest and host addresses are aligned
+ * alike in it. 4 KiB only while the slot logs dirty pages.
+ */
+static int slot_level(struct kvmini_mmu *mmu, const struct kvmini_memslot *slot,
+		      u64 gfn, unsigned long hva)
+{
+	int level;
+	u64 n;
+
+	if (slot_logs(slot))
+		return 1;
+	for (level = mmu->max_level; level > 1; level--) {
+		n = pt_pages(level);
+		if (((gfn ^ (hva >> PAGE_SHIFT)) & (n - 1)) == 0 &&
+		    (gfn & ~(n - 1)) >= slot->base_gfn &&
+		    (gfn & ~(n - 1)) + n <= slot->base_gfn + slot->npages)
+			break;
+	}
+	return level;
+}
+
+int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write, bool fetch, int *mapped)
 {
 	struct kvmini_mmu *mmu = vm->mmu;
 	u64 gfn = gpa >> PAGE_SHIFT;
@@ -288,9 +481,10 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 	struct pt_cache cache = {};
 	unsigned long hva = 0, seq;
 	bool writable = false, logs = false;
+	int r, level = 1;
 	struct page *page;
-	int r;
 
+	*mapped = 0;
 	if (gfn >= MAX_GFN)
 		return -ENOENT;
 	if (vm->mm != current->mm)
@@ -312,14 +506,13 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 		hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 		writable = !(slot->flags & KVMINI_MEM_READONLY);
 		logs = slot_logs(slot);
+		level = slot_level(mmu, slot, gfn, hva);
 	}
 	rcu_read_unlock();
 	if (!slot || (write && !writable))
 		return -ENOENT;		/* a device's, to emulate */
-
-	r = pt_cache_fill(mmu, gfn, &cache);
-	if (r)
-		goto out;
+	if (fetch && mmu->nx_huge)
+		level = 1;		/* see the top of the file */
 
 	/*
 	 * A write fault gets a writable page (breaking COW). A read fault
@@ -339,23 +532,35 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write)
 			r = -EINTR;
 		else if (r != -ENOMEM)
 			r = -EFAULT;
-		goto out;
+		return r;
 	}
 
-	r = 0;
-	spin_lock(&mmu->mmu_lock);
-	if (mmu->released)
-		r = -EFAULT;
-	else if (!mmu->invalidating && mmu->seq == seq) {
+	/* Until the tables are there (or an invalidation makes it moot). */
+	for (r = 0;;) {
+		spin_lock(&mmu->mmu_lock);
+		if (mmu->released) {
+			r = -EFAULT;
+			break;
+		}
+		/* Raced with an invalidation: the guest faults again. */
+		if (mmu->invalidating || mmu->seq != seq)
+			break;
 		/* seq unchanged: @slot was not replaced, so not freed either. */
-		if (writable)
-			mark_dirty(mmu, slot, gfn);
-		pt_map(mmu, gfn, page_to_pfn(page), writable, &cache);
+		level = min(level, host_level(vm->mm, hva));
+		*mapped = pt_map(mmu, gfn, page_to_pfn(page), level, writable, &cache);
+		if (*mapped) {
+			if (writable)
+				mark_dirty(mmu, slot, gfn);
+			break;
+		}
+		spin_unlock(&mmu->mmu_lock);
+		r = pt_cache_fill(mmu, gfn, level, &cache);
+		if (r)
+			goto out;
 	}
-	/* else: raced with an invalidation; the guest faults again. */
 	spin_unlock(&mmu->mmu_lock);
-	put_page(page);		/* the notifier, not a pin, keeps us coherent */
 out:
+	put_page(page);		/* the notifier, not a pin, keeps us coherent */
 	pt_cache_free(&cache);
 	return r;
 }
@@ -364,7 +569,7 @@ out:
 
 /* Zap @slot's gfns backed by host addresses [start, end). Under mmu_lock. */
 static bool zap_slot_hva(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
-			 unsigned long start, unsigned long end)
+			 unsigned long start, unsigned long end, struct list_head *detached)
 {
 	unsigned long s_start = slot->userspace_addr;
 	unsigned long s_end = s_start + (slot->npages << PAGE_SHIFT);
@@ -376,7 +581,7 @@ static bool zap_slot_hva(struct kvmini_mmu *mmu, struct kvmini_memslot *slot,
 		return false;
 	first = slot->base_gfn + ((start - s_start) >> PAGE_SHIFT);
 	last = slot->base_gfn + ((end - s_start + PAGE_SIZE - 1) >> PAGE_SHIFT);
-	return pt_zap(mmu, first, last);
+	return pt_zap(mmu, first, last, detached);
 }
 
 /* Only spinlocks, no allocation: fine for non-blockable ranges too. */
@@ -385,6 +590,7 @@ static int mmu_invalidate_range_start(struct mmu_notifier *mn,
 {
 	struct kvmini_mmu *mmu = container_of(mn, struct kvmini_mmu, mn);
 	struct kvmini_memslot *slot;
+	LIST_HEAD(detached);
 	bool flush = false;
 	unsigned long id;
 
@@ -392,11 +598,12 @@ static int mmu_invalidate_range_start(struct mmu_notifier *mn,
 	mmu->invalidating++;
 	rcu_read_lock();
 	xa_for_each(&mmu->slots, id, slot)
-		flush |= zap_slot_hva(mmu, slot, range->start, range->end);
+		flush |= zap_slot_hva(mmu, slot, range->start, range->end, &detached);
 	rcu_read_unlock();
 	/* Before returning: the pages may be freed right after. */
 	if (flush)
 		kvmini_flush_remote_tlbs(mmu->vm);
+	pt_free_detached(mmu, &detached);
 	spin_unlock(&mmu->mmu_lock);
 	return 0;
 }
@@ -416,11 +623,13 @@ static void mmu_invalidate_range_end(struct mmu_notifier *mn,
 static void mmu_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct kvmini_mmu *mmu = container_of(mn, struct kvmini_mmu, mn);
+	LIST_HEAD(detached);
 
 	spin_lock(&mmu->mmu_lock);
 	mmu->released = true;
-	if (pt_zap(mmu, 0, MAX_GFN) && !mmu->dying)
+	if (pt_zap(mmu, 0, MAX_GFN, &detached) && !mmu->dying)
 		kvmini_flush_remote_tlbs(mmu->vm);
+	pt_free_detached(mmu, &detached);
 	mmu->seq++;
 	spin_unlock(&mmu->mmu_lock);
 }
@@ -457,6 +666,8 @@ int kvmini_mmu_create(struct kvmini_vm *vm)
 		return -ENOMEM;
 	mmu->vm = vm;
 	mmu->max_gfn = slots_max_gfn();
+	mmu->max_level = kvmini_backend->pt_max_level ? kvmini_backend->pt_max_level() : 1;
+	mmu->nx_huge = boot_cpu_has_bug(X86_BUG_ITLB_MULTIHIT) && !cpu_mitigations_off();
 	mt_init_flags(&mmu->gfn_tree, MT_FLAGS_USE_RCU);
 	xa_init(&mmu->slots);
 	spin_lock_init(&mmu->mmu_lock);
@@ -504,7 +715,7 @@ void kvmini_mmu_destroy(struct kvmini_vm *vm)
 	mt_clear_in_rcu(&mmu->gfn_tree);
 	mtree_destroy(&mmu->gfn_tree);
 	if (mmu->root)
-		pt_free(mmu->root, NPT_LEVELS);
+		pt_free(mmu, mmu->root, NPT_LEVELS);
 	vm->npt_root_pa = 0;
 	vm->mmu = NULL;
 	kfree(mmu);

@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 
 #include "kvmini.h"
+#include "trace.h"
 
 #define PIO_READ_AHEAD		1024	/* bytes of INS elements per exit, as KVM */
 
@@ -27,6 +28,8 @@ static int pio_exit(struct kvmini_vcpu *vcpu, u32 count)
 	const struct kvmini_io *io = &vcpu->pio.io;
 
 	vcpu->pio.count = count;
+	vcpu->stat.io_exits++;
+	trace_kvmini_pio(vcpu->id, io->in, io->port, io->size, count);
 	run->exit_reason = KVMINI_EXIT_IO;
 	run->io.direction = io->in ? KVMINI_EXIT_IO_IN : KVMINI_EXIT_IO_OUT;
 	run->io.size = io->size;

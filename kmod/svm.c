@@ -485,6 +485,7 @@ static int handle_iret(struct kvmini_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 
 	svm->awaiting_iret = true;
+	vcpu->stat.nmi_window_exits++;	/* (the NMI handler's IRET is SVM's window) */
 	svm->iret_rip = vcpu->rip;
 	set_intercept(&svm->vmcb->control, INTERCEPT_IRET, false);
 	return 1;
@@ -756,6 +757,7 @@ static void svm_enter_guest(struct kvmini_vcpu *vcpu)
 	if (c->exit_code == SVM_EXIT_EXCP_BASE + X86_TRAP_MC)
 		kvmini_machine_check();
 
+	vcpu->exit_code = c->exit_code;
 	svm->entry_failed = c->exit_code == (u32)SVM_EXIT_ERR;
 	if (svm->entry_failed)
 		return;		/* VMCB register state is not the guest's */
@@ -965,11 +967,11 @@ static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC] = handle_reflect,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = handle_nothing,	/* the host's: handled */
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_UD] = kvmini_exit_ud_intercept,
-	[SVM_EXIT_INTR] = handle_nothing,
+	[SVM_EXIT_INTR] = kvmini_exit_host_event,
 	[SVM_EXIT_VINTR] = handle_vintr,
 	[SVM_EXIT_IRET] = handle_iret,
-	[SVM_EXIT_NMI] = handle_nothing,
-	[SVM_EXIT_SMI] = handle_nothing,
+	[SVM_EXIT_NMI] = kvmini_exit_host_event,
+	[SVM_EXIT_SMI] = kvmini_exit_host_event,
 	[SVM_EXIT_CPUID] = handle_cpuid,
 	[SVM_EXIT_RDPMC] = handle_rdpmc,
 	[SVM_EXIT_INVD] = handle_nop2,
@@ -1026,7 +1028,14 @@ static const struct kvmini_pt_format svm_pt_format = {
 	.leaf = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY,
 	.write = _PAGE_RW,
 	.present = _PAGE_PRESENT,
+	.noexec = _PAGE_NX,
 };
+
+/* NPT leaves are the host's: 2 MiB always, 1 GiB with its GB pages. */
+static int svm_pt_max_level(void)
+{
+	return boot_cpu_has(X86_FEATURE_GBPAGES) ? 3 : 2;
+}
 
 const struct kvmini_backend kvmini_svm_backend = {
 	.name = "AMD SVM",
@@ -1037,6 +1046,7 @@ const struct kvmini_backend kvmini_svm_backend = {
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
 	.pt_format = &svm_pt_format,
+	.pt_max_level = svm_pt_max_level,
 	.switches_dr6 = true,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_free = svm_vcpu_free,

@@ -25,8 +25,10 @@
 #include <asm/hw_breakpoint.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
+#include <asm/trapnr.h>
 
 #include "kvmini.h"
+#include "trace.h"
 
 /* --- TLB flush requests --- */
 
@@ -153,8 +155,9 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 {
 	const struct kvmini_backend *be = kvmini_backend;
 	struct host_state host;
+	unsigned int nmis;
 	bool irq_in;
-	int cpu;
+	int cpu, irq;
 
 	preempt_disable();
 	cpu = smp_processor_id();
@@ -162,7 +165,17 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, cpu);
 
 	local_irq_disable();
+	nmis = vcpu->nmi_pending;
+	irq = vcpu->irq_pending;
 	irq_in = be->inject_events(vcpu);
+	if (irq_in) {
+		vcpu->stat.irq_injections++;
+		trace_kvmini_inj_irq(vcpu->id, false, irq);
+	}
+	if (vcpu->nmi_pending < nmis) {
+		vcpu->stat.nmi_injections++;
+		trace_kvmini_inj_irq(vcpu->id, true, X86_TRAP_NMI);
+	}
 	/*
 	 * A reschedule inside RUN saved the guest's FPU registers and left
 	 * them to be reloaded "on return to userspace": reload them now.
@@ -171,8 +184,10 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 		switch_fpu_return();
 	WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
 	smp_mb();	/* mode before requests; pairs with flush_remote_tlbs */
-	if (test_and_clear_bit(KVMINI_REQ_TLB_FLUSH, &vcpu->requests))
+	if (test_and_clear_bit(KVMINI_REQ_TLB_FLUSH, &vcpu->requests)) {
+		vcpu->stat.tlb_flush++;
 		be->flush_tlb(vcpu);
+	}
 	if (test_and_clear_bit(KVMINI_REQ_MSR_FILTER, &vcpu->requests))
 		kvmini_msr_filter_sync(vcpu);
 	if (need_resched() || signal_pending(current) ||
@@ -193,8 +208,11 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	if (irq_in)
 		smp_send_reschedule(cpu);
 	load_guest_state(vcpu, &host);
+	trace_kvmini_entry(vcpu->id, vcpu->rip);
 	be->enter_guest(vcpu);
 	load_host_state(vcpu, &host);
+	vcpu->stat.exits++;
+	trace_kvmini_exit(vcpu->id, be->vmx, vcpu->exit_code, vcpu->rip);
 	/* VMSCAPE: the host's userspace gets an IBPB before it runs again, as KVM. */
 	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
 		this_cpu_write(x86_ibpb_exit_to_user, true);
@@ -252,11 +270,13 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 		if (vcpu->want_irq_window && vcpu->irq_pending < 0 &&
 		    kvmini_backend->interrupt_allowed(vcpu)) {
 			run->exit_reason = KVMINI_EXIT_IRQ_WINDOW_OPEN;
+			vcpu->stat.request_irq_exits++;
 			r = 0;
 			break;
 		}
 		if (signal_pending(current)) {
 			run->exit_reason = KVMINI_EXIT_INTR;
+			vcpu->stat.signal_exits++;
 			r = -EINTR;
 			break;
 		}
@@ -827,6 +847,8 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 		return kvmini_set_cpuid2(vcpu, argp);
 	case KVMINI_GET_CPUID2:
 		return kvmini_get_cpuid2(vcpu, argp);
+	case KVMINI_GET_STATS_FD:
+		return kvmini_vcpu_stats_fd(vcpu);
 	case KVMINI_KVMCLOCK_CTRL:
 		return kvmini_kvmclock_ctrl(vcpu);
 	case KVMINI_GET_FPU:

@@ -209,6 +209,8 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 		return vm_set_tss_addr(vm, arg);
 	case KVMINI_SET_IDENTITY_MAP_ADDR:
 		return vm_set_identity_map_addr(vm, argp);
+	case KVMINI_GET_STATS_FD:
+		return kvmini_vm_stats_fd(vm);
 	default:
 		return -ENOTTY;
 	}

@@ -67,6 +67,7 @@ static struct {
 	u32 pin, proc, proc2, exit, entry;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool ept_ad, invept_single, vpid, invvpid_single, inout_info;
+	int ept_level;			/* the largest EPT leaf: 1 (4K), 2 (2M), 3 (1G) */
 	bool debugctl;			/* the CPU has DEBUGCTL (Bochs 2.7 has not) */
 	u32 backstop;			/* VMX-preemption timer value, see vmx_setup() */
 	u64 host_efer, host_pat;
@@ -294,6 +295,7 @@ static int vmx_setup(void)
 		return -EOPNOTSUPP;
 	}
 	vmcfg.ept_ad = ept & VMX_EPT_AD_BIT;
+	vmcfg.ept_level = !(ept & VMX_EPT_2MB_PAGE_BIT) ? 1 : !(ept & VMX_EPT_1GB_PAGE_BIT) ? 2 : 3;
 	vmcfg.invept_single = ept & VMX_EPT_EXTENT_CONTEXT_BIT;
 	/* VPIDs need INVVPID only to flush; INVEPT does that here. */
 	vmcfg.vpid = vmcfg.proc2 & SECONDARY_EXEC_ENABLE_VPID;
@@ -1302,6 +1304,7 @@ static void vmx_enter_guest(struct kvmini_vcpu *vcpu)
 		return;
 	}
 	vmx->exit_reason = vmcs_read(VM_EXIT_REASON);
+	vcpu->exit_code = (u16)vmx->exit_reason;
 	/* A host machine check during entry or in the guest: the host's (as KVM). */
 	if ((u16)vmx->exit_reason == EXIT_REASON_MCE_DURING_VMENTRY)
 		kvmini_machine_check();
@@ -1386,6 +1389,7 @@ static int handle_irq_window(struct kvmini_vcpu *vcpu)
 static int handle_nmi_window(struct kvmini_vcpu *vcpu)
 {
 	set_proc(to_vmx(vcpu), CPU_BASED_NMI_WINDOW_EXITING, false);
+	vcpu->stat.nmi_window_exits++;
 	return 1;	/* the pending NMI goes in at the next entry */
 }
 
@@ -1563,7 +1567,7 @@ static int handle_unexpected(struct kvmini_vcpu *vcpu)
 
 static int (*const vmx_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
-	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_nothing,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = kvmini_exit_host_event,
 	[EXIT_REASON_TRIPLE_FAULT] = kvmini_exit_shutdown,
 	[EXIT_REASON_INIT_SIGNAL] = handle_nothing,
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_irq_window,
@@ -1636,7 +1640,13 @@ static const struct kvmini_pt_format vmx_pt_format = {
 		VMX_EPT_ACCESS_BIT | VMX_EPT_DIRTY_BIT,
 	.write = VMX_EPT_WRITABLE_MASK,
 	.present = VMX_EPT_RWX_MASK,
+	.exec = VMX_EPT_EXECUTABLE_MASK,
 };
+
+static int vmx_pt_max_level(void)
+{
+	return vmcfg.ept_level;
+}
 
 const struct kvmini_backend kvmini_vmx_backend = {
 	.name = "Intel VMX",
@@ -1647,6 +1657,8 @@ const struct kvmini_backend kvmini_vmx_backend = {
 	.cpu_enable = vmx_cpu_enable,
 	.cpu_disable = vmx_cpu_disable,
 	.pt_format = &vmx_pt_format,
+	.pt_max_level = vmx_pt_max_level,
+	.vmx = true,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_free = vmx_vcpu_free,
 	.vcpu_reset = vmx_vcpu_reset,

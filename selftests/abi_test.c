@@ -359,6 +359,46 @@ SAME_SLOT(clear_dirty_log, dirty_bitmap);
 SAME_CONST(DIRTY_LOG_MANUAL_PROTECT_ENABLE);
 SAME_CONST(DIRTY_LOG_INITIALLY_SET);
 
+/* binary statistics (KVMINI_GET_STATS_FD) */
+SAME_STRUCT(stats_header);
+SAME_FIELD(stats_header, flags);
+SAME_FIELD(stats_header, name_size);
+SAME_FIELD(stats_header, num_desc);
+SAME_FIELD(stats_header, id_offset);
+SAME_FIELD(stats_header, desc_offset);
+SAME_FIELD(stats_header, data_offset);
+SAME_STRUCT(stats_desc);
+SAME_FIELD(stats_desc, flags);
+SAME_FIELD(stats_desc, exponent);
+SAME_FIELD(stats_desc, size);
+SAME_FIELD(stats_desc, offset);
+SAME_FIELD(stats_desc, bucket_size);
+_Static_assert(COUNT_FACT && KVMINI_OFF(stats_desc, name) == KVM_OFF(stats_desc, name),
+	       "offset of kvmini_stats_desc.name");
+DOC_VALUE(KVMINI_STATS_NAME_SIZE, 48);	/* KVM_STATS_NAME_SIZE, kvm_host.h */
+SAME_CONST(STATS_TYPE_SHIFT);
+SAME_CONST(STATS_TYPE_MASK);
+SAME_CONST(STATS_TYPE_CUMULATIVE);
+SAME_CONST(STATS_TYPE_INSTANT);
+SAME_CONST(STATS_TYPE_PEAK);
+SAME_CONST(STATS_TYPE_LINEAR_HIST);
+SAME_CONST(STATS_TYPE_LOG_HIST);
+SAME_CONST(STATS_TYPE_MAX);
+SAME_CONST(STATS_UNIT_SHIFT);
+SAME_CONST(STATS_UNIT_MASK);
+SAME_CONST(STATS_UNIT_NONE);
+SAME_CONST(STATS_UNIT_BYTES);
+SAME_CONST(STATS_UNIT_SECONDS);
+SAME_CONST(STATS_UNIT_CYCLES);
+SAME_CONST(STATS_UNIT_BOOLEAN);
+SAME_CONST(STATS_UNIT_MAX);
+SAME_CONST(STATS_BASE_SHIFT);
+SAME_CONST(STATS_BASE_MASK);
+SAME_CONST(STATS_BASE_POW10);
+SAME_CONST(STATS_BASE_POW2);
+SAME_CONST(STATS_BASE_MAX);
+SAME_CONST(GET_STATS_FD);
+
 SAME_STRUCT(clock_data);
 SAME_FIELD(clock_data, clock);
 SAME_FIELD(clock_data, flags);
@@ -938,7 +978,7 @@ DOC_VALUE(KVMINI_PVCLOCK_GUEST_STOPPED, 2);
 enum { ABI_FACTS = __COUNTER__ - ABI_FACTS_BASE - 1 };
 
 /* Number of fact lines above; grows with the header. */
-#define ABI_FACTS_EXPECTED	706
+#define ABI_FACTS_EXPECTED	743
 
 TEST(abi_version)
 {

@@ -326,6 +326,16 @@ void vcpu_setup_prot32(struct kvmini_vcpu *vcpu, uint64_t gpa);
  * e.g. for a guest WRMSR to EFER.LME: the guest CPUID must have LM).
  */
 struct kvmini_cpuid2 *kvmini_supported_cpuid(struct kvmini_vm *vm);
+
+/*
+ * The statistic @name of a VM or vCPU fd, read through KVMINI_GET_STATS_FD
+ * (KVM's binary stats, KVM's names where both count the same): -1 with
+ * errno set if the fd has no stats or no such one.
+ */
+int64_t kvmini_stat(int fd, const char *name);
+int64_t kvmini_stats_read(int stats_fd, const char *name);	/* from a stats fd */
+#define vm_stat(vm, name)	kvmini_stat((vm)->fd, name)
+#define vcpu_stat(vcpu, name)	kvmini_stat((vcpu)->fd, name)
 void vcpu_set_cpuid_supported(struct kvmini_vcpu *vcpu);
 
 /*

@@ -508,6 +508,50 @@ struct kvmini_vm *vm_create_guest(void *fn, struct kvmini_vcpu **vcpu)
 }
 
 /* ------------------------------------------------------------------ */
+/* statistics */
+
+int64_t kvmini_stats_read(int sfd, const char *name)
+{
+	struct kvmini_stats_header h;
+	struct kvmini_stats_desc *d;
+	int64_t val = -1;
+	size_t dsize;
+	char *descs;
+	uint32_t i;
+
+	if (pread(sfd, &h, sizeof(h), 0) != sizeof(h))
+		LIB_FAIL("stats header: %m");
+	dsize = sizeof(*d) + h.name_size;
+	descs = calloc(h.num_desc, dsize);
+	if (!descs || pread(sfd, descs, h.num_desc * dsize, h.desc_offset) !=
+		      (ssize_t)(h.num_desc * dsize))
+		LIB_FAIL("stats descriptors: %m");
+	errno = ENOENT;
+	for (i = 0; i < h.num_desc; i++) {
+		d = (void *)(descs + i * dsize);
+		if (strncmp(d->name, name, h.name_size))
+			continue;
+		if (pread(sfd, &val, sizeof(val), h.data_offset + d->offset) != sizeof(val))
+			LIB_FAIL("stats data: %m");
+		break;
+	}
+	free(descs);
+	return val;
+}
+
+int64_t kvmini_stat(int fd, const char *name)
+{
+	int64_t val;
+	int sfd;
+
+	sfd = ioctl(fd, KVMINI_GET_STATS_FD, 0);
+	if (sfd < 0)
+		return -1;
+	val = kvmini_stats_read(sfd, name);
+	close(sfd);
+	return val;
+}
+
 /* running, ucalls */
 
 int vcpu_run(struct kvmini_vcpu *vcpu)

@@ -366,6 +366,56 @@ struct kvmini_clear_dirty_log {
 #define KVMINI_DIRTY_LOG_MANUAL_PROTECT_ENABLE	(1 << 0)
 #define KVMINI_DIRTY_LOG_INITIALLY_SET		(1 << 1)
 
+/*
+ * --- statistics: KVMINI_GET_STATS_FD on a VM or vCPU fd ---
+ * The fd reads as: a header, an id string (name_size bytes), num_desc
+ * descriptors (each name_size bytes of name after the fixed part), then
+ * the data, u64 each, at data_offset + descriptor.offset. KVM's layout.
+ */
+struct kvmini_stats_header {
+	__u32 flags;
+	__u32 name_size;
+	__u32 num_desc;
+	__u32 id_offset;
+	__u32 desc_offset;
+	__u32 data_offset;
+};
+
+#define KVMINI_STATS_NAME_SIZE		48
+
+#define KVMINI_STATS_TYPE_SHIFT		0
+#define KVMINI_STATS_TYPE_MASK		(0xF << KVMINI_STATS_TYPE_SHIFT)
+#define KVMINI_STATS_TYPE_CUMULATIVE	(0x0 << KVMINI_STATS_TYPE_SHIFT)
+#define KVMINI_STATS_TYPE_INSTANT	(0x1 << KVMINI_STATS_TYPE_SHIFT)
+#define KVMINI_STATS_TYPE_PEAK		(0x2 << KVMINI_STATS_TYPE_SHIFT)
+#define KVMINI_STATS_TYPE_LINEAR_HIST	(0x3 << KVMINI_STATS_TYPE_SHIFT)
+#define KVMINI_STATS_TYPE_LOG_HIST	(0x4 << KVMINI_STATS_TYPE_SHIFT)
+#define KVMINI_STATS_TYPE_MAX		KVMINI_STATS_TYPE_LOG_HIST
+
+#define KVMINI_STATS_UNIT_SHIFT		4
+#define KVMINI_STATS_UNIT_MASK		(0xF << KVMINI_STATS_UNIT_SHIFT)
+#define KVMINI_STATS_UNIT_NONE		(0x0 << KVMINI_STATS_UNIT_SHIFT)
+#define KVMINI_STATS_UNIT_BYTES		(0x1 << KVMINI_STATS_UNIT_SHIFT)
+#define KVMINI_STATS_UNIT_SECONDS	(0x2 << KVMINI_STATS_UNIT_SHIFT)
+#define KVMINI_STATS_UNIT_CYCLES	(0x3 << KVMINI_STATS_UNIT_SHIFT)
+#define KVMINI_STATS_UNIT_BOOLEAN	(0x4 << KVMINI_STATS_UNIT_SHIFT)
+#define KVMINI_STATS_UNIT_MAX		KVMINI_STATS_UNIT_BOOLEAN
+
+#define KVMINI_STATS_BASE_SHIFT		8
+#define KVMINI_STATS_BASE_MASK		(0xF << KVMINI_STATS_BASE_SHIFT)
+#define KVMINI_STATS_BASE_POW10		(0x0 << KVMINI_STATS_BASE_SHIFT)
+#define KVMINI_STATS_BASE_POW2		(0x1 << KVMINI_STATS_BASE_SHIFT)
+#define KVMINI_STATS_BASE_MAX		KVMINI_STATS_BASE_POW2
+
+struct kvmini_stats_desc {
+	__u32 flags;
+	__s16 exponent;
+	__u16 size;		/* in u64s */
+	__u32 offset;		/* from data_offset, in bytes */
+	__u32 bucket_size;
+	char name[];
+};
+
 /* --- guest clock: KVMINI_GET_CLOCK / KVMINI_SET_CLOCK --- */
 
 struct kvmini_clock_data {
@@ -1087,6 +1137,8 @@ struct kvmini_guest_debug {
 #define KVMINI_GET_SREGS2		_IOR(KVMINIIO, 0xcc, struct kvmini_sregs2)
 #define KVMINI_SET_SREGS2		_IOW(KVMINIIO, 0xcd, struct kvmini_sregs2)
 #define KVMINI_GET_XSAVE2		_IOR(KVMINIIO, 0xcf, struct kvmini_xsave)
+/* VM and vCPU fds: a read-only fd of the statistics (see above). */
+#define KVMINI_GET_STATS_FD		_IO(KVMINIIO, 0xce)
 /* KVMINI_ENABLE_CAP is listed with the VM ioctls. */
 
 #endif /* _UAPI_LINUX_KVMINI_H */

@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The tracepoints' one definition (trace.h says what they are). */
+#include "kvmini.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
