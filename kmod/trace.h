@@ -13,8 +13,6 @@
 #define _KVMINI_TRACE_H
 
 #include <linux/tracepoint.h>
-#include <asm/svm.h>
-#include <asm/vmx.h>
 
 TRACE_EVENT(kvmini_entry,
 	TP_PROTO(u32 vcpu_id, u64 rip),
@@ -30,7 +28,12 @@ TRACE_EVENT(kvmini_entry,
 	TP_printk("vcpu %u rip 0x%llx", __entry->vcpu_id, __entry->rip)
 );
 
-/* @vmx: the reason is VMX's basic exit reason, else SVM's exit code. */
+/*
+ * @vmx: the reason is VMX's basic exit reason, else SVM's exit code. Their
+ * names (VMX_EXIT_REASONS, SVM_EXIT_REASONS) are needed only where the
+ * events are made: trace.c includes asm/vmx.h and asm/svm.h, which the
+ * rest may not (asm/vmx.h's REG_* macros would replace kvmini.h's).
+ */
 TRACE_EVENT(kvmini_exit,
 	TP_PROTO(u32 vcpu_id, bool vmx, u32 reason, u64 rip),
 	TP_ARGS(vcpu_id, vmx, reason, rip),
