@@ -186,7 +186,7 @@ run_qemu() {	# run_qemu HOST LAST_BOOT [BOOT.SH OPTIONS]: LAST_BOOT's line shows
 	shift 2
 	"$top/selftests/qemu/boot.sh" --host "$host" "$@" kmod/kvmini.ko \
 		"$build/qemu-$host" > "$log" 2>&1 || true
-	grep -E '^# (QEMU |guest clocksource)' "$log" | sed "s/^# /# $host: /" || true
+	grep -E '^# (QEMU |guest clocksource|kvmini-[^ ]* only:)' "$log" | sed "s/^# /# $host: /" || true
 	while read -r tag what; do
 		[ "$tag" = "@@host-ok" ] && point ok "$host: $what" || point not-ok "$host: $what"
 	done < <(grep -E '^@@host-(ok|fail) ' "$log" || true)

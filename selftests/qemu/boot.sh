@@ -20,15 +20,19 @@
 # is also copied live to the host's console (console.log).
 # --boots "kernel seabios model": which of the boots to run (default:
 # all the host has; make check runs only the model one on Intel).
+# --exits: also count each boot's exits by reason (tracefs histograms of
+# kvmini:kvmini_exit and kvm:kvm_exit) and print them side by side.
 #
-#   boot.sh [--host amd|intel] [--boots LIST] KVMINI_KO OUT_DIR
+#   boot.sh [--host amd|intel] [--boots LIST] [--exits] KVMINI_KO OUT_DIR
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 host=amd boots="kernel seabios model"
 [ "${1:-}" = --host ] && { host=$2; shift 2; }
 [ "${1:-}" = --boots ] && { boots=$2; shift 2; }
-usage="usage: boot.sh [--host amd|intel] [--boots LIST] KVMINI_KO OUT_DIR"
+count_exits=""
+[ "${1:-}" = --exits ] && { count_exits=1; shift; }
+usage="usage: boot.sh [--host amd|intel] [--boots LIST] [--exits] KVMINI_KO OUT_DIR"
 ko=${1:?$usage}
 out=${2:?$usage}
 kver=$("$here/../host/run.sh" --print-kver)
@@ -118,6 +122,19 @@ case " $boots " in *" model "*) second=$(boot_line "$model" -cpu "$model") ;; es
 
 cat > "$job/run" <<JOB
 $start
+T=/sys/kernel/tracing
+exits() {	# exits on|off NAME: count the guest's exits by reason (--exits)
+	[ "$count_exits" = 1 ] || return 0
+	local ev=\$T/events/kvm/kvm_exit k=exit_reason.hex
+	case \$2 in kvmini-*) ev=\$T/events/kvmini/kvmini_exit k=reason.hex ;; esac
+	if [ \$1 = on ]; then
+		[ -d \$T/events ] || mount -t tracefs nodev \$T
+		echo "hist:keys=\$k:size=4096" > \$ev/trigger
+	else
+		grep '^{' \$ev/hist | sed "s/^/@@exits \$2 /"
+		echo "!hist:keys=\$k:size=4096" > \$ev/trigger
+	fi
+}
 qemu() {	# qemu NAME ARGS...: boot the guest, time it, check its console
 	local name=\$1 s e
 	shift
@@ -132,18 +149,26 @@ qemu() {	# qemu NAME ARGS...: boot the guest, time it, check its console
 		printf 'uname -a; grep -c processor /proc/cpuinfo; free -m\\n'
 		printf 'echo @@clock \$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)\\n'
 		# the guest kernel's log, for what the check below looks for
-		# (typed in a form that does not match it itself)
-		printf 'dmesg | grep -E "unchecked MS[R]|WARNIN[G]:|Call Trac[e]|Oop[s]|general protectio[n]"\\n'
-		sleep 1
+		# (typed in a form that does not match it itself), then a mark
+		# to wait for before typing on: what is typed while output
+		# flows is echoed into the middle of it, a complaint line cut
+		# in two only one side has
+		printf 'dmesg | grep -E "unchecked MS[R]|WARNIN[G]:|Call Trac[e]|Oop[s]|general protectio[n]"; echo @@dmesg-\$((6 * 7))\\n'
+		t=0
+		until grep -q "@@dmesg-42" $R/tmp/\$name.log 2>/dev/null || [ \$t -gt $((limit * 10)) ]; do
+			sleep 0.1; t=\$((t + 1))
+		done
 		printf 'echo @@guest-ok; poweroff -f\\n'
 		sleep $((limit + 10))
 	) > $R/tmp/in &
+	exits on \$name
 	chroot $R timeout -k 5 $limit qemu-system-x86_64 -accel kvm \\
 		-machine pc,kernel-irqchip=off -cpu qemu64 -m 256 -smp 1 \\
 		-vga none -nodefaults -serial stdio -display none -no-reboot \\
 		"\$@" < $R/tmp/in $sink
 	kill \$! 2>/dev/null
 	e=\$(cut -d' ' -f1 /proc/uptime)
+	exits off \$name
 	echo "## \$name"
 	# (without CRs and the shell's cursor-position queries, ESC [6n)
 	tr -d '\\r' < $R/tmp/\$name.log | sed 's/.\\[6n//g' |
@@ -198,7 +223,7 @@ for how in kernel seabios $model; do
 	grep -q "^## kvmini-$how" "$out/job.log" || continue
 	extra=$(comm -23 <(sed -n "s/^@@problem kvmini-$how //p" "$out/job.log" | sort -u) \
 			 <(sed -n "s/^@@problem kvm-$how //p" "$out/job.log" | sort -u))
-	[ -z "$extra" ] || printf '# kvmini-%s only: %s\n' "$how" "$extra"
+	[ -z "$extra" ] || printf '%s\n' "$extra" | sed "s/^/# kvmini-$how only: /"
 	[ -z "$extra" ] && r=ok || r=fail
 	echo "@@host-$r kvmini-$how: the guest's kernel log has no complaint KVM's lacks"
 	# The clock the guest's kernel picked (kvm-clock on KVM for qemu64).
@@ -217,3 +242,36 @@ awk -v note="$clock_note" -v model="$model" '/^@@time/ { t[$2] = $4 - $3 } END {
 			       how[i] == "kernel" ? "-kernel" : how[i] == "seabios" ? "SeaBIOS disk" : "-cpu " how[i] " -kernel",
 			       note, a, b, a / b
 	} }' "$out/$clock"
+# --exits: the exits of each boot by reason, kvmini's beside KVM's (the
+# names from the uapi headers of the host's vendor).
+if [ -n "$count_exits" ]; then
+	[ "$host" = amd ] && names="SVM_EXIT_" || names="EXIT_REASON_"
+	for how in kernel seabios $model; do
+		grep -q "^@@exits kvmini-$how " "$out/job.log" || continue
+		echo "# exits by reason, $how boot: reason kvmini KVM"
+		awk -v how="$how" -v pre="$names" '
+		function num(x,	i, v) {	# decimal or 0x hex
+			if (x !~ /^0x/) return x + 0
+			for (i = 3; i <= length(x); i++)
+				v = v * 16 + index("0123456789abcdef", substr(tolower(x), i, 1)) - 1
+			return v
+		}
+		FILENAME != "-" && $1 == "#define" && index($2, pre) == 1 && $3 ~ /^(0x)?[0-9a-f]+$/ {
+			v = num($3)
+			if (!(v in name)) name[v] = tolower(substr($2, length(pre) + 1))
+			next
+		}
+		$1 == "@@exits" {
+			side = $2 == "kvmini-" how ? 1 : $2 == "kvm-" how ? 2 : 0
+			if (!side) next
+			r = num($5); n[r, side] += $8; tot[side] += $8; seen[r] = 1
+		}
+		END {
+			for (r in seen)
+				printf "#   %-20s %9d %9d\n", (r in name) ? name[r] : sprintf("0x%x", r),
+				       n[r, 1], n[r, 2] | "sort -k3,3nr"
+			close("sort -k3,3nr")
+			printf "#   %-20s %9d %9d\n", "total", tot[1], tot[2]
+		}' /usr/include/x86_64-linux-gnu/asm/svm.h /usr/include/x86_64-linux-gnu/asm/vmx.h - < "$out/job.log"
+	done
+fi
