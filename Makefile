@@ -10,6 +10,10 @@
 #                        long mode: rounds of a multi-threaded fuzzer, each checked for
 #                        leaks, dead VMs and a clean kernel log) in the emulated AMD host;
 #                        FUZZ_SEED=N to repeat an ioctl fuzzing run (selftests/host/fuzz.sh)
+#   make bench           benchmarks (selftests/bench) in one boot of the emulated AMD
+#                        host, on the distro KVM and then on kvmini: one table of
+#                        both medians and kvmini/KVM; never fails on a figure
+#                        (BENCH_QEMU=1: QEMU's boot times too, in a second boot)
 #   make clean           back to the tree as cloned
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -31,6 +35,9 @@ check:
 demo:
 	@selftests/demo/demo.sh
 
+bench:
+	@selftests/bench/bench.sh
+
 fuzz:	# clang with libFuzzer: Debian's clang and libclang-rt-dev
 	@dpkg-query -W clang libclang-rt-dev > /dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-dev; }
@@ -42,5 +49,6 @@ clean:
 	$(MAKE) -C selftests clean
 	$(MAKE) -C selftests/demo clean
 	$(MAKE) -C selftests/insn clean
+	$(MAKE) -C selftests/bench clean
 
-.PHONY: all modules install check demo fuzz clean
+.PHONY: all modules install check demo bench fuzz clean

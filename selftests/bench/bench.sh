@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: build kvmini.ko for Debian's distro kernel and
+# selftests/bench/bench, boot the emulated AMD host once
+# (selftests/host/run.sh: QEMU TCG, SVM) and run the benchmarks there on
+# the distro KVM (kvm_amd, /dev/kvm), then on kvmini (/dev/kvmini); print
+# one table: benchmark, unit, both medians, kvmini/KVM. The host is
+# emulated (~50x slower than hardware): the figures compare the two, they
+# are not what either does on hardware. No figure fails it: exit 0 once
+# both runs completed, non-zero if the build, a boot or a run broke. A
+# host without KVM gets "n/a" in KVM's column.
+#
+#   BENCH_QEMU=1  then boot Linux under Debian's QEMU on kvmini and on KVM
+#                 (selftests/qemu/boot.sh, a second host boot) and add
+#                 its boot times to the table
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$top/build/bench
+cd "$top"
+
+# --- 1. packages (what make demo checks for: the same host and QEMU) ---
+pkgs="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
+      cpio kmod xz-utils gcc make libc6-dev
+      syslinux syslinux-common mtools dosfstools"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+mkdir -p "$build"
+if [ -n "$missing" ]; then
+	echo "# installing:$missing"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing > "$build/apt.log" 2>&1 ||
+		{ tail -n 30 "$build/apt.log"; exit 1; }
+fi
+kver=$("$top/selftests/host/run.sh" --print-kver)
+kdir=/lib/modules/$kver/build
+[ -d "$kdir" ] || { echo "bench: no headers for the distro kernel $kver ($kdir)"; exit 1; }
+
+# --- 2. build: the module for the distro kernel, the benchmark program ---
+# A module built for another kernel (plain `make`) must not be reused.
+if [ -f kmod/kvmini.ko ] && [ "$(modinfo -F vermagic kmod/kvmini.ko | cut -d' ' -f1)" != "$kver" ]; then
+	make -s clean > /dev/null
+	mkdir -p "$build"
+fi
+make -s KDIR="$kdir" modules > "$build/kbuild.log" 2>&1 ||
+	{ cat "$build/kbuild.log"; echo "bench: the module build failed"; exit 1; }
+make -s -C selftests/bench > "$build/bench-build.log" 2>&1 ||
+	{ cat "$build/bench-build.log"; echo "bench: building selftests/bench failed"; exit 1; }
+
+# --- 3. one boot: KVM (kvm_amd, loaded by run.sh), then kvmini ---
+# Each run's lines follow its "@@run" line; "@@run-fail" if it broke.
+job=$build/job
+rm -rf "$job"
+mkdir -p "$job"
+cp kmod/kvmini.ko selftests/bench/bench "$job/"
+cat > "$job/run" <<'JOB'
+rc=0
+echo "@@run kvm"
+if [ -c /dev/kvm ]; then
+	KVMINI_DEV=/dev/kvm ./bench; r=$?
+	[ $r = 0 ] || [ $r = 4 ] || { echo "@@run-fail kvm: bench exited $r"; rc=1; }
+else
+	echo "@@info no /dev/kvm (kvm_amd did not load): KVM figures n/a"
+fi
+echo "@@run kvmini"
+if insmod ./kvmini.ko; then
+	KVMINI_DEV=/dev/kvmini ./bench || { echo "@@run-fail kvmini: bench exited $?"; rc=1; }
+	rmmod kvmini || { echo "@@run-fail kvmini: rmmod"; rc=1; }
+else
+	echo "@@run-fail kvmini: insmod"; rc=1
+fi
+exit $rc
+JOB
+rc=0
+echo "# the benchmarks on KVM, then on kvmini, in one boot of the emulated AMD host"
+"$top/selftests/host/run.sh" --host amd --kver "$kver" --modules "msr kvm_amd" \
+	--timeout 900 --out "$build/host" "$job" | sed -u '/^@@bench /d' || rc=$?
+cp "$build/host/job.log" "$build/results" 2>/dev/null || : > "$build/results"
+
+# --- 4. BENCH_QEMU=1: QEMU's boot times, from boot.sh's ratio lines ---
+qemu_lines=""
+if [ -n "${BENCH_QEMU:-}" ] && [ "${BENCH_QEMU:-}" != 0 ]; then
+	echo "# QEMU booting Linux on kvmini, then on KVM (selftests/qemu/boot.sh, a second boot)"
+	"$top/selftests/qemu/boot.sh" kmod/kvmini.ko "$build/qemu" > "$build/qemu.log" 2>&1 || rc=1
+	qemu_lines=$(grep '^# QEMU ' "$build/qemu.log" || true)
+	[ -n "$qemu_lines" ] || { tail -n 20 "$build/qemu.log"; echo "# QEMU: no boot times"; rc=1; }
+	# "# QEMU HOW boot ...: kvmini A s, KVM B s, kvmini/KVM R" -> one row each.
+	while read -r how a b; do
+		echo "@@run kvmini"; echo "@@bench qemu_boot$how s $a"
+		echo "@@run kvm"; echo "@@bench qemu_boot$how s $b"
+	done < <(sed -n 's/^# QEMU \(.*\) boot to the guest shell[^:]*: kvmini \([0-9.]*\) s, KVM \([0-9.]*\) s.*/\1 \2 \3/p' \
+			<<<"$qemu_lines" | sed 's/^SeaBIOS disk/-seabios/; s/^-cpu \([^ ]*\) -kernel/-cpu_\1/; s/ -kernel$//; s/^-/_/') \
+		>> "$build/results"
+fi
+
+# --- 5. the table ---
+echo
+awk '
+/^@@run / { dev = $2 }
+/^@@run-fail / { sub(/^@@run-fail /, ""); note[++nn] = "# broke: " $0 }
+/^@@info / { sub(/^@@info /, ""); note[++nn] = "# " dev ": " $0 }
+/^@@bench / {
+	if (!($2 in unit)) order[++n] = $2
+	unit[$2] = $3; val[dev, $2] = $4
+}
+END {
+	printf "%-22s %-9s %12s %14s %11s\n", "benchmark", "unit", "KVM median", "kvmini median", "kvmini/KVM"
+	for (i = 1; i <= n; i++) {
+		b = order[i]
+		k = ((("kvm", b) in val) ? val["kvm", b] : "n/a")
+		m = ((("kvmini", b) in val) ? val["kvmini", b] : "n/a")
+		r = (k != "n/a" && m != "n/a" && k + 0 > 0) ? sprintf("%.3g", m / k) : "n/a"
+		printf "%-22s %-9s %12s %14s %11s\n", b, unit[b], k, m, r
+	}
+	for (i = 1; i <= nn; i++) print note[i]
+}' "$build/results"
+[ -z "$qemu_lines" ] || echo "$qemu_lines"
+echo "# logs: $build"
+exit $rc
