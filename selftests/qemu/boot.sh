@@ -250,21 +250,23 @@ if [ -n "$count_exits" ]; then
 		grep -q "^@@exits kvmini-$how " "$out/job.log" || continue
 		echo "# exits by reason, $how boot: reason kvmini KVM"
 		awk -v how="$how" -v pre="$names" '
-		function num(x,	i, v) {	# decimal or 0x hex
-			if (x !~ /^0x/) return x + 0
-			for (i = 3; i <= length(x); i++)
+		function hex(x,	i, v) {
+			for (i = 1; i <= length(x); i++)
 				v = v * 16 + index("0123456789abcdef", substr(tolower(x), i, 1)) - 1
 			return v
+		}
+		function num(x) {	# decimal or 0x hex
+			return x ~ /^0x/ ? hex(substr(x, 3)) : x + 0
 		}
 		FILENAME != "-" && $1 == "#define" && index($2, pre) == 1 && $3 ~ /^(0x)?[0-9a-f]+$/ {
 			v = num($3)
 			if (!(v in name)) name[v] = tolower(substr($2, length(pre) + 1))
 			next
 		}
-		$1 == "@@exits" {
+		$1 == "@@exits" {	# (the histogram prints .hex keys bare)
 			side = $2 == "kvmini-" how ? 1 : $2 == "kvm-" how ? 2 : 0
 			if (!side) next
-			r = num($5); n[r, side] += $8; tot[side] += $8; seen[r] = 1
+			r = hex($5); n[r, side] += $8; tot[side] += $8; seen[r] = 1
 		}
 		END {
 			for (r in seen)
