@@ -253,9 +253,11 @@ static void pt_free_detached(struct kvmini_mmu *mmu, struct list_head *detached)
 	struct page *page, *tmp;
 
 	list_for_each_entry_safe(page, tmp, detached, lru) {
+		int level = page_private(page);	/* the table's own */
+
 		list_del(&page->lru);
-		/* Detached only above level 1: a table at level 2 or 3. */
-		pt_free(mmu, page_address(page), page_private(page));
+		set_page_private(page, 0);
+		pt_free(mmu, page_address(page), level);
 	}
 }
 
