@@ -13,7 +13,7 @@
 #   make bench           benchmarks (selftests/bench) in one boot of the emulated AMD
 #                        host, on the distro KVM and then on kvmini: one table of
 #                        both medians and kvmini/KVM; never fails on a figure
-#                        (BENCH_QEMU=1: QEMU's boot times too, in a second boot)
+#                        (BENCH_QEMU=1: QEMU's boot and live-migration times too)
 #   make clean           back to the tree as cloned
 
 KDIR ?= /lib/modules/$(shell uname -r)/build

@@ -12,8 +12,11 @@
 # host without KVM gets "n/a" in KVM's column.
 #
 #   BENCH_QEMU=1  then boot Linux under Debian's QEMU on kvmini and on KVM
-#                 (selftests/qemu/boot.sh, a second host boot) and add
-#                 its boot times to the table
+#                 (selftests/qemu/boot.sh, a second host boot) and
+#                 live-migrate a guest that dirties memory
+#                 (selftests/qemu/migrate.sh, a third), and add the boot
+#                 times, the migration times and the guest's work ticks
+#                 during the migration to the table
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -94,6 +97,16 @@ if [ -n "${BENCH_QEMU:-}" ] && [ "${BENCH_QEMU:-}" != 0 ]; then
 	done < <(sed -n 's/^# QEMU \(.*\) boot to the guest shell[^:]*: kvmini \([0-9.]*\) s, KVM \([0-9.]*\) s.*/\1 \2 \3/p' \
 			<<<"$qemu_lines" | sed 's/^SeaBIOS disk/-seabios/; s/^-cpu \([^ ]*\) -kernel/-cpu_\1/; s/ -kernel$//; s/^-/_/') \
 		>> "$build/results"
+	echo "# QEMU live migration on kvmini, then on KVM (selftests/qemu/migrate.sh, a third boot)"
+	"$top/selftests/qemu/migrate.sh" kmod/kvmini.ko "$build/migrate" > "$build/migrate.log" 2>&1 || rc=1
+	# "@@mig HYPERVISOR SECONDS TICKS OK|BAD" -> two rows each.
+	while read -r tag hv secs ticks ok; do
+		echo "@@run $hv"
+		echo "@@bench qemu_migrate s $secs"
+		echo "@@bench qemu_migrate_ticks ticks $ticks"
+		[ "$ok" = OK ] || { echo "@@run-fail $hv: the migrated guest's memory was wrong"; rc=1; }
+	done < <(grep '^@@mig ' "$build/migrate.log") >> "$build/results"
+	grep -q '^@@mig ' "$build/migrate.log" || { tail -n 20 "$build/migrate.log"; rc=1; }
 fi
 
 # --- 5. the table ---
