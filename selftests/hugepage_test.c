@@ -7,6 +7,7 @@
  * a running guest (MADV_DONTNEED of one page), mprotect of half of it
  * (stores there fail with EFAULT, the rest works), dirty logging turned
  * on (exactly the pages written are logged) and off again (huge again).
+ * And a 1 GiB leaf for a 1 GiB hugetlbfs page, where the host has one.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -260,6 +261,83 @@ TEST_F(huge, hugetlbfs)
 	ASSERT_EQ(0, vm_set_region(self->vm, 1, 0, GPA, 0, mem));
 	munmap(mem, SIZE);
 	EXPECT_EQ(0, write_long(NR_HUGEPAGES, before));
+}
+
+/* 1 GiB pages: one from the pool, if the host can find one. */
+#define GB		(1ULL << 30)
+#define NR_GIGANTIC	"/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+
+static void guest_every_2m(uint64_t base)
+{
+	uint64_t off;
+
+	for (off = 0; off < GB; off += HUGE)
+		*(volatile uint64_t *)(base + off) = base + off;
+	GUEST_SYNC(0);
+}
+
+/* Identity-map [gpa, gpa + size) in the guest with 2 MiB pages. */
+static void map_2m(struct kvmini_vm *vm, uint64_t gpa, uint64_t size)
+{
+	const uint64_t addr = 0x000ffffffffff000ULL, rw = 3, ps = 1ULL << 7;
+	uint64_t end = gpa + size, table, *e;
+	int level;
+
+	for (; gpa < end; gpa += HUGE) {
+		table = vm->cr3;
+		for (level = 4; level >= 2; level--) {
+			e = (uint64_t *)vm_gpa2hva(vm, table & addr) +
+			    ((gpa >> (12 + 9 * (level - 1))) & 511);
+			if (level == 2)
+				*e = gpa | rw | ps;
+			else if (!*e)
+				*e = vm_alloc_page(vm) | rw;
+			table = *e;
+		}
+	}
+}
+
+TEST(hugetlbfs_1g)
+{
+	long before = read_long(NR_GIGANTIC);
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm;
+	uint64_t *mem, off, bad = 0;
+	struct ucall uc;
+	int64_t pf;
+
+	write_long("/proc/sys/vm/compact_memory", 1);	/* a free, aligned 1 GiB */
+	if (before < 0 || write_long(NR_GIGANTIC, before + 1) ||
+	    read_long(NR_GIGANTIC) < before + 1) {
+		write_long(NR_GIGANTIC, before);
+		SKIP(return, "no free 1 GiB page for hugetlbfs here");
+	}
+	mem = mmap(NULL, GB, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (30 << MAP_HUGE_SHIFT), -1, 0);
+	if (mem == MAP_FAILED) {
+		write_long(NR_GIGANTIC, before);
+		SKIP(return, "the pool has no 1 GiB page");
+	}
+	vm = vm_create_guest(guest_every_2m, &vcpu);
+	if (!vm) {
+		munmap(mem, GB);
+		write_long(NR_GIGANTIC, before);
+	}
+	REQUIRE_VM(vm);
+	ASSERT_EQ(0, vm_set_region(vm, 1, 0, GB, GB, mem));
+	map_2m(vm, GB, GB);
+	vcpu_set_args(vcpu, 1, GB);
+	pf = vcpu_stat(vcpu, "pf_taken");
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	/* 512 pages of 2 MiB touched: one 1 GiB leaf, a few faults (code, stack). */
+	EXPECT_GT(pf + 64, vcpu_stat(vcpu, "pf_taken"));
+	EXPECT_LE(1, vm_stat(vm, "pages_1g"));
+	for (off = 0; off < GB; off += HUGE)
+		bad += mem[off / 8] != GB + off;
+	EXPECT_EQ(0ULL, bad);
+	vm_free(vm);
+	munmap(mem, GB);
+	EXPECT_EQ(0, write_long(NR_GIGANTIC, before));
 }
 
 TEST_HARNESS_MAIN
