@@ -104,6 +104,8 @@
 #define PT_SHIFT	9			/* 512 entries per table */
 #define PT_ADDR_MASK	GENMASK_ULL(51, 12)
 #define PT_LARGE	BIT_ULL(7)		/* a leaf above level 1 (NPT and EPT) */
+/* Ignored by the hardware (NPT: AVL, EPT: ignored): the host let us write. */
+#define PT_HOST_WRITABLE BIT_ULL(11)
 #define MAX_GFN		(1ULL << (KVMINI_MAX_GPA_BITS - PAGE_SHIFT))
 
 struct kvmini_mmu {
@@ -164,7 +166,7 @@ static u64 pt_pages(int level)
 static u64 pt_leaf_bits(struct kvmini_mmu *mmu, int level, bool writable)
 {
 	const struct kvmini_pt_format *fmt = kvmini_backend->pt_format;
-	u64 e = fmt->leaf | (writable ? fmt->write : 0);
+	u64 e = fmt->leaf | (writable ? fmt->write | PT_HOST_WRITABLE : 0);
 
 	if (level > 1) {
 		e |= PT_LARGE;
@@ -282,6 +284,31 @@ static bool pt_wrprotect(struct kvmini_mmu *mmu, u64 gfn)
 	return true;
 }
 
+/*
+ * A write to @gfn's leaf that dirty logging made read-only: if the host
+ * let us map the page writable (and the MMU notifier has not taken the
+ * leaf away since, so it still does), make it writable again; no need
+ * to look up the page. True if it is writable now. Under mmu_lock.
+ */
+static bool pt_unprotect(struct kvmini_mmu *mmu, u64 gfn)
+{
+	u64 write = kvmini_backend->pt_format->write, *table = mmu->root, e;
+	int level;
+
+	lockdep_assert_held(&mmu->mmu_lock);
+	for (level = NPT_LEVELS; level > 1; level--) {
+		e = READ_ONCE(table[pt_index(gfn, level)]);
+		if (!pt_present(e) || pt_leaf(e, level))
+			return false;	/* (a logging slot has 4 KiB leaves only) */
+		table = pt_child(e);
+	}
+	e = READ_ONCE(table[pt_index(gfn, 1)]);
+	if (!pt_present(e) || !(e & PT_HOST_WRITABLE))
+		return false;
+	WRITE_ONCE(table[pt_index(gfn, 1)], e | write);
+	return true;
+}
+
 static bool slot_logs(const struct kvmini_memslot *slot)
 {
 	return slot->flags & KVMINI_MEM_LOG_DIRTY_PAGES;
@@ -360,7 +387,8 @@ static void pt_split(struct kvmini_mmu *mmu, u64 *entry, int level, u64 *table)
 	u64 e = READ_ONCE(*entry), bits;
 	unsigned int i;
 
-	bits = pt_leaf_bits(mmu, level - 1, e & fmt->write);
+	bits = pt_leaf_bits(mmu, level - 1, e & PT_HOST_WRITABLE);
+	bits &= (e & fmt->write) ? ~0ULL : ~fmt->write;	/* as it was */
 	for (i = 0; i < (1 << PT_SHIFT); i++)
 		table[i] = ((e & PT_ADDR_MASK) + i * (pt_pages(level - 1) << PAGE_SHIFT)) | bits;
 	pt_count(mmu, level, -1);
@@ -475,6 +503,32 @@ static int slot_level(struct kvmini_mmu *mmu, const struct kvmini_memslot *slot,
 	return level;
 }
 
+/*
+ * The fast way for a write to a page dirty logging write-protected: no
+ * page lookup (pt_unprotect). The slot still in gfn_tree under mmu_lock
+ * has not been zapped (a slot leaves the tree first, then is zapped
+ * under the lock), so its bitmap is not freed (slot_free) and the leaf
+ * is its own.
+ */
+static bool fault_unprotect(struct kvmini_mmu *mmu, u64 gfn)
+{
+	struct kvmini_memslot *slot;
+	bool done = false;
+
+	rcu_read_lock();
+	slot = mtree_load(&mmu->gfn_tree, gfn);
+	if (slot && slot_logs(slot)) {
+		spin_lock(&mmu->mmu_lock);
+		if (mtree_load(&mmu->gfn_tree, gfn) == slot)
+			done = pt_unprotect(mmu, gfn);
+		if (done)
+			mark_dirty(mmu, slot, gfn);
+		spin_unlock(&mmu->mmu_lock);
+	}
+	rcu_read_unlock();
+	return done;
+}
+
 int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write, bool fetch, int *mapped)
 {
 	struct kvmini_mmu *mmu = vm->mmu;
@@ -513,6 +567,10 @@ int kvmini_mmu_fault(struct kvmini_vm *vm, u64 gpa, bool write, bool fetch, int 
 	rcu_read_unlock();
 	if (!slot || (write && !writable))
 		return -ENOENT;		/* a device's, to emulate */
+	if (write && logs && fault_unprotect(mmu, gfn)) {
+		*mapped = 1;
+		return 0;
+	}
 	if (fetch && mmu->nx_huge)
 		level = 1;		/* see the top of the file */
 
