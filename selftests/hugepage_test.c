@@ -276,27 +276,6 @@ static void guest_every_2m(uint64_t base)
 	GUEST_SYNC(0);
 }
 
-/* Identity-map [gpa, gpa + size) in the guest with 2 MiB pages. */
-static void map_2m(struct kvmini_vm *vm, uint64_t gpa, uint64_t size)
-{
-	const uint64_t addr = 0x000ffffffffff000ULL, rw = 3, ps = 1ULL << 7;
-	uint64_t end = gpa + size, table, *e;
-	int level;
-
-	for (; gpa < end; gpa += HUGE) {
-		table = vm->cr3;
-		for (level = 4; level >= 2; level--) {
-			e = (uint64_t *)vm_gpa2hva(vm, table & addr) +
-			    ((gpa >> (12 + 9 * (level - 1))) & 511);
-			if (level == 2)
-				*e = gpa | rw | ps;
-			else if (!*e)
-				*e = vm_alloc_page(vm) | rw;
-			table = *e;
-		}
-	}
-}
-
 TEST(hugetlbfs_1g)
 {
 	long before = read_long(NR_GIGANTIC);
@@ -325,7 +304,7 @@ TEST(hugetlbfs_1g)
 	}
 	REQUIRE_VM(vm);
 	ASSERT_EQ(0, vm_set_region(vm, 1, 0, GB, GB, mem));
-	map_2m(vm, GB, GB);
+	vm_map_2m(vm, GB, GB, GB);
 	vcpu_set_args(vcpu, 1, GB);
 	pf = vcpu_stat(vcpu, "pf_taken");
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));

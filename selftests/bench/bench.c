@@ -153,30 +153,6 @@ static uint64_t run_to_sync(struct kvmini_vcpu *vcpu, uint32_t reason)
 	}
 }
 
-/*
- * Identity-map [gpa, gpa + size) with 2 MiB pages (vm_map() makes 4 KiB
- * ones, a table page per 2 MiB); 2 MiB aligned, away from slot 0.
- */
-static void map_2m(struct kvmini_vm *vm, uint64_t gpa, uint64_t size)
-{
-	const uint64_t addr = 0x000ffffffffff000ULL, p_rw = 3, ps = 1ULL << 7;
-	uint64_t end = gpa + size, table, *e;
-	int level;
-
-	for (; gpa < end; gpa += SZ_2M) {
-		table = vm->cr3;
-		for (level = 4; level >= 2; level--) {
-			e = (uint64_t *)vm_gpa2hva(vm, table & addr) +
-			    ((gpa >> (12 + 9 * (level - 1))) & 511);
-			if (level == 2)
-				*e = gpa | p_rw | ps;
-			else if (!*e)
-				*e = vm_alloc_page(vm) | p_rw;
-			table = *e;
-		}
-	}
-}
-
 /* @size bytes of fresh anonymous memory, 2 MiB aligned, with madvise(@advice). */
 static void *fresh_mem(uint64_t size, int advice)
 {
@@ -288,7 +264,7 @@ static void bench_touch(const char *name, int advice)
 	void *mem;
 	int i;
 
-	map_2m(vm, TOUCH_GPA, TOUCH_SIZE);
+	vm_map_2m(vm, TOUCH_GPA, TOUCH_GPA, TOUCH_SIZE);
 	vcpu_set_args(vcpu, 2, TOUCH_GPA, TOUCH_SIZE);
 	run_to_sync(vcpu, 0);			/* the first SYNC: no slot yet */
 	for (i = 0; i < REPS; i++) {
@@ -384,7 +360,7 @@ static void bench_dirty_log(void)
 	int i;
 
 	set_slot(vm, 1, KVMINI_MEM_LOG_DIRTY_PAGES, LOG_GPA, LOG_SIZE, mem);
-	map_2m(vm, LOG_GPA, LOG_DIRTY);
+	vm_map_2m(vm, LOG_GPA, LOG_GPA, LOG_DIRTY);
 	vcpu_set_args(vcpu, 2, LOG_GPA, LOG_DIRTY);
 	run_to_sync(vcpu, 0);
 	get_log(vm, bitmap, npages);
@@ -416,7 +392,7 @@ static void bench_dirty_fault(void)
 	int i;
 
 	set_slot(vm, 1, KVMINI_MEM_LOG_DIRTY_PAGES, LOG_GPA, STORM_SIZE, mem);
-	map_2m(vm, LOG_GPA, STORM_SIZE);
+	vm_map_2m(vm, LOG_GPA, LOG_GPA, STORM_SIZE);
 	vcpu_set_args(vcpu, 2, LOG_GPA, STORM_SIZE);
 	run_to_sync(vcpu, 0);
 	run_to_sync(vcpu, 0);			/* first touch: not a dirty fault */

@@ -298,6 +298,8 @@ void vm_load_image(struct kvmini_vm *vm);
 uint64_t vm_alloc_page(struct kvmini_vm *vm);		/* zeroed, main slot */
 /* Map [gva, gva + size) to [gpa, ...) in the 4-level tables, 4 KiB pages. */
 void vm_map(struct kvmini_vm *vm, uint64_t gva, uint64_t gpa, uint64_t size);
+/* The same with 2 MiB pages: all three 2 MiB aligned (a table page per 1 GiB). */
+void vm_map_2m(struct kvmini_vm *vm, uint64_t gva, uint64_t gpa, uint64_t size);
 uint64_t vm_gva2gpa(struct kvmini_vm *vm, uint64_t gva);	/* ~0: unmapped */
 void *vm_gva2hva(struct kvmini_vm *vm, uint64_t gva);	/* dies if unmapped */
 /* The guest's copy of a global variable of the test program. */

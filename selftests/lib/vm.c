@@ -224,6 +224,30 @@ void vm_map(struct kvmini_vm *vm, uint64_t gva, uint64_t gpa, uint64_t size)
 	}
 }
 
+void vm_map_2m(struct kvmini_vm *vm, uint64_t gva, uint64_t gpa, uint64_t size)
+{
+	const uint64_t huge = 2ULL << 20;
+	uint64_t end = gva + size, *e;
+	int level;
+
+	if ((gva | gpa | size) & (huge - 1))
+		LIB_FAIL("vm_map_2m: %#lx -> %#lx not 2 MiB aligned", (unsigned long)gva,
+			 (unsigned long)gpa);
+	for (; gva < end; gva += huge, gpa += huge) {
+		uint64_t table = vm->cr3;
+
+		for (level = 4; level > 2; level--) {
+			e = pte_hva(vm, table, gva, level);
+			if (!(*e & PTE_P))
+				*e = vm_alloc_page(vm) | PTE_P | PTE_RW;
+			if (*e & PTE_PS)
+				LIB_FAIL("vm_map_2m: %#lx is in a large page", (unsigned long)gva);
+			table = *e;
+		}
+		*pte_hva(vm, table, gva, 2) = gpa | PTE_P | PTE_RW | PTE_PS;
+	}
+}
+
 uint64_t vm_gva2gpa(struct kvmini_vm *vm, uint64_t gva)
 {
 	uint64_t table = vm->cr3, e = 0;
