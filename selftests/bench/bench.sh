@@ -23,33 +23,13 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$top/build/bench
 cd "$top"
 
-# --- 1. packages (what make demo checks for: the same host and QEMU) ---
-pkgs="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
+# --- 1. packages and the module (selftests/host/prep.sh) ---
+. "$top/selftests/host/prep.sh"
+prep bench "$build" "qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
       cpio kmod xz-utils gcc make libc6-dev
       syslinux syslinux-common mtools dosfstools"
-missing=""
-for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-done
-mkdir -p "$build"
-if [ -n "$missing" ]; then
-	echo "# installing:$missing"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing > "$build/apt.log" 2>&1 ||
-		{ tail -n 30 "$build/apt.log"; exit 1; }
-fi
-kver=$("$top/selftests/host/run.sh" --print-kver)
-kdir=/lib/modules/$kver/build
-[ -d "$kdir" ] || { echo "bench: no headers for the distro kernel $kver ($kdir)"; exit 1; }
 
-# --- 2. build: the module for the distro kernel, the benchmark program ---
-# A module built for another kernel (plain `make`) must not be reused.
-if [ -f kmod/kvmini.ko ] && [ "$(modinfo -F vermagic kmod/kvmini.ko | cut -d' ' -f1)" != "$kver" ]; then
-	make -s clean > /dev/null
-	mkdir -p "$build"
-fi
-make -s KDIR="$kdir" modules > "$build/kbuild.log" 2>&1 ||
-	{ cat "$build/kbuild.log"; echo "bench: the module build failed"; exit 1; }
+# --- 2. build: the rest ---
 make -s -C selftests/bench > "$build/bench-build.log" 2>&1 ||
 	{ cat "$build/bench-build.log"; echo "bench: building selftests/bench failed"; exit 1; }
 

@@ -15,33 +15,13 @@ demo_dir=$top/selftests/demo
 build=$top/build/demo
 cd "$top"
 
-# --- 1. packages (the same check as make check's, for what the demo uses) ---
-pkgs="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
+# --- 1. packages and the module (selftests/host/prep.sh) ---
+. "$top/selftests/host/prep.sh"
+prep demo "$build" "qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
       cpio kmod xz-utils gcc binutils make libc6-dev
       syslinux syslinux-common mtools dosfstools"
-missing=""
-for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-done
-mkdir -p "$build"
-if [ -n "$missing" ]; then
-	echo "# installing:$missing"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing > "$build/apt.log" 2>&1 ||
-		{ tail -n 30 "$build/apt.log"; exit 1; }
-fi
-kver=$("$top/selftests/host/run.sh" --print-kver)
-kdir=/lib/modules/$kver/build
-[ -d "$kdir" ] || { echo "demo: no headers for the distro kernel $kver ($kdir)"; exit 1; }
 
-# --- 2. build: the module for the distro kernel, the VMM and its guest ---
-# A module built for another kernel (plain `make`) must not be reused.
-if [ -f kmod/kvmini.ko ] && [ "$(modinfo -F vermagic kmod/kvmini.ko | cut -d' ' -f1)" != "$kver" ]; then
-	make -s clean > /dev/null
-	mkdir -p "$build"
-fi
-make -s KDIR="$kdir" modules > "$build/kbuild.log" 2>&1 ||
-	{ cat "$build/kbuild.log"; echo "demo: the module build failed"; exit 1; }
+# --- 2. build: the rest ---
 make -s -C "$demo_dir" > "$build/vmm.log" 2>&1 ||
 	{ cat "$build/vmm.log"; echo "demo: the VMM build failed"; exit 1; }
 
