@@ -289,6 +289,7 @@ TEST(hugetlbfs_1g)
 	if (before < 0 || write_long(NR_GIGANTIC, before + 1) ||
 	    read_long(NR_GIGANTIC) < before + 1) {
 		write_long(NR_GIGANTIC, before);
+		/* (The emulated hosts: 2 GiB of RAM hold no aligned 1 GiB.) */
 		SKIP(return, "no free 1 GiB page for hugetlbfs here");
 	}
 	mem = mmap(NULL, GB, PROT_READ | PROT_WRITE,
