@@ -2,6 +2,7 @@
 /*
  * /dev/kvmini system ioctls and VM creation/destruction.
  */
+#include <limits.h>
 #include <sys/stat.h>
 
 #include "kvmini_util.h"
@@ -85,11 +86,16 @@ TEST_F(dev, vm_fd)
 	close(vm);
 }
 
-/* Create and close 1,000 VMs: nothing may stay behind. */
+/*
+ * Create and close 1,000 VMs, three times: nothing may stay behind. The
+ * host's own unreclaimable slab moves by up to ~100 kB between two looks
+ * (measured, before any VM), which one round cannot tell from a leak; a
+ * leak grows it in every round, so the smallest round's growth counts.
+ */
 TEST_F(dev, thousand_vms_no_leak)
 {
-	long vms0, slab0, slab1;
-	int i, vm;
+	long vms0, slab0, slab1, least = LONG_MAX;
+	int i, vm, round;
 
 	/* Warm up caches so slab pages allocated once do not count. */
 	for (i = 0; i < 50; i++) {
@@ -102,17 +108,20 @@ TEST_F(dev, thousand_vms_no_leak)
 	slab0 = meminfo_kb("SUnreclaim");
 	ASSERT_GE(slab0, 0);
 
-	for (i = 0; i < 1000; i++) {
-		vm = ioctl(self->fd, KVMINI_CREATE_VM, 0);
-		ASSERT_GE(vm, 0) TH_LOG("VM %d: %s", i, strerror(errno));
-		close(vm);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 1000; i++) {
+			vm = ioctl(self->fd, KVMINI_CREATE_VM, 0);
+			ASSERT_GE(vm, 0) TH_LOG("VM %d: %s", i, strerror(errno));
+			close(vm);
+		}
+		usleep(500 * 1000);	/* let RCU-deferred frees run */
+		slab1 = meminfo_kb("SUnreclaim");
+		TH_LOG("unreclaimable slab: %ld kB before, %ld kB after", slab0, slab1);
+		least = slab1 - slab0 < least ? slab1 - slab0 : least;
+		slab0 = slab1;
 	}
-	usleep(500 * 1000);	/* let RCU-deferred frees run */
-
-	slab1 = meminfo_kb("SUnreclaim");
-	TH_LOG("unreclaimable slab: %ld kB before, %ld kB after", slab0, slab1);
 	/* A leaked object of even 128 bytes per VM would show as 125 kB. */
-	EXPECT_LT(slab1 - slab0, 96);
+	EXPECT_LT(least, 96);
 	if (vms0 >= 0)
 		EXPECT_EQ(vms0, kvmini_debugfs_read("vms"));
 }
