@@ -111,6 +111,9 @@ mig() {	# mig HYPERVISOR
 	echo "poweroff -f" >&4
 	exec 4>&-
 	wait
+	# QEMU's own account of it (the last "info migrate")
+	tr -d '\\r' < \$T/src.mon | grep -E "throttle|dirty sync|dirty pages rate|total time|transferred ram|duplicate|normal:" |
+		tail -n 7 | sed "s/^/## \$hv qemu: /"
 	tr -d '\\r' < \$T/src.log | grep -v '^@@tick' | head -n 8 | sed "s/^/## \$hv src: /"
 	tr -d '\\r' < \$T/dst.log | grep -v '^@@tick' | tail -n 8 | sed "s/^/## \$hv dst: /"
 	echo "## \$hv: \$st; ticks \$t0 at migrate, \${t1:-?} after; md5 \$md5 / \${got:-?}"
