@@ -170,6 +170,25 @@ static u64 field(const u8 *p, unsigned int n, int sx)
 	return v;
 }
 
+/*
+ * The immediate at buf[*i] into @in: one byte for I8 forms and byte
+ * operands, else as wide as the operand but at most 4 (sign-extended
+ * when @sx). -EFAULT if the bytes fetched end before it, -EINVAL if it
+ * would end past the longest instruction.
+ */
+static int take_imm(struct insn *in, const struct form *f, const u8 *buf, unsigned int *i,
+		    unsigned int n, int sx)
+{
+	unsigned int len = (f->flags & I8) || in->size == 1 ? 1 : in->size == 2 ? 2 : 4;
+
+	if (*i + len > n)
+		return n < INSN_MAX_LEN ? -EFAULT : -EINVAL;
+	in->imm = field(buf + *i, len, sx);
+	in->has_imm = 1;
+	*i += len;
+	return 0;
+}
+
 /* 16-bit addressing: ModRM rm -> base, index (BX SI, BX DI, BP SI, ...). */
 static const s8 rm16_base[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };
 static const s8 rm16_index[8] = { 6, 7, 6, 7, -1, -1, -1, -1 };
@@ -179,7 +198,7 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 {
 	unsigned int n = avail < INSN_MAX_LEN ? avail : INSN_MAX_LEN;
 	unsigned int i = 0, opsize, modrm, mod, rm, regf, rex = 0, disp_len = 0;
-	int lock = 0, rep = 0, seg = -1, osz = 0, asz = 0;
+	int lock = 0, rep = 0, seg = -1, osz = 0, asz = 0, r;
 	const struct form *f;
 	u8 op;
 
@@ -257,13 +276,9 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 	}
 	if (f->form == F_STACK) {
 		if (f->flags & IMM) {
-			unsigned int ilen = (f->flags & I8) ? 1 : in->size == 2 ? 2 : 4;
-
-			if (i + ilen > n)
-				return n < INSN_MAX_LEN ? -EFAULT : -EINVAL;
-			in->imm = field(buf + i, ilen, 1);
-			in->has_imm = 1;
-			i += ilen;
+			r = take_imm(in, f, buf, &i, n, 1);
+			if (r)
+				return r;
 		} else {
 			in->reg = (op & 7) | ((rex & 1) ? 8 : 0);
 			in->reg_dst = in->op == INSN_POP;
@@ -418,9 +433,6 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 		goto lock;
 	}
 	if (f->form == F_RM_IMM) {
-		unsigned int ilen = (f->flags & I8) || in->size == 1 ? 1 :
-				    in->size == 2 ? 2 : 4;
-
 		if (f->flags & SHIFT) {
 			in->alu = ALU_ROL + (regf & 7);
 		} else if (f->flags & GRP) {
@@ -440,11 +452,9 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 		}
 		if (in->alu == ALU_TEST)
 			in->mem_write = 0;
-		if (i + ilen > n)
-			return n < INSN_MAX_LEN ? -EFAULT : -EINVAL;
-		in->imm = field(buf + i, ilen, in->op != INSN_BT);
-		in->has_imm = 1;
-		i += ilen;
+		r = take_imm(in, f, buf, &i, n, in->op != INSN_BT);
+		if (r)
+			return r;
 	} else {
 		in->reg = regf;
 		if (in->size == 1 && !rex && regf >= 4 && regf < 8)
@@ -462,13 +472,9 @@ int insn_decode(struct insn *in, const u8 *buf, unsigned int avail,
 		if (in->op == INSN_CMOV)
 			in->alu = op & 0xf;
 		if (f->flags & IMM) {		/* IMUL reg, r/m, imm; SHLD/SHRD imm8 */
-			unsigned int ilen = (f->flags & I8) ? 1 : in->size == 2 ? 2 : 4;
-
-			if (i + ilen > n)
-				return n < INSN_MAX_LEN ? -EFAULT : -EINVAL;
-			in->imm = field(buf + i, ilen, 1);
-			in->has_imm = 1;
-			i += ilen;
+			r = take_imm(in, f, buf, &i, n, 1);
+			if (r)
+				return r;
 		}
 	}
 lock:
