@@ -349,6 +349,55 @@ SAME_SLOT(dirty_log, dirty_bitmap);
 SAME_STRUCT(irq_routing);
 SAME_FIELD(irq_routing, nr);
 SAME_FIELD(irq_routing, flags);
+SAME_FLEX(irq_routing, entries);
+SAME_STRUCT(irq_routing_irqchip);
+SAME_FIELD(irq_routing_irqchip, irqchip);
+SAME_FIELD(irq_routing_irqchip, pin);
+SAME_STRUCT(irq_routing_msi);
+SAME_FIELD(irq_routing_msi, address_lo);
+SAME_FIELD(irq_routing_msi, address_hi);
+SAME_FIELD(irq_routing_msi, data);
+SAME_FIELD(irq_routing_msi, pad);
+SAME_FIELD(irq_routing_msi, devid);
+SAME_CONST(IRQ_ROUTING_IRQCHIP);
+SAME_CONST(IRQ_ROUTING_MSI);
+SAME_CONST(IRQCHIP_PIC_MASTER);
+SAME_CONST(IRQCHIP_PIC_SLAVE);
+SAME_CONST(IRQCHIP_IOAPIC);
+SAME_STRUCT(irq_routing_entry);
+SAME_FIELD(irq_routing_entry, gsi);
+SAME_FIELD(irq_routing_entry, type);
+SAME_FIELD(irq_routing_entry, flags);
+SAME_FIELD(irq_routing_entry, pad);
+SAME_NESTED(irq_routing_entry, u);
+SAME_NESTED(irq_routing_entry, u.irqchip);
+SAME_NESTED(irq_routing_entry, u.msi);
+SAME_FIELD(irq_routing_entry, u.pad);
+SAME_STRUCT(msi);
+SAME_FIELD(msi, address_lo);
+SAME_FIELD(msi, address_hi);
+SAME_FIELD(msi, data);
+SAME_FIELD(msi, flags);
+SAME_FIELD(msi, devid);
+SAME_FIELD(msi, pad);
+SAME_CONST(MSI_VALID_DEVID);
+SAME_STRUCT(irqfd);
+SAME_FIELD(irqfd, fd);
+SAME_FIELD(irqfd, gsi);
+SAME_FIELD(irqfd, flags);
+SAME_FIELD(irqfd, resamplefd);
+SAME_FIELD(irqfd, pad);
+SAME_CONST(IRQFD_FLAG_DEASSIGN);
+SAME_CONST(IRQFD_FLAG_RESAMPLE);
+SAME_CONST(APIC_REG_SIZE);
+SAME_STRUCT(lapic_state);
+SAME_SLOT(lapic_state, regs);
+SAME_CONST(X2APIC_API_USE_32BIT_IDS);
+SAME_CONST(X2APIC_API_DISABLE_BROADCAST_QUIRK);
+SAME_CONST(IRQFD);
+SAME_CONST(SIGNAL_MSI);
+SAME_CONST(GET_LAPIC);
+SAME_CONST(SET_LAPIC);
 
 SAME_STRUCT(clear_dirty_log);
 SAME_FIELD(clear_dirty_log, slot);
@@ -978,7 +1027,7 @@ DOC_VALUE(KVMINI_PVCLOCK_GUEST_STOPPED, 2);
 enum { ABI_FACTS = __COUNTER__ - ABI_FACTS_BASE - 1 };
 
 /* Number of fact lines above; grows with the header. */
-#define ABI_FACTS_EXPECTED	743
+#define ABI_FACTS_EXPECTED	792
 
 TEST(abi_version)
 {

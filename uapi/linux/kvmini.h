@@ -339,13 +339,81 @@ struct kvmini_userspace_memory_region {
 
 /*
  * --- GSI routing: KVMINI_SET_GSI_ROUTING ---
- * Needs an in-kernel irqchip, which kvmini does not have: EINVAL, as KVM
- * without one. The routing entries that would follow are not defined here.
+ * The whole table in one call: nr entries follow the header. With the
+ * split irqchip (KVMINI_CAP_SPLIT_IRQCHIP) only MSI routes exist.
  */
+struct kvmini_irq_routing_irqchip {
+	__u32 irqchip;		/* KVMINI_IRQCHIP_* */
+	__u32 pin;
+};
+
+struct kvmini_irq_routing_msi {
+	__u32 address_lo;
+	__u32 address_hi;
+	__u32 data;
+	__extension__ union {
+		__u32 pad;
+		__u32 devid;	/* with KVMINI_MSI_VALID_DEVID */
+	};
+};
+
+/* kvmini_irq_routing_entry.type */
+#define KVMINI_IRQ_ROUTING_IRQCHIP	1
+#define KVMINI_IRQ_ROUTING_MSI		2
+/* kvmini_irq_routing_irqchip.irqchip */
+#define KVMINI_IRQCHIP_PIC_MASTER	0
+#define KVMINI_IRQCHIP_PIC_SLAVE	1
+#define KVMINI_IRQCHIP_IOAPIC		2
+
+struct kvmini_irq_routing_entry {
+	__u32 gsi;
+	__u32 type;		/* KVMINI_IRQ_ROUTING_* */
+	__u32 flags;		/* KVMINI_MSI_VALID_DEVID */
+	__u32 pad;
+	union {
+		struct kvmini_irq_routing_irqchip irqchip;
+		struct kvmini_irq_routing_msi msi;
+		__u32 pad[8];	/* KVM's other types (s390, Hyper-V, Xen) */
+	} __attribute__((aligned(8))) u;	/* as KVM's, with __u64s in it */
+};
+
 struct kvmini_irq_routing {
 	__u32 nr;
-	__u32 flags;
-} __attribute__((aligned(8)));	/* as KVM's, whose entries hold __u64s */
+	__u32 flags;		/* 0 */
+	struct kvmini_irq_routing_entry entries[];
+};
+
+/* --- KVMINI_SIGNAL_MSI: one MSI, as a device would write it --- */
+struct kvmini_msi {
+	__u32 address_lo;
+	__u32 address_hi;
+	__u32 data;
+	__u32 flags;		/* KVMINI_MSI_VALID_DEVID */
+	__u32 devid;
+	__u8  pad[12];
+};
+#define KVMINI_MSI_VALID_DEVID		(1U << 0)
+
+/* --- KVMINI_IRQFD: an eventfd that raises a GSI when signalled --- */
+struct kvmini_irqfd {
+	__u32 fd;
+	__u32 gsi;
+	__u32 flags;		/* KVMINI_IRQFD_FLAG_* */
+	__u32 resamplefd;	/* with ..._FLAG_RESAMPLE */
+	__u8  pad[16];
+};
+#define KVMINI_IRQFD_FLAG_DEASSIGN	(1 << 0)
+#define KVMINI_IRQFD_FLAG_RESAMPLE	(1 << 1)
+
+/* --- KVMINI_GET/SET_LAPIC: the local APIC's register page (xAPIC layout) --- */
+#define KVMINI_APIC_REG_SIZE		0x400
+struct kvmini_lapic_state {
+	__u8 regs[KVMINI_APIC_REG_SIZE];	/* KVM: char */
+};
+
+/* KVMINI_ENABLE_CAP(KVMINI_CAP_X2APIC_API) args[0] */
+#define KVMINI_X2APIC_API_USE_32BIT_IDS		(1ULL << 0)
+#define KVMINI_X2APIC_API_DISABLE_BROADCAST_QUIRK	(1ULL << 1)
 
 /* --- dirty page tracking: KVMINI_GET_DIRTY_LOG / KVMINI_CLEAR_DIRTY_LOG --- */
 
@@ -548,6 +616,8 @@ struct kvmini_msr_filter {
 #define KVMINI_REGISTER_COALESCED_MMIO	_IOW(KVMINIIO, 0x67, struct kvmini_coalesced_mmio_zone)
 #define KVMINI_UNREGISTER_COALESCED_MMIO _IOW(KVMINIIO, 0x68, struct kvmini_coalesced_mmio_zone)
 #define KVMINI_IOEVENTFD		_IOW(KVMINIIO, 0x79, struct kvmini_ioeventfd)
+#define KVMINI_IRQFD			_IOW(KVMINIIO, 0x76, struct kvmini_irqfd)
+#define KVMINI_SIGNAL_MSI		_IOW(KVMINIIO, 0xa5, struct kvmini_msi)
 #define KVMINI_SET_CLOCK		_IOW(KVMINIIO, 0x7b, struct kvmini_clock_data)
 #define KVMINI_GET_CLOCK		_IOR(KVMINIIO, 0x7c, struct kvmini_clock_data)
 #define KVMINI_ENABLE_CAP		_IOW(KVMINIIO, 0xa3, struct kvmini_enable_cap) /* VM and vCPU */
@@ -1118,6 +1188,8 @@ struct kvmini_guest_debug {
 #define KVMINI_GET_CPUID2		_IOWR(KVMINIIO, 0x91, struct kvmini_cpuid2)
 #define KVMINI_GET_MP_STATE		_IOR(KVMINIIO, 0x98, struct kvmini_mp_state)
 #define KVMINI_SET_MP_STATE		_IOW(KVMINIIO, 0x99, struct kvmini_mp_state)
+#define KVMINI_GET_LAPIC		_IOR(KVMINIIO, 0x8e, struct kvmini_lapic_state)
+#define KVMINI_SET_LAPIC		_IOW(KVMINIIO, 0x8f, struct kvmini_lapic_state)
 #define KVMINI_NMI			_IO(KVMINIIO, 0x9a)
 #define KVMINI_SET_GUEST_DEBUG		_IOW(KVMINIIO, 0x9b, struct kvmini_guest_debug)
 #define KVMINI_X86_SETUP_MCE		_IOW(KVMINIIO, 0x9c, __u64)	/* arg: MCG_CAP */
