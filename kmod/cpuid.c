@@ -103,7 +103,7 @@ static int supported_cpuid(struct kvmini_cpuid_entry2 *out, int max, int *n)
 		if (basic[i] > max_basic)
 			continue;
 		if (basic[i] == 1) {
-			ADD(1, 0)->ecx |= BIT(31);	/* hypervisor */
+			ADD(1, 0)->ecx |= BIT(31) | BIT(21);	/* hypervisor; x2APIC as KVM's (lapic.c) */
 			if (!xcr0)
 				e->ecx &= ~(BIT(26) | BIT(28));	/* XSAVE AVX */
 		} else if (basic[i] == 7) {

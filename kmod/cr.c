@@ -282,7 +282,9 @@ int kvmini_exit_cr_access(struct kvmini_vcpu *vcpu)
 static bool sregs_valid(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 {
 	if ((s->cr0 & CR0_RESERVED) || !kvmini_cr4_valid(vcpu, s->cr4) ||
-	    !kvmini_efer_valid(s->efer) || !kvmini_apic_base_valid(s->apic_base))
+	    !kvmini_efer_valid(s->efer) ||
+	    !(vcpu->apic ? kvmini_lapic_base_valid(vcpu, s->apic_base, true) :
+	      kvmini_apic_base_valid(s->apic_base)))
 		return false;
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
 		return false;
@@ -313,7 +315,10 @@ int kvmini_set_sregs(struct kvmini_vcpu *vcpu, const struct kvmini_sregs *s)
 		return -EINVAL;
 	vcpu->cr4 = s->cr4;
 	vcpu->efer = s->efer;
-	kvmini_set_apic_base(vcpu, s->apic_base);	/* and the CPUID table */
+	if (vcpu->apic)
+		kvmini_lapic_set_base(vcpu, s->apic_base, true);
+	else
+		kvmini_set_apic_base(vcpu, s->apic_base);	/* and the CPUID table */
 	/* As KVM: PDPTRs that cannot be read are not an error here. */
 	memset(vcpu->pdptrs, 0, sizeof(vcpu->pdptrs));
 	if (pae_paging(s->cr0, s->cr4, s->efer))

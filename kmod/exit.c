@@ -58,11 +58,18 @@ int kvmini_exit_ud(struct kvmini_vcpu *vcpu)
 	return EMU_REENTER;
 }
 
-/* As KVM without an in-kernel APIC: to the VMM, RIP past the HLT. */
+/*
+ * RIP past the HLT; then without an in-kernel APIC, as KVM, to the VMM;
+ * with one, the vCPU sleeps in the kernel until an event wakes it.
+ */
 int kvmini_exit_hlt(struct kvmini_vcpu *vcpu, unsigned int len)
 {
 	vcpu->stat.halt_exits++;
 	kvmini_skip_insn(vcpu, len);
+	if (vcpu->apic) {
+		vcpu->mp_state = KVMINI_MP_STATE_HALTED;
+		return EMU_REENTER;
+	}
 	vcpu->run->exit_reason = KVMINI_EXIT_HLT;
 	return EMU_EXIT;
 }
@@ -136,11 +143,7 @@ int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len)
  */
 int kvmini_exit_shutdown(struct kvmini_vcpu *vcpu)
 {
-	struct kvmini_paging pg;
-
-	kvmini_backend->get_paging(vcpu, &pg);
-	kvmini_vcpu_reset(vcpu);
-	kvmini_backend->set_cr0(vcpu, X86_CR0_ET | (pg.cr0 & (X86_CR0_CD | X86_CR0_NW)));
+	kvmini_vcpu_init(vcpu);
 	vcpu->run->exit_reason = KVMINI_EXIT_SHUTDOWN;
 	return EMU_EXIT;
 }
@@ -153,7 +156,7 @@ int kvmini_exit_shutdown(struct kvmini_vcpu *vcpu)
 int kvmini_exit_irq_window(struct kvmini_vcpu *vcpu)
 {
 	vcpu->stat.irq_window_exits++;
-	if (vcpu->irq_pending < 0 && vcpu->want_irq_window &&
+	if (vcpu->irq_pending < 0 && vcpu->want_irq_window && !vcpu->apic_window &&
 	    kvmini_backend->interrupt_allowed(vcpu)) {
 		vcpu->run->exit_reason = KVMINI_EXIT_IRQ_WINDOW_OPEN;
 		return EMU_EXIT;

@@ -14,6 +14,7 @@
  *   cr.c      control registers and EFER: guest writes and SET_SREGS, KVM's rules
  *   pio.c     port I/O exits, string I/O
  *   mmio.c    MMIO: emulating the instruction of a device access
+ *   lapic.c   the in-kernel local APIC (split irqchip), HLT and INIT/SIPI
  *   emulate.c what every emulated instruction needs (fetch, registers, memory)
  *   insn.c    x86 decoder and ALU for it (also built in userspace: insn.h)
  *   mmu.c     memory slots, nested page tables, guest memory access
@@ -58,6 +59,7 @@
 #include <linux/types.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/rcuwait.h>
 #include <linux/refcount.h>
 #include <linux/signal.h>
 #include <linux/spinlock.h>
@@ -240,6 +242,8 @@ struct kvmini_io {
 #define KVMINI_REQ_TRIPLE_FAULT	1
 #define KVMINI_REQ_MSR_FILTER	2	/* the MSR filter changed */
 #define KVMINI_REQ_CLOCK_UPDATE	3	/* rewrite the kvmclock time info */
+#define KVMINI_REQ_EVENT	4	/* the APIC has something: look before entry */
+#define KVMINI_REQ_IOAPIC_EOI	5	/* exit with KVMINI_EXIT_IOAPIC_EOI */
 
 /*
  * stats.c: what KVMINI_GET_STATS_FD reads (KVM's names where KVM counts the
@@ -286,7 +290,11 @@ struct kvmini_vcpu {
 	u64 cr4, efer;			/* the guest's (see struct kvmini_backend) */
 	u64 pdptrs[4];			/* PAE paging: loaded at CR0/CR3/CR4 writes */
 	u8 interrupt_shadow;		/* KVMINI_X86_SHADOW_INT_*: after STI, MOV SS */
-	u64 apic_base;			/* IA32_APIC_BASE (no in-kernel APIC) */
+	u64 apic_base;			/* IA32_APIC_BASE */
+	struct kvmini_lapic *apic;	/* lapic.c: with the split irqchip, else NULL */
+	int mp_state;			/* KVMINI_MP_STATE_* (with an APIC; else RUNNABLE) */
+	struct rcuwait wait;		/* the vCPU's thread sleeping (HLT, wait for SIPI) */
+	bool apic_window;		/* lapic.c wants an interrupt window */
 	u64 tsc_aux;
 	u64 tsc_offset;			/* guest TSC - host TSC (msr.c) */
 	u64 pv_time;			/* kvmclock.c: SYSTEM_TIME's GPA, bit 0 on */
@@ -347,6 +355,9 @@ extern const struct kvmini_backend *kvmini_backend;
 #define KVMINI_DIRTY_LOG_MANUAL_CAPS	(KVMINI_DIRTY_LOG_MANUAL_PROTECT_ENABLE | \
 					 KVMINI_DIRTY_LOG_INITIALLY_SET)
 #define KVMINI_MAX_GPA_BITS	48	/* 4-level nested paging */
+#define KVMINI_MAX_IRQ_ROUTES	4096	/* GSIs, as KVM */
+#define KVMINI_X2APIC_API_VALID	(KVMINI_X2APIC_API_USE_32BIT_IDS | \
+				 KVMINI_X2APIC_API_DISABLE_BROADCAST_QUIRK)
 
 /*
  * Nested page-table entry format (AMD NPT uses x86 page-table entries,
@@ -438,6 +449,13 @@ struct kvmini_vm {
 	u64 manual_dirty_log_protect;	/* KVMINI_DIRTY_LOG_* of MANUAL_DIRTY_LOG_PROTECT2 */
 	u32 user_space_msr_mask;	/* KVMINI_MSR_EXIT_REASON_* the VMM takes */
 	bool no_platform_info;		/* KVMINI_CAP_MSR_PLATFORM_INFO set to 0 */
+	/* KVMINI_CAP_SPLIT_IRQCHIP: set before any vCPU, then fixed */
+	bool irqchip_split;
+	u32 nr_ioapic_pins;		/* GSIs below it: the VMM's IOAPIC's routes */
+	/* KVMINI_CAP_X2APIC_API */
+	bool x2apic_format, x2apic_broadcast_quirk_disabled;
+	/* Level-triggered vectors of the IOAPIC's routes: EOIs exit to the VMM */
+	DECLARE_BITMAP(ioapic_eoi_vectors, 256);
 	/* kvmclock.c: the VM's clock, a host TSC and kvmclock then */
 	struct kvmini_clock {
 		spinlock_t lock;	/* a leaf: nothing is taken under it */
@@ -607,6 +625,36 @@ void kvmini_queue_exception(struct kvmini_vcpu *vcpu, u8 vector, bool has_error,
 int kvmini_exit_internal(struct kvmini_vcpu *vcpu, u32 suberror, int ndata, ...);
 /* Interrupts off, after an exit for a host machine check: to the host's handler. */
 void kvmini_machine_check(void);
+
+/* lapic.c: the in-kernel local APIC (vcpu->apic; NULL without the split irqchip) */
+int kvmini_lapic_create(struct kvmini_vcpu *vcpu);
+void kvmini_lapic_free(struct kvmini_vcpu *vcpu);
+void kvmini_lapic_reset(struct kvmini_vcpu *vcpu, bool init);
+/* Any context: wake the vCPU or make it leave the guest to look at its requests. */
+void kvmini_vcpu_kick(struct kvmini_vcpu *vcpu);
+/* Any context: an MSI; how many vCPUs took it, -1 if none is addressed. */
+int kvmini_apic_deliver_msi(struct kvmini_vm *vm, u64 addr, u32 data);
+bool kvmini_lapic_mmio(struct kvmini_vcpu *vcpu, u64 gpa, unsigned int len, void *data,
+		       bool write);
+int kvmini_lapic_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool write);
+bool kvmini_lapic_base_valid(struct kvmini_vcpu *vcpu, u64 val, bool host);
+int kvmini_lapic_set_base(struct kvmini_vcpu *vcpu, u64 val, bool host);
+int kvmini_lapic_block(struct kvmini_vcpu *vcpu);
+void kvmini_lapic_inject(struct kvmini_vcpu *vcpu);
+int kvmini_lapic_extint(struct kvmini_vcpu *vcpu, u32 vector);
+bool kvmini_lapic_ready_for_extint(struct kvmini_vcpu *vcpu);
+int kvmini_lapic_ioapic_eoi(struct kvmini_vcpu *vcpu);
+void kvmini_lapic_get_mp_state(struct kvmini_vcpu *vcpu);
+void kvmini_lapic_sipi_pending(struct kvmini_vcpu *vcpu);
+long kvmini_get_lapic(struct kvmini_vcpu *vcpu, void __user *argp);
+long kvmini_set_lapic(struct kvmini_vcpu *vcpu, void __user *argp);
+/* vcpu.c: KVM's INIT (RESET but for APIC_BASE, CR0.CD/NW and the APIC's ID). */
+void kvmini_vcpu_init(struct kvmini_vcpu *vcpu);
+/* Does the backend need an interrupt window (the VMM's or the APIC's)? */
+static inline bool kvmini_want_irq_window(struct kvmini_vcpu *vcpu)
+{
+	return vcpu->want_irq_window || vcpu->apic_window;
+}
 
 /* pio.c */
 int kvmini_exit_pio(struct kvmini_vcpu *vcpu, const struct kvmini_io *io, unsigned int len);

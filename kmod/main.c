@@ -65,7 +65,15 @@ static const struct {
 	{ KVMINI_CAP_KVMCLOCK_CTRL, 1 },
 	{ KVMINI_CAP_BINARY_STATS_FD, 1 },
 	/* KVM's value; SET_GSI_ROUTING is EINVAL without an irqchip (as KVM). */
-	{ KVMINI_CAP_IRQ_ROUTING, 4096 },
+	{ KVMINI_CAP_IRQ_ROUTING, KVMINI_MAX_IRQ_ROUTES },
+	/*
+	 * The split irqchip (lapic.c). QEMU asks for IRQCHIP before it tries
+	 * the split mode; KVMINI_CREATE_IRQCHIP itself (the whole irqchip in
+	 * the kernel) is not there yet.
+	 */
+	{ KVMINI_CAP_IRQCHIP, 1 },
+	{ KVMINI_CAP_SPLIT_IRQCHIP, 1 },
+	{ KVMINI_CAP_X2APIC_API, KVMINI_X2APIC_API_VALID },
 };
 
 long kvmini_check_extension(struct kvmini_vm *vm, long cap)
@@ -76,6 +84,8 @@ long kvmini_check_extension(struct kvmini_vm *vm, long cap)
 		return min_t(long, num_online_cpus(), KVMINI_MAX_VCPUS);
 	if (cap == KVMINI_CAP_XCRS)		/* GET/SET_XCRS need XSAVE here */
 		return boot_cpu_has(X86_FEATURE_XSAVE);
+	if (cap == KVMINI_CAP_TSC_DEADLINE_TIMER)	/* as KVM: the host's */
+		return boot_cpu_has(X86_FEATURE_TSC_DEADLINE_TIMER);
 	for (i = 0; i < ARRAY_SIZE(kvmini_caps); i++)
 		if (kvmini_caps[i].cap == cap)
 			return kvmini_caps[i].val;

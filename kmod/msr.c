@@ -518,6 +518,9 @@ int kvmini_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 		*val = msr == MSR_EFER ? vcpu->efer : vcpu->apic_base;
 		return 0;
 	}
+	r = kvmini_lapic_msr(vcpu, msr, val, false);
+	if (r != -ENOENT)
+		return r;
 	r = kvmini_backend->get_msr(vcpu, msr, val);
 	return r == -ENOENT ? common_get_msr(vcpu, msr, val, host) : r;
 }
@@ -529,6 +532,11 @@ int kvmini_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 
 	if (msr == MSR_EFER)
 		return kvmini_set_efer(vcpu, val, host);
+	if (vcpu->apic && msr == MSR_IA32_APICBASE)
+		return kvmini_lapic_set_base(vcpu, val, host);
+	r = kvmini_lapic_msr(vcpu, msr, &val, true);
+	if (r != -ENOENT)
+		return r;
 	r = check_msr(vcpu, msr, &val, host);
 	if (!r && msr == MSR_IA32_APICBASE) {
 		kvmini_set_apic_base(vcpu, val);

@@ -471,7 +471,7 @@ static bool svm_inject_events(struct kvmini_vcpu *vcpu)
 		c->event_inj = vcpu->irq_pending | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
 		vcpu->irq_pending = -1;
 	}
-	if (vcpu->want_irq_window && !svm->soft_rerun)
+	if (kvmini_want_irq_window(vcpu) && !svm->soft_rerun)
 		c->int_ctl |= V_IRQ_WINDOW;
 	else
 		c->int_ctl &= ~V_IRQ_WINDOW;

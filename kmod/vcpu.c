@@ -165,6 +165,10 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, cpu);
 
 	local_irq_disable();
+	if (vcpu->apic) {
+		clear_bit(KVMINI_REQ_EVENT, &vcpu->requests);
+		kvmini_lapic_inject(vcpu);
+	}
 	nmis = vcpu->nmi_pending;
 	irq = vcpu->irq_pending;
 	irq_in = be->inject_events(vcpu);
@@ -191,7 +195,8 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	if (test_and_clear_bit(KVMINI_REQ_MSR_FILTER, &vcpu->requests))
 		kvmini_msr_filter_sync(vcpu);
 	if (need_resched() || signal_pending(current) ||
-	    test_bit(KVMINI_REQ_CLOCK_UPDATE, &vcpu->requests)) {
+	    test_bit(KVMINI_REQ_CLOCK_UPDATE, &vcpu->requests) ||
+	    test_bit(KVMINI_REQ_EVENT, &vcpu->requests)) {
 		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 		local_irq_enable();
 		preempt_enable();
@@ -240,13 +245,33 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 			goto out;
 	}
 	/* Without an in-kernel APIC, the VMM owns the TPR: run->cr8 is it. */
-	if (run->cr8 > 15) {
-		r = -EINVAL;
-		goto out;
+	if (!vcpu->apic) {
+		if (run->cr8 > 15) {
+			r = -EINVAL;
+			goto out;
+		}
+		kvmini_backend->set_cr8(vcpu, run->cr8);
 	}
-	kvmini_backend->set_cr8(vcpu, run->cr8);
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+	/*
+	 * As KVM: an AP that has had no INIT yet sleeps until one comes (or a
+	 * signal), then RUN returns EAGAIN for the VMM to call it again.
+	 */
+	if (vcpu->apic && vcpu->mp_state == KVMINI_MP_STATE_UNINITIALIZED) {
+		if (READ_ONCE(run->immediate_exit)) {
+			r = -EINTR;
+		} else {
+			kvmini_lapic_block(vcpu);
+			r = -EAGAIN;
+			if (signal_pending(current)) {
+				run->exit_reason = KVMINI_EXIT_INTR;
+				vcpu->stat.signal_exits++;
+				r = -EINTR;
+			}
+		}
+		goto out_sigset;
+	}
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	vcpu->has_run = true;
 	if (vcpu->complete) {
@@ -266,9 +291,17 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 			r = kvmini_exit_shutdown(vcpu);
 			break;
 		}
+		/* The guest EOI'd a level-triggered vector of the VMM's IOAPIC. */
+		if (test_and_clear_bit(KVMINI_REQ_IOAPIC_EOI, &vcpu->requests)) {
+			run->exit_reason = KVMINI_EXIT_IOAPIC_EOI;
+			run->eoi.vector = kvmini_lapic_ioapic_eoi(vcpu);
+			r = 0;
+			break;
+		}
 		/* As KVM: the VMM asked for the window, and it is open. */
 		if (vcpu->want_irq_window && vcpu->irq_pending < 0 &&
-		    kvmini_backend->interrupt_allowed(vcpu)) {
+		    (vcpu->apic ? kvmini_lapic_ready_for_extint(vcpu) :
+		     kvmini_backend->interrupt_allowed(vcpu))) {
 			run->exit_reason = KVMINI_EXIT_IRQ_WINDOW_OPEN;
 			vcpu->stat.request_irq_exits++;
 			r = 0;
@@ -280,12 +313,16 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 			r = -EINTR;
 			break;
 		}
+		/* HLT and wait-for-SIPI sleep here, in the kernel. */
+		if (vcpu->apic && kvmini_lapic_block(vcpu))
+			continue;
 		cond_resched();
 		if (test_and_clear_bit(KVMINI_REQ_CLOCK_UPDATE, &vcpu->requests))
 			kvmini_clock_update(vcpu);
 		r = vcpu_enter_exit(vcpu);
 	}
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
+out_sigset:
 	if (vcpu->sigset_active) {
 		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
 		sigemptyset(&current->real_blocked);
@@ -296,7 +333,8 @@ out:
 	run->cr8 = kvmini_backend->get_cr8(vcpu);
 	run->apic_base = vcpu->apic_base;
 	run->ready_for_interrupt_injection = vcpu->irq_pending < 0 &&
-		kvmini_backend->interrupt_allowed(vcpu);
+		(vcpu->apic ? kvmini_lapic_ready_for_extint(vcpu) :
+		 kvmini_backend->interrupt_allowed(vcpu));
 	run->flags = 0;
 	if (run->kvm_valid_regs)
 		sync_regs_out(vcpu);
@@ -328,8 +366,25 @@ static long vcpu_set_signal_mask(struct kvmini_vcpu *vcpu, void __user *argp)
 
 /* --- register ioctls --- */
 
+static void vcpu_reset(struct kvmini_vcpu *vcpu, bool init);
+
 /* KVM's RESET state; the backend does its part (segments, CR0...). */
 void kvmini_vcpu_reset(struct kvmini_vcpu *vcpu)
+{
+	vcpu_reset(vcpu, false);
+}
+
+/* KVM's INIT: RESET but for APIC_BASE, CR0's CD and NW, the APIC's ID. */
+void kvmini_vcpu_init(struct kvmini_vcpu *vcpu)
+{
+	struct kvmini_paging pg;
+
+	kvmini_backend->get_paging(vcpu, &pg);
+	vcpu_reset(vcpu, true);
+	kvmini_backend->set_cr0(vcpu, X86_CR0_ET | (pg.cr0 & (X86_CR0_CD | X86_CR0_NW)));
+}
+
+static void vcpu_reset(struct kvmini_vcpu *vcpu, bool init)
 {
 	memset(vcpu->regs, 0, sizeof(vcpu->regs));
 	/* As KVM: the guest's CPUID.1.EAX, or that of KVM's default model. */
@@ -340,14 +395,16 @@ void kvmini_vcpu_reset(struct kvmini_vcpu *vcpu)
 	vcpu->efer = 0;
 	memset(vcpu->pdptrs, 0, sizeof(vcpu->pdptrs));
 	vcpu->interrupt_shadow = 0;
-	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-			 (vcpu->id == vcpu->vm->bsp_vcpu_id ? MSR_IA32_APICBASE_BSP : 0);
+	if (!init)
+		vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+				  (vcpu->id == vcpu->vm->bsp_vcpu_id ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->dr6 = KVMINI_DR6_INIT;
 	vcpu->dr7 = KVMINI_DR7_INIT;
 	memset(vcpu->dr, 0, sizeof(vcpu->dr));
 	vcpu->msr.smi_count = 0;	/* as KVM, also at INIT */
 	kvmini_clock_reset(vcpu);
 	kvmini_backend->vcpu_reset(vcpu);
+	kvmini_lapic_reset(vcpu, init);
 	kvmini_cpuid_update_runtime(vcpu);
 }
 
@@ -453,6 +510,8 @@ static long vcpu_interrupt(struct kvmini_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (irq.irq >= KVMINI_NR_INTERRUPTS)
 		return -EINVAL;
+	if (vcpu->apic)		/* the userspace PIC's, through LVT0 */
+		return kvmini_lapic_extint(vcpu, irq.irq);
 	vcpu->irq_pending = irq.irq;
 	return 0;
 }
@@ -563,17 +622,47 @@ static void sync_regs_out(struct kvmini_vcpu *vcpu)
 /*
  * KVMINI_GET/SET_MP_STATE. As KVM without an in-kernel APIC: the vCPU is
  * always RUNNABLE (HLT exits to the VMM, which also does INIT/SIPI), and
- * RUNNABLE is the only state the VMM may set.
+ * RUNNABLE is the only state the VMM may set. With one (lapic.c), KVM's
+ * states: UNINITIALIZED, INIT_RECEIVED, HALTED, RUNNABLE; SIPI_RECEIVED
+ * set is INIT_RECEIVED with a SIPI pending.
  */
 static long vcpu_mp_state(struct kvmini_vcpu *vcpu, void __user *argp, bool set)
 {
 	struct kvmini_mp_state m = { .mp_state = KVMINI_MP_STATE_RUNNABLE };
 
-	if (!set)
+	if (!set) {
+		if (vcpu->apic) {
+			kvmini_lapic_get_mp_state(vcpu);
+			m.mp_state = vcpu->mp_state;
+		}
 		return copy_to_user(argp, &m, sizeof(m)) ? -EFAULT : 0;
+	}
 	if (copy_from_user(&m, argp, sizeof(m)))
 		return -EFAULT;
-	return m.mp_state == KVMINI_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+	switch (m.mp_state) {
+	case KVMINI_MP_STATE_RUNNABLE:
+		break;
+	case KVMINI_MP_STATE_UNINITIALIZED:
+	case KVMINI_MP_STATE_HALTED:
+	case KVMINI_MP_STATE_AP_RESET_HOLD:
+	case KVMINI_MP_STATE_INIT_RECEIVED:
+	case KVMINI_MP_STATE_SIPI_RECEIVED:
+		if (!vcpu->apic)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!vcpu->apic)
+		return 0;
+	if (m.mp_state == KVMINI_MP_STATE_SIPI_RECEIVED) {
+		vcpu->mp_state = KVMINI_MP_STATE_INIT_RECEIVED;
+		kvmini_lapic_sipi_pending(vcpu);
+	} else {
+		vcpu->mp_state = m.mp_state;
+	}
+	set_bit(KVMINI_REQ_EVENT, &vcpu->requests);
+	return 0;
 }
 
 #define DR6_VOLATILE	0x0001e00fULL
@@ -825,6 +914,10 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 	case KVMINI_GET_MP_STATE:
 	case KVMINI_SET_MP_STATE:
 		return vcpu_mp_state(vcpu, argp, cmd == KVMINI_SET_MP_STATE);
+	case KVMINI_GET_LAPIC:
+		return kvmini_get_lapic(vcpu, argp);
+	case KVMINI_SET_LAPIC:
+		return kvmini_set_lapic(vcpu, argp);
 	case KVMINI_GET_VCPU_EVENTS:
 	case KVMINI_SET_VCPU_EVENTS:
 		return vcpu_events(vcpu, argp, cmd == KVMINI_SET_VCPU_EVENTS);
@@ -926,6 +1019,7 @@ static const struct file_operations kvmini_vcpu_fops = {
 
 static void vcpu_free(struct kvmini_vcpu *vcpu)
 {
+	kvmini_lapic_free(vcpu);
 	if (vcpu->arch)
 		kvmini_backend->vcpu_free(vcpu);
 	fpu_free_guest_fpstate(&vcpu->fpu);
@@ -1002,6 +1096,9 @@ int kvmini_create_vcpu(struct kvmini_vm *vm, unsigned long id)
 		goto out_free;
 	set_bit(KVMINI_REQ_TLB_FLUSH, &vcpu->requests);
 	set_bit(KVMINI_REQ_MSR_FILTER, &vcpu->requests);
+	r = kvmini_lapic_create(vcpu);
+	if (r)
+		goto out_free;
 	r = kvmini_backend->vcpu_create(vcpu);
 	if (r)
 		goto out_free;

@@ -131,6 +131,26 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 		WRITE_ONCE(vm->hypercall_exit_enabled, cap.args[0]);
 		r = 0;
 		break;
+	case KVMINI_CAP_SPLIT_IRQCHIP:	/* before the first vCPU, once */
+		if (cap.args[0] > KVMINI_MAX_IRQ_ROUTES)
+			break;
+		r = -EEXIST;
+		if (vm->irqchip_split || vm->created_vcpus)
+			break;
+		vm->nr_ioapic_pins = cap.args[0];
+		smp_wmb();	/* the pins before the mode */
+		WRITE_ONCE(vm->irqchip_split, true);
+		r = 0;
+		break;
+	case KVMINI_CAP_X2APIC_API:
+		if (cap.args[0] & ~KVMINI_X2APIC_API_VALID)
+			break;
+		if (cap.args[0] & KVMINI_X2APIC_API_USE_32BIT_IDS)
+			WRITE_ONCE(vm->x2apic_format, true);
+		if (cap.args[0] & KVMINI_X2APIC_API_DISABLE_BROADCAST_QUIRK)
+			WRITE_ONCE(vm->x2apic_broadcast_quirk_disabled, true);
+		r = 0;
+		break;
 	case KVMINI_CAP_MAX_VCPU_ID:	/* once, and before the first vCPU */
 		if (cap.args[0] > KVMINI_MAX_VCPUS)
 			break;

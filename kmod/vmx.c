@@ -880,7 +880,7 @@ static bool vmx_inject_events(struct kvmini_vcpu *vcpu)
 		vcpu->irq_pending = -1;
 	}
 	set_proc(vmx, CPU_BASED_INTR_WINDOW_EXITING,
-		 vcpu->irq_pending >= 0 || vcpu->want_irq_window);
+		 vcpu->irq_pending >= 0 || kvmini_want_irq_window(vcpu));
 	/* The TPR at the threshold: the guest lowering it exits (SET_TPR). */
 	tpr = vmx->vapic[0x80] >> 4;
 	if (tpr != vmx->tpr_threshold) {

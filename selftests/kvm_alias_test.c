@@ -32,14 +32,17 @@ static int unload(const char *name)
 	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
-/* /dev/kvm's answer to KVM_CAP_IRQCHIP: 1 from KVM, 0 from kvmini; <0 none. */
-static int kvm_irqchip(void)
+/*
+ * /dev/kvm's answer to KVM_CAP_HYPERV (Hyper-V enlightenments, which
+ * kvmini does not have): 1 from KVM, 0 from kvmini; <0 none.
+ */
+static int kvm_hyperv(void)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), r;
 
 	if (fd < 0)
 		return -1;
-	r = ioctl(fd, KVM_GET_API_VERSION, 0) == 12 ? ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) : -1;
+	r = ioctl(fd, KVM_GET_API_VERSION, 0) == 12 ? ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_HYPERV) : -1;
 	close(fd);
 	return r;
 }
@@ -55,14 +58,14 @@ TEST(alias)
 	int fd, vm;
 
 	if (!ko || access("/modules/kvm.ko", R_OK) || access(vko, R_OK) ||
-	    kvm_irqchip() != 1)
+	    kvm_hyperv() != 1)
 		SKIP(return, "needs $KVMINI_KO, /modules/kvm.ko, %s and KVM loaded", vko);
 
 	/* KVM has /dev/kvm: the alias is refused, kvmini loads as before. */
 	ASSERT_EQ(0, unload("kvmini"));
 	EXPECT_EQ(-EBUSY, load(ko, "kvm_alias=1"));
 	ASSERT_EQ(0, load(ko, ""));
-	EXPECT_EQ(1, kvm_irqchip());
+	EXPECT_EQ(1, kvm_hyperv());
 
 	/* Without KVM: kvmini is /dev/kvm, 10:232, and runs VMs there. */
 	ASSERT_EQ(0, unload(vname));
@@ -72,7 +75,7 @@ TEST(alias)
 	ASSERT_EQ(0, stat("/dev/kvm", &st));
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
 	EXPECT_EQ(makedev(10, 232), st.st_rdev);
-	EXPECT_EQ(0, kvm_irqchip());
+	EXPECT_EQ(0, kvm_hyperv());
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	vm = ioctl(fd, KVM_CREATE_VM, 0);
@@ -88,7 +91,7 @@ TEST(alias)
 	ASSERT_EQ(0, load(ko, ""));
 	ASSERT_EQ(0, load("/modules/kvm.ko", ""));
 	ASSERT_EQ(0, load(vko, ""));
-	EXPECT_EQ(1, kvm_irqchip());
+	EXPECT_EQ(1, kvm_hyperv());
 }
 
 TEST_HARNESS_MAIN

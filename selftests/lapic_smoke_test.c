@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lapic_smoke_test - the in-kernel local APIC's basics in one guest:
+ * self-IPI through the xAPIC page, EOI, TPR masking, the one-shot timer
+ * waking a halted vCPU with no exit to userspace.
+ */
+#include "kvmini_util.h"
+#include "kvmini_vm.h"
+#include "kselftest_harness.h"
+
+#define APIC_PAGE	0xfee00000ULL
+#define VEC		0x40
+
+uint64_t irq_count, irq_vec;
+
+extern char smoke_stub[];
+asm(".pushsection .text\n"
+    "smoke_stub:\n"
+    "	lock incq irq_count(%rip)\n"
+    "	push %rax\n"
+    "	movabs $0xfee000b0, %rax\n"
+    "	movl $0, (%rax)\n"		/* EOI */
+    "	pop %rax\n"
+    "	iretq\n"
+    ".popsection\n");
+
+static uint32_t apic_rd(uint32_t off)
+{
+	return *(volatile uint32_t *)(APIC_PAGE + off);
+}
+
+static void apic_wr(uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(APIC_PAGE + off) = v;
+}
+
+static void guest_code(void)
+{
+	uint64_t t0;
+
+	apic_wr(0xf0, 0x1ff);				/* SVR: enable */
+	GUEST_SYNC(apic_rd(0x20));			/* ID */
+	GUEST_SYNC(apic_rd(0x30));			/* version */
+	asm volatile("sti");
+	apic_wr(0x300, 0x40000 | VEC);			/* self IPI, fixed */
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 1);
+	/* TPR above the vector's class: held in IRR until TPR drops. */
+	apic_wr(0x80, 0x50);
+	apic_wr(0x300, 0x40000 | VEC);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 1);
+	GUEST_ASSERT(apic_rd(0x200 + ((VEC >> 5) << 4)) & (1u << (VEC & 31)));
+	apic_wr(0x80, 0);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 2);
+	/* One-shot timer, 1 ms, while halted. */
+	apic_wr(0x3e0, 0xb);				/* divide by 1 */
+	apic_wr(0x320, VEC);				/* LVTT one-shot */
+	t0 = 0;
+	apic_wr(0x380, 1000000);
+	GUEST_SYNC(apic_rd(0x390));			/* current count */
+	asm volatile("hlt");
+	GUEST_ASSERT_EQ(irq_count, 3);
+	GUEST_ASSERT_EQ(apic_rd(0x390), 0);
+	(void)t0;
+}
+
+TEST(basics)
+{
+	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = vm_create();
+	struct ucall uc;
+	int n = 0;
+
+	ASSERT_TRUE(vm != NULL);
+	ASSERT_EQ(0, ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap));
+	vm_load_image(vm);
+	vcpu = vcpu_add(vm, 0);
+	vcpu_setup_long_mode(vcpu, guest_code);
+	vm_map(vm, APIC_PAGE, APIC_PAGE, GUEST_PAGE_SIZE);
+	idt_set_gate(vm_gpa2hva(vm, GUEST_IDT), VEC, (uintptr_t)smoke_stub, 0);
+	for (;;) {
+		int cmd = __vcpu_run_ucall(vcpu, &uc, __FILE__, __LINE__);
+
+		if (cmd == UCALL_DONE)
+			break;
+		ASSERT_EQ(UCALL_SYNC, cmd);
+		TH_LOG("sync %d: %#llx", n, (unsigned long long)uc.args[0]);
+		if (n == 0)
+			EXPECT_EQ(0ULL, uc.args[0]);
+		n++;
+	}
+	EXPECT_EQ(3, n);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
