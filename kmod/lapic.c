@@ -351,7 +351,8 @@ static enum hrtimer_restart timer_fn(struct hrtimer *t)
 	if (!(lvtt & APIC_LVT_MASKED))
 		accept(a, APIC_DM_FIXED, lvtt & APIC_VECTOR_MASK, false, false);
 	if (a->period_ns) {
-		hrtimer_add_expires_ns(t, a->period_ns);
+		/* Periods missed while the host was busy are dropped, not replayed. */
+		hrtimer_forward_now(t, ns_to_ktime(a->period_ns));
 		return HRTIMER_RESTART;
 	}
 	if (timer_mode(a) == TIMER_TSCDEADLINE)
