@@ -11,6 +11,7 @@
  *   hypercall.c  KVM's hypercall ABI, answered in the kernel
  *   kvmclock.c   KVM's paravirtual clock: the VM's clock, the guest's MSRs
  *   msr_user.c   the MSR filter and MSR exits to the VMM
+ *   irq.c     split irqchip: GSI routes, KVMINI_SIGNAL_MSI, irqfds
  *   cr.c      control registers and EFER: guest writes and SET_SREGS, KVM's rules
  *   pio.c     port I/O exits, string I/O
  *   mmio.c    MMIO: emulating the instruction of a device access
@@ -45,6 +46,10 @@
  *           vpid_lock   (vmx.c, spinlock: the VPID bitmap)
  *   vm->clock.lock      (kvmclock.c, spinlock: the VM's clock; a leaf:
  *                        no other lock is taken while it is held)
+ *   vm->lock            (irq.c: held across an irqfd's assignment)
+ *     eventfd wait-queue lock (an irqfd's wake-up callback runs under it,
+ *                        interrupts off, and delivers its GSI's MSI)
+ *       vm->irqfds.lock  (spinlock, interrupts off: the active irqfds)
  *   RCU read side: slot lookups (gfn_tree, slots) inside any of them.
  *   Interrupts off, no lock: per-CPU backend state (ASIDs, loaded VMCSs).
  *
@@ -467,6 +472,26 @@ struct kvmini_vm {
 	/* msr_user.c: written under lock, read under RCU */
 	struct kvmini_filter __rcu *msr_filter;
 	bool msr_intercept_all;		/* the filter denies an MSR a backend passes */
+	/*
+	 * The split irqchip (KVMINI_CAP_SPLIT_IRQCHIP): local APICs in the
+	 * kernel, the IOAPIC and PIC in the VMM. Both set under lock before
+	 * any vCPU exists; read irqchip_split with READ_ONCE.
+	 */
+	bool irqchip_split;
+	u32 nr_ioapic_pins;		/* GSIs below it: the VMM's IOAPIC routes */
+	/* irq.c: GSI routes (set under lock, read under RCU) and irqfds */
+	struct kvmini_irq_routes __rcu *irq_routes;
+	/*
+	 * Vectors of the level-triggered MSI routes of GSIs below
+	 * nr_ioapic_pins: an EOI of one exits to the VMM's IOAPIC
+	 * (KVMINI_EXIT_IOAPIC_EOI). Rewritten under lock at every
+	 * SET_GSI_ROUTING; read locklessly.
+	 */
+	DECLARE_BITMAP(ioapic_eoi_vectors, 256);
+	struct {
+		spinlock_t lock;	/* under an eventfd's wait-queue lock */
+		struct list_head items;	/* active irqfds */
+	} irqfds;
 
 	struct kvmini_vm_stat stat;
 
@@ -685,6 +710,28 @@ int kvmini_access_run(struct kvmini_vcpu *vcpu, struct kvmini_access *a, u8 *dat
 		      int (*complete)(struct kvmini_vcpu *));
 void kvmini_access_complete(struct kvmini_vcpu *vcpu, struct kvmini_access *a, u8 *data);
 extern atomic_t kvmini_live_vms;
+
+/*
+ * irq.c: the split irqchip's GSI routing (MSI routes only), KVMINI_SIGNAL_MSI
+ * and irqfds (an eventfd whose signal delivers its GSI's MSI route).
+ */
+int kvmini_irq_init(void);		/* module load: the irqfd cleanup workqueue */
+void kvmini_irq_exit(void);
+void kvmini_irq_vm_init(struct kvmini_vm *vm);
+/* At VM destruction, before the vCPUs go: shut every irqfd down, free the routes. */
+void kvmini_irq_vm_destroy(struct kvmini_vm *vm);
+long kvmini_set_gsi_routing(struct kvmini_vm *vm, void __user *argp);
+long kvmini_signal_msi(struct kvmini_vm *vm, void __user *argp);
+long kvmini_irqfd(struct kvmini_vm *vm, void __user *argp);
+extern atomic_t kvmini_live_irqfds;
+
+/*
+ * lapic.c: deliver an MSI (@addr: address_hi << 32 | address_lo, @data) to
+ * the local APICs it addresses. Any context, also an eventfd wake-up
+ * callback (a spinlock held, interrupts off). The number of vCPUs it
+ * reached, or -1 if none matches (as KVM's kvm_irq_delivery_to_apic()).
+ */
+int kvmini_apic_deliver_msi(struct kvmini_vm *vm, u64 addr, u32 data);
 
 /* main.c */
 long kvmini_check_extension(struct kvmini_vm *vm, long cap);
