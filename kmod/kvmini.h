@@ -454,13 +454,8 @@ struct kvmini_vm {
 	u64 manual_dirty_log_protect;	/* KVMINI_DIRTY_LOG_* of MANUAL_DIRTY_LOG_PROTECT2 */
 	u32 user_space_msr_mask;	/* KVMINI_MSR_EXIT_REASON_* the VMM takes */
 	bool no_platform_info;		/* KVMINI_CAP_MSR_PLATFORM_INFO set to 0 */
-	/* KVMINI_CAP_SPLIT_IRQCHIP: set before any vCPU, then fixed */
-	bool irqchip_split;
-	u32 nr_ioapic_pins;		/* GSIs below it: the VMM's IOAPIC's routes */
 	/* KVMINI_CAP_X2APIC_API */
 	bool x2apic_format, x2apic_broadcast_quirk_disabled;
-	/* Level-triggered vectors of the IOAPIC's routes: EOIs exit to the VMM */
-	DECLARE_BITMAP(ioapic_eoi_vectors, 256);
 	/* kvmclock.c: the VM's clock, a host TSC and kvmclock then */
 	struct kvmini_clock {
 		spinlock_t lock;	/* a leaf: nothing is taken under it */
@@ -657,8 +652,6 @@ void kvmini_lapic_free(struct kvmini_vcpu *vcpu);
 void kvmini_lapic_reset(struct kvmini_vcpu *vcpu, bool init);
 /* Any context: wake the vCPU or make it leave the guest to look at its requests. */
 void kvmini_vcpu_kick(struct kvmini_vcpu *vcpu);
-/* Any context: an MSI; how many vCPUs took it, -1 if none is addressed. */
-int kvmini_apic_deliver_msi(struct kvmini_vm *vm, u64 addr, u32 data);
 bool kvmini_lapic_mmio(struct kvmini_vcpu *vcpu, u64 gpa, unsigned int len, void *data,
 		       bool write);
 int kvmini_lapic_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool write);
