@@ -64,8 +64,15 @@ static const struct {
 				   KVMINI_CLOCK_HOST_TSC },
 	{ KVMINI_CAP_KVMCLOCK_CTRL, 1 },
 	{ KVMINI_CAP_BINARY_STATS_FD, 1 },
-	/* KVM's value; SET_GSI_ROUTING is EINVAL without an irqchip (as KVM). */
+	/* KVM's values; all EINVAL without an irqchip (as KVM). */
 	{ KVMINI_CAP_IRQ_ROUTING, KVMINI_MAX_IRQ_ROUTES },
+	{ KVMINI_CAP_SIGNAL_MSI, 1 },
+	{ KVMINI_CAP_IRQFD, 1 },
+	/*
+	 * As KVM 6.1, with or without an irqchip; like KVM, KVMINI_IRQFD
+	 * then refuses RESAMPLE with the split irqchip, kvmini's only one.
+	 */
+	{ KVMINI_CAP_IRQFD_RESAMPLE, 1 },
 	/*
 	 * The split irqchip (lapic.c). QEMU asks for IRQCHIP before it tries
 	 * the split mode; KVMINI_CREATE_IRQCHIP itself (the whole irqchip in
@@ -223,24 +230,30 @@ static int __init kvmini_init(void)
 	r = kvmini_virt_init();
 	if (r)
 		goto out_backend;
-	r = misc_register(&kvmini_dev);
+	r = kvmini_irq_init();
 	if (r)
 		goto out_virt;
+	r = misc_register(&kvmini_dev);
+	if (r)
+		goto out_irq;
 	if (kvm_alias) {
 		r = misc_register(&kvmini_kvm_alias);
 		if (r) {
 			pr_err(KVMINI_PFX "kvm_alias: /dev/kvm is taken (kvm.ko loaded?)\n");
 			misc_deregister(&kvmini_dev);
-			goto out_virt;
+			goto out_irq;
 		}
 	}
 
 	/* Live-object counters for leak tests and diagnostics. */
 	kvmini_debugfs = debugfs_create_dir("kvmini", NULL);
 	debugfs_create_atomic_t("vms", 0444, kvmini_debugfs, &kvmini_live_vms);
+	debugfs_create_atomic_t("irqfds", 0444, kvmini_debugfs, &kvmini_live_irqfds);
 	pr_info(KVMINI_PFX "loaded, using %s\n", kvmini_backend->name);
 	return 0;
 
+out_irq:
+	kvmini_irq_exit();
 out_virt:
 	kvmini_virt_exit();
 out_backend:
@@ -254,6 +267,7 @@ static void __exit kvmini_exit(void)
 	if (kvm_alias)
 		misc_deregister(&kvmini_kvm_alias);
 	misc_deregister(&kvmini_dev);
+	kvmini_irq_exit();
 	kvmini_virt_exit();
 	kvmini_backend->exit();
 }

@@ -25,9 +25,12 @@ void kvmini_vm_put(struct kvmini_vm *vm)
 	if (!refcount_dec_and_test(&vm->refs))
 		return;
 	/*
-	 * Every vCPU fd holds a reference: none is left. The MMU notifier
-	 * goes first: until it is gone it may still flush vCPUs' TLBs.
+	 * Every vCPU fd holds a reference: none is left. The irqfds go
+	 * first: until they are unhooked their eventfds may still deliver
+	 * MSIs to the vCPUs. Then the MMU notifier: until it is gone it may
+	 * still flush vCPUs' TLBs.
 	 */
+	kvmini_irq_vm_destroy(vm);
 	kvmini_mmu_destroy(vm);
 	kvmini_free_vcpus(vm);
 	kvmini_msr_filter_destroy(vm);
@@ -189,14 +192,12 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 			return -EFAULT;
 		return kvmini_clear_dirty_log(vm, &log);
 	}
-	case KVMINI_SET_GSI_ROUTING: {
-		struct kvmini_irq_routing routing;
-
-		/* As KVM without an in-kernel irqchip: nothing to route to. */
-		if (copy_from_user(&routing, argp, sizeof(routing)))
-			return -EFAULT;
-		return -EINVAL;
-	}
+	case KVMINI_SET_GSI_ROUTING:
+		return kvmini_set_gsi_routing(vm, argp);
+	case KVMINI_SIGNAL_MSI:
+		return kvmini_signal_msi(vm, argp);
+	case KVMINI_IRQFD:
+		return kvmini_irqfd(vm, argp);
 	case KVMINI_ENABLE_CAP:
 		return vm_enable_cap(vm, argp);
 	case KVMINI_GET_CLOCK:
@@ -256,6 +257,7 @@ int kvmini_create_vm(unsigned long type)
 		return -ENOMEM;
 	refcount_set(&vm->refs, 1);
 	mutex_init(&vm->lock);
+	kvmini_irq_vm_init(vm);
 	kvmini_clock_init(vm);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
