@@ -4,8 +4,9 @@
  * (MSI routes only), KVMINI_SIGNAL_MSI (the vCPUs reached: 1, 0 when no
  * APIC takes it, -1/EPERM with no vCPU at all) and KVMINI_IRQFD (an
  * eventfd whose signal delivers its GSI's current route with no exit to
- * the VMM; deassign, eventfd close and the VM's end shut it down). Without
- * an irqchip all three are EINVAL.
+ * the VMM; deassign, eventfd close and the VM's end shut it down), and the
+ * EOI exits (KVMINI_EXIT_IOAPIC_EOI) that level-triggered routes of the
+ * VMM's IOAPIC pins ask for. Without an irqchip all three are EINVAL.
  *
  * kvmini gets KVMINI_CAP_SPLIT_IRQCHIP with its in-kernel local APIC:
  * until that is merged it refuses the cap (EINVAL) and every split-irqchip
@@ -287,6 +288,40 @@ TEST(signal_msi)
 	EXPECT_EQ(1ULL, c[0]);
 	EXPECT_EQ(1ULL, c[1]);
 	EXPECT_EQ(0ULL, c[2]);
+	vm_free(vm);
+}
+
+/*
+ * The EOI of a vector that a level-triggered MSI route of one of the VMM's
+ * IOAPIC pins (GSI < 24) uses exits to the VMM (its IOAPIC's EOI); other
+ * vectors' EOIs do not: edge routes, and GSIs above the pins.
+ */
+TEST(ioapic_eoi_exit)
+{
+	struct kvmini_irq_routing_entry e[3] = {
+		msi_route(5, 0, VEC + 2), msi_route(6, 0, VEC + 1), msi_route(GSI, 0, VEC + 3),
+	};
+	struct kvmini_vm *vm = vm_create();
+	struct kvmini_vcpu *vcpu;
+	uint64_t *c;
+
+	REQUIRE_SPLIT(vm);
+	vcpu = guest_start(vm);
+	guest_run(vcpu, 0, 0, 0, 0);
+	e[0].u.msi.data |= 1 << 15;				/* level-triggered */
+	e[2].u.msi.data |= 1 << 15;
+	ASSERT_EQ(0, set_routes(vm, e, 3, 0));
+	EXPECT_EQ(1, send_msi(vm, 0, VEC + 1, 0));
+	EXPECT_EQ(1, send_msi(vm, 0, VEC + 3, 0));
+	c = guest_run(vcpu, 0, 1, 0, 1);			/* no exit at their EOIs */
+	EXPECT_EQ(1ULL, c[1]);
+	EXPECT_EQ(1ULL, c[3]);
+	EXPECT_EQ(1, send_msi(vm, 0, VEC + 2, 0));
+	GUEST_VAR(vm, irq_want)[2] = 1;
+	vcpu_run_expect(vcpu, KVMINI_EXIT_IOAPIC_EOI);
+	EXPECT_EQ(VEC + 2, vcpu->run->eoi.vector);
+	c = guest_run(vcpu, 0, 1, 1, 1);
+	EXPECT_EQ(1ULL, c[2]);
 	vm_free(vm);
 }
 
