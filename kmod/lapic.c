@@ -305,12 +305,15 @@ int kvmini_apic_deliver_msi(struct kvmini_vm *vm, u64 addr, u32 data)
 		.trig = data & BIT(15),
 		.msi = true,
 	};
+	int r;
 
 	if (READ_ONCE(vm->x2apic_format))
 		irq.dest |= (u32)(addr >> 32) & 0xffffff00;
 	/* The redirection hint with a logical destination: lowest priority. */
 	irq.lowest = irq.mode == APIC_DM_LOWEST || ((addr & BIT(3)) && irq.logical);
-	return deliver(vm, NULL, &irq);
+	r = deliver(vm, NULL, &irq);
+	/* As KVM: -1 only where there is no APIC at all; else who took it. */
+	return r < 0 && atomic_read(&vm->online_vcpus) ? 0 : r;
 }
 
 static void send_ipi(struct kvmini_lapic *a, u32 lo, u32 hi)
@@ -429,8 +432,11 @@ static void eoi(struct kvmini_lapic *a)
 	if (v < 0)
 		return;
 	clear_bit(v & 31, vec_word(a, APIC_ISR, v));
-	/* A level-triggered vector of the VMM's IOAPIC: tell the VMM. */
-	if (test_bit(v & 31, vec_word(a, APIC_TMR, v)) && test_bit(v, vm->ioapic_eoi_vectors)) {
+	/*
+	 * A vector of the VMM's IOAPIC's level-triggered routes: tell the VMM
+	 * (as KVM in split mode, however the interrupt came).
+	 */
+	if (test_bit(v, vm->ioapic_eoi_vectors)) {
 		a->ioapic_eoi = v;
 		set_bit(KVMINI_REQ_IOAPIC_EOI, &a->vcpu->requests);
 	}

@@ -7,10 +7,6 @@
  * the VMM; deassign, eventfd close and the VM's end shut it down), and the
  * EOI exits (KVMINI_EXIT_IOAPIC_EOI) that level-triggered routes of the
  * VMM's IOAPIC pins ask for. Without an irqchip all three are EINVAL.
- *
- * kvmini gets KVMINI_CAP_SPLIT_IRQCHIP with its in-kernel local APIC:
- * until that is merged it refuses the cap (EINVAL) and every split-irqchip
- * case SKIPs on kvmini (REQUIRE_SPLIT: remove that skip after the merge).
  */
 #include <poll.h>
 #include <pthread.h>
@@ -72,10 +68,6 @@ static void guest_main(void)
 	long __r;							\
 	REQUIRE_VM(vm);							\
 	__r = ioctl_err((vm)->fd, KVMINI_ENABLE_CAP, (unsigned long)&__cap); \
-	if (__r == -EINVAL && !kvmini_dev_is_kvm()) {			\
-		vm_free(vm);						\
-		SKIP(return, "kvmini: no split irqchip before the in-kernel LAPIC"); \
-	}								\
 	ASSERT_EQ(0, __r);						\
 } while (0)
 
