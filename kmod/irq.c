@@ -23,7 +23,6 @@
 
 #include "kvmini.h"
 
-#define KVMINI_MAX_IRQ_ROUTES	4096		/* as KVM's KVM_MAX_IRQ_ROUTES */
 #define MSI_DATA_VECTOR		0xff
 #define MSI_DATA_LEVEL		BIT(15)		/* trigger mode: level */
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lapic_smoke_test - the in-kernel local APIC's basics in one guest:
+ * lapic_test - the in-kernel local APIC's basics in one guest:
  * self-IPI through the xAPIC page, EOI, TPR masking, the one-shot timer
- * waking a halted vCPU with no exit to userspace.
+ * waking a halted vCPU with no exit to userspace; VMs that die with their
+ * timers armed (periodic, TSC deadline) leave nothing behind.
  */
 #include "kvmini_util.h"
 #include "kvmini_vm.h"
@@ -66,21 +67,30 @@ static void guest_code(void)
 	(void)t0;
 }
 
-TEST(basics)
+/* A split-irqchip VM whose vCPU 0 runs @fn, the APIC page mapped. */
+static struct kvmini_vm *split_vm(void *fn, struct kvmini_vcpu **vcpu)
 {
 	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_SPLIT_IRQCHIP, .args = { 24 } };
-	struct kvmini_vcpu *vcpu;
 	struct kvmini_vm *vm = vm_create();
+
+	if (!vm || ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap))
+		return NULL;
+	vm_load_image(vm);
+	*vcpu = vcpu_add(vm, 0);
+	vcpu_setup_long_mode(*vcpu, fn);
+	vm_map(vm, APIC_PAGE, APIC_PAGE, GUEST_PAGE_SIZE);
+	idt_set_gate(vm_gpa2hva(vm, GUEST_IDT), VEC, (uintptr_t)smoke_stub, 0);
+	return vm;
+}
+
+TEST(basics)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = split_vm(guest_code, &vcpu);
 	struct ucall uc;
 	int n = 0;
 
 	ASSERT_TRUE(vm != NULL);
-	ASSERT_EQ(0, ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap));
-	vm_load_image(vm);
-	vcpu = vcpu_add(vm, 0);
-	vcpu_setup_long_mode(vcpu, guest_code);
-	vm_map(vm, APIC_PAGE, APIC_PAGE, GUEST_PAGE_SIZE);
-	idt_set_gate(vm_gpa2hva(vm, GUEST_IDT), VEC, (uintptr_t)smoke_stub, 0);
 	for (;;) {
 		int cmd = __vcpu_run_ucall(vcpu, &uc, __FILE__, __LINE__);
 
@@ -94,6 +104,39 @@ TEST(basics)
 	}
 	EXPECT_EQ(3, n);
 	vm_free(vm);
+}
+
+/* Arm a fast periodic timer, or a far TSC deadline (@tsc_deadline), and stop. */
+static void guest_arm(uint64_t tsc_deadline)
+{
+	apic_wr(0xf0, 0x1ff);
+	apic_wr(0x3e0, 0xb);
+	if (tsc_deadline) {
+		apic_wr(0x320, (2 << 17) | VEC);	/* TSC-deadline mode */
+		wrmsr(0x6e0, tsc_deadline);
+	} else {
+		apic_wr(0x320, (1 << 17) | VEC);	/* periodic, 10 us (the floor: 200) */
+		apic_wr(0x380, 10000);
+	}
+	asm volatile("sti");
+	GUEST_SYNC(0);
+}
+
+/* The hrtimers go with the vCPUs; a leak or a late callback would show in the log. */
+TEST(vm_dies_with_armed_timers)
+{
+	struct kvmini_vcpu *vcpu;
+	struct ucall uc;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		struct kvmini_vm *vm = split_vm(guest_arm, &vcpu);
+
+		ASSERT_TRUE(vm != NULL);
+		vcpu_set_args(vcpu, 1, (uint64_t)(i & 1 ? ~0ULL >> 2 : 0));
+		ASSERT_EQ(UCALL_SYNC, __vcpu_run_ucall(vcpu, &uc, __FILE__, __LINE__));
+		vm_free(vm);
+	}
 }
 
 TEST_HARNESS_MAIN
