@@ -346,6 +346,21 @@ void vcpu_set_cpuid_supported(struct kvmini_vcpu *vcpu);
  */
 struct kvmini_vm *vm_create_guest(void *fn, struct kvmini_vcpu **vcpu);
 
+/*
+ * An in-kernel local APIC (split irqchip): vm_create() and
+ * KVMINI_ENABLE_CAP(KVMINI_CAP_SPLIT_IRQCHIP, args[0] = 24 IOAPIC pins
+ * reserved for userspace), before any vCPU.  NULL if the device cannot be
+ * opened or the capability not enabled, errno set (the ioctl's errno).
+ */
+struct kvmini_vm *vm_create_split(void);
+/* The local APIC's register page at its default GPA, mapped 1:1 in the guest. */
+void vm_map_xapic(struct kvmini_vm *vm);
+/*
+ * vm_create_split() + vm_load_image() + the xAPIC page mapped + vCPU 0 in
+ * long mode at @fn; NULL as vm_create_split().
+ */
+struct kvmini_vm *vm_create_guest_split(void *fn, struct kvmini_vcpu **vcpu);
+
 /* In a harness test: skip it if vm_create*() found no device. */
 #define REQUIRE_VM(vm) do {						\
 	if (!(vm))							\
@@ -356,6 +371,20 @@ struct kvmini_vm *vm_create_guest(void *fn, struct kvmini_vcpu **vcpu);
 	if (ioctl((vm)->dev_fd, KVMINI_CHECK_EXTENSION, cap) <= 0) {	\
 		vm_free(vm);						\
 		SKIP(return, "%s: no " #cap, kvmini_dev_path());	\
+	}								\
+} while (0)
+/*
+ * After vm_create_split()/vm_create_guest_split(): skip the test if the
+ * device has no split irqchip (kvmini before its in-kernel LAPIC: EINVAL)
+ * or cannot be opened; on KVM a refusal is a failure.
+ */
+#define REQUIRE_SPLIT(vm) do {						\
+	if (!(vm)) {							\
+		int __e = errno;					\
+		if (kvmini_dev_is_kvm() && __e != ENOENT)		\
+			ASSERT_EQ(0, __e);				\
+		SKIP(return, "%s: no split irqchip (KVMINI_ENABLE_CAP(SPLIT_IRQCHIP): %s)", \
+		     kvmini_dev_path(), strerror(__e));			\
 	}								\
 } while (0)
 /*

@@ -531,6 +531,43 @@ struct kvmini_vm *vm_create_guest(void *fn, struct kvmini_vcpu **vcpu)
 	return vm;
 }
 
+struct kvmini_vm *vm_create_split(void)
+{
+	struct kvmini_enable_cap cap = {
+		.cap = KVMINI_CAP_SPLIT_IRQCHIP, .args = { 24 },
+	};
+	struct kvmini_vm *vm = vm_create();
+	int e;
+
+	if (!vm)
+		return NULL;
+	if (ioctl(vm->fd, KVMINI_ENABLE_CAP, &cap) < 0) {
+		e = errno;
+		vm_free(vm);
+		errno = e;
+		return NULL;
+	}
+	return vm;
+}
+
+void vm_map_xapic(struct kvmini_vm *vm)
+{
+	vm_map(vm, 0xfee00000ULL, 0xfee00000ULL, GUEST_PAGE_SIZE);
+}
+
+struct kvmini_vm *vm_create_guest_split(void *fn, struct kvmini_vcpu **vcpu)
+{
+	struct kvmini_vm *vm = vm_create_split();
+
+	if (!vm)
+		return NULL;
+	vm_load_image(vm);
+	vm_map_xapic(vm);
+	*vcpu = vcpu_add(vm, 0);
+	vcpu_setup_long_mode(*vcpu, fn);
+	return vm;
+}
+
 /* ------------------------------------------------------------------ */
 /* statistics */
 
