@@ -98,10 +98,10 @@
 #define APIC_LVTT_MODE_MASK		(3U << 17)
 
 /* Timer divide configuration: bits 0, 1 and 3 */
-#define APIC_TDCR_DIV_1			0xb
-#define APIC_TDCR_DIV_2			0x0
-#define APIC_TDCR_DIV_16		0x3
-#define APIC_TDCR_MASK			0xb
+#define APIC_TDCR_DIV_1			0xbU
+#define APIC_TDCR_DIV_2			0x0U
+#define APIC_TDCR_DIV_16		0x3U
+#define APIC_TDCR_MASK			0xbU
 
 /* ICR (low half; the destination is in ICR2 bits 31:24 or ICR bits 63:32) */
 #define APIC_ICR_DM_FIXED		(0U << 8)
@@ -232,6 +232,36 @@ static inline void guest_sti_hlt(void)
 	asm volatile("sti; hlt" ::: "memory");
 }
 
+/*
+ * Interrupt handlers in C.  GUEST_IRQ_HANDLER(stub, vector, fn) defines an
+ * assembly stub @stub (put it in the IDT: apic_set_irq_gate()) that saves
+ * the caller-saved registers and the SSE state (FXSAVE), calls
+ * fn(vector, interrupted RIP) and IRETs.  Declare @fn GUEST_IRQ_FN: kept
+ * although only the stub calls it.  The EOI is @fn's business.
+ */
+#define GUEST_IRQ_FN	__attribute__((used, noinline))
+#define __APIC_STR(x)	#x
+#define APIC_STR(x)	__APIC_STR(x)
+#define GUEST_IRQ_HANDLER(stub, vector, fn)				\
+	extern char stub[];						\
+	asm(".pushsection .text\n"					\
+	    ".align 16\n"						\
+	    #stub ":\n"							\
+	    "	push %rax; push %rcx; push %rdx; push %rsi; push %rdi\n" \
+	    "	push %r8; push %r9; push %r10; push %r11\n"		\
+	    "	mov $" APIC_STR(vector) ", %edi\n"			\
+	    "	mov 72(%rsp), %rsi\n"					\
+	    "	sub $512, %rsp\n"					\
+	    "	fxsave64 (%rsp)\n"					\
+	    "	cld\n"							\
+	    "	call " #fn "\n"						\
+	    "	fxrstor64 (%rsp)\n"					\
+	    "	add $512, %rsp\n"					\
+	    "	pop %r11; pop %r10; pop %r9; pop %r8\n"			\
+	    "	pop %rdi; pop %rsi; pop %rdx; pop %rcx; pop %rax\n"	\
+	    "	iretq\n"						\
+	    ".popsection\n")
+
 /* ------------------------------------------------------------------ */
 /* Host side: the register page of KVMINI_GET/SET_LAPIC */
 
@@ -246,6 +276,15 @@ static inline uint32_t apic_page_reg(const struct kvmini_lapic_state *s, uint32_
 static inline void apic_page_set(struct kvmini_lapic_state *s, uint32_t reg, uint32_t v)
 {
 	memcpy(&s->regs[reg], &v, 4);
+}
+
+/*
+ * Host side: an interrupt gate for @vector to @stub, on the exception stack
+ * (IST1) so that the interrupted code's red zone survives.
+ */
+static inline void apic_set_irq_gate(struct kvmini_vm *vm, int vector, void *stub)
+{
+	idt_set_gate(vm_gpa2hva(vm, GUEST_IDT), vector, (uintptr_t)stub, 1);
 }
 
 #endif
