@@ -5,9 +5,12 @@
  * programmed time (RDTSC in the guest; KVM's APIC bus counts nanoseconds:
  * divide 1 = 1 ns a count) and not absurdly later (the emulated hosts are
  * slow and jittery: the upper bounds are generous); the current count
- * counts down and reads 0 once a one-shot timer has fired; a periodic one
- * fires again and again, a masked one delivers nothing, a zero initial
- * count stops it; the TSC-deadline MSR reads 0 once fired, 0 disarms it.
+ * counts down and reads 0 once a one-shot timer has fired; the divide
+ * configuration scales it; entering or leaving TSC-deadline mode cancels
+ * what was armed; a periodic one fires again and again, a masked one
+ * delivers nothing, a zero initial count stops it; the TSC-deadline MSR
+ * reads 0 once fired, 0 disarms it.
+ * The same one-shot timer works through the x2APIC MSRs.
  * A halted vCPU is woken by the timer inside KVMINI_RUN: the only exits
  * userspace sees are the guest's ucalls.
  */
@@ -27,7 +30,7 @@ GUEST_IRQ_FN void timer_irq(uint64_t vec, uint64_t rip)
 {
 	tm_tsc[tm_count & 15] = rdtsc();
 	tm_count++;
-	xapic_eoi();
+	apic_eoi();
 }
 GUEST_IRQ_HANDLER(timer_stub, 0x40, timer_irq);
 
@@ -71,6 +74,18 @@ static void guest_oneshot(void)
 	GUEST_SYNC4(tm_count, tm_tsc[0] - t0, cc1, cc2);
 	spin_ms(60);				/* one-shot: no second one */
 	GUEST_SYNC4(tm_count, xapic_read(APIC_TMCCT), xapic_read(APIC_TMICT), 0);
+
+	/*
+	 * Divide by 16: a 16th of the count, the same 20 ms.  Stopped
+	 * first: KVM re-arms an expired one-shot timer (which fires at once)
+	 * when the divide changes while the initial count is not 0.
+	 */
+	xapic_write(APIC_TMICT, 0);
+	xapic_write(APIC_TDCR, APIC_TDCR_DIV_16);
+	t0 = rdtsc();
+	xapic_write(APIC_TMICT, 20 * MS / 16);
+	wait_count(2, 5000);
+	GUEST_SYNC4(tm_count, tm_tsc[1] - t0, 0, 0);
 }
 
 /* Bounds on @cycles for @ms milliseconds programmed, reported as ms * 1000. */
@@ -119,6 +134,9 @@ TEST(oneshot)
 	EXPECT_EQ(1ULL, uc.args[0]);
 	EXPECT_EQ(0ULL, uc.args[1]);		/* current count: 0 */
 	EXPECT_EQ(20 * MS, uc.args[2]);		/* initial count stays */
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	ASSERT_EQ(2ULL, uc.args[0]);
+	check_time(_metadata, uc.args[1], 20, tpm);
 	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
 	vm_free(vm);
 }
@@ -138,7 +156,7 @@ static void guest_periodic(void)
 	spin_ms(5);
 	n = tm_count;
 	spin_ms(40);
-	GUEST_SYNC4(n, tm_count, xapic_read(APIC_TMCCT) != 0, 0);
+	GUEST_SYNC4(n, tm_count, xapic_read(APIC_TMCCT), 0);
 	xapic_write(APIC_LVTT, TIMER_VEC | APIC_LVTT_PERIODIC);
 	wait_count(n + 2, 10000);
 	GUEST_SYNC4(n, tm_count, 0, 0);
@@ -165,7 +183,8 @@ TEST(periodic)
 	EXPECT_LE(uc.args[2], 5 * MS);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(uc.args[0], uc.args[1]) TH_LOG("masked, yet it fired");
-	EXPECT_EQ(1ULL, uc.args[2]);		/* the count still runs */
+	/* The count still runs (KVM reads 0 while its timer callback is late). */
+	EXPECT_LE(uc.args[2], 5 * MS);
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_GE(uc.args[1], uc.args[0] + 2) TH_LOG("unmasked, it did not fire");
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
@@ -179,7 +198,12 @@ static void guest_deadline(void)
 {
 	uint64_t dl;
 
-	xapic_enable(0xff);
+	/* Into TSC-deadline mode: the count-down stops, TMICT is cleared. */
+	timer_start(TIMER_VEC, 20 * MS);
+	xapic_write(APIC_LVTT, TIMER_VEC | APIC_LVTT_TSC_DEADLINE);
+	GUEST_ASSERT_EQ(xapic_read(APIC_TMICT), 0);
+	spin_ms(60);
+	GUEST_ASSERT_EQ(tm_count, 0);
 	xapic_write(APIC_LVTT, TIMER_VEC | APIC_LVTT_TSC_DEADLINE);
 	GUEST_ASSERT_EQ(xapic_read(APIC_LVTT), TIMER_VEC | APIC_LVTT_TSC_DEADLINE);
 	/* The count registers are not the timer in this mode. */
@@ -200,6 +224,15 @@ static void guest_deadline(void)
 	GUEST_SYNC4(tm_count, 0, 0, 0);
 	wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() - 1);
 	wait_count(2, 5000);
+	GUEST_SYNC4(tm_count, 0, 0, 0);
+
+	/* Out of it: the deadline is dropped, the MSR reads 0. */
+	wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() + 10 * tsc_per_ms);
+	xapic_write(APIC_LVTT, TIMER_VEC);
+	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_TSC_DEADLINE), 0);
+	xapic_write(APIC_LVTT, TIMER_VEC | APIC_LVTT_TSC_DEADLINE);
+	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_TSC_DEADLINE), 0);
+	spin_ms(60);
 	GUEST_SYNC4(tm_count, 0, 0, 0);
 }
 
@@ -232,6 +265,45 @@ TEST(tsc_deadline)
 	EXPECT_EQ(1ULL, uc.args[0]) TH_LOG("disarmed, yet it fired");
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	EXPECT_EQ(2ULL, uc.args[0]);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	EXPECT_EQ(2ULL, uc.args[0]) TH_LOG("fired after leaving TSC-deadline mode");
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	vm_free(vm);
+}
+
+static void guest_x2apic(void)
+{
+	uint64_t t0, cc1, cc2;
+
+	x2apic_enable(0xff);
+	x2apic_write(APIC_TDCR, APIC_TDCR_DIV_1);
+	x2apic_write(APIC_LVTT, TIMER_VEC);
+	t0 = rdtsc();
+	x2apic_write(APIC_TMICT, 20 * MS);
+	cc1 = x2apic_read(APIC_TMCCT);
+	while (rdtsc() - t0 < tsc_per_ms)
+		;
+	cc2 = x2apic_read(APIC_TMCCT);
+	wait_count(1, 5000);
+	GUEST_SYNC4(tm_count, tm_tsc[0] - t0, cc1, cc2);
+	GUEST_ASSERT_EQ(x2apic_read(APIC_TMCCT), 0);
+	GUEST_ASSERT_EQ(x2apic_read(APIC_VEC_REG(APIC_ISR, TIMER_VEC)), 0);
+}
+
+/* The same through the x2APIC MSRs (EOI by MSR too). */
+TEST(x2apic_oneshot)
+{
+	struct kvmini_vcpu *vcpu;
+	uint64_t tpm;
+	struct kvmini_vm *vm = timer_vm(guest_x2apic, &vcpu, &tpm);
+	struct ucall uc;
+
+	REQUIRE_SPLIT(vm);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	ASSERT_EQ(1ULL, uc.args[0]);
+	check_time(_metadata, uc.args[1], 20, tpm);
+	EXPECT_LE(uc.args[2], 20 * MS);
+	EXPECT_LT(uc.args[3], uc.args[2]);
 	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
 	vm_free(vm);
 }
