@@ -157,7 +157,7 @@ int kvmini_exit_irq_window(struct kvmini_vcpu *vcpu)
 {
 	vcpu->stat.irq_window_exits++;
 	if (vcpu->irq_pending < 0 && vcpu->want_irq_window && !vcpu->apic_window &&
-	    kvmini_backend->interrupt_allowed(vcpu)) {
+	    kvmini_ready_for_injection(vcpu)) {
 		vcpu->run->exit_reason = KVMINI_EXIT_IRQ_WINDOW_OPEN;
 		return EMU_EXIT;
 	}
@@ -201,6 +201,8 @@ int kvmini_exit_npf(struct kvmini_vcpu *vcpu, u64 gpa, bool write, bool fetch, u
  */
 int kvmini_exit_set_tpr(struct kvmini_vcpu *vcpu)
 {
+	if (vcpu->apic)		/* the APIC is here: it looks before the next entry */
+		return EMU_REENTER;
 	vcpu->run->exit_reason = KVMINI_EXIT_SET_TPR;
 	return EMU_EXIT;
 }

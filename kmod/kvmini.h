@@ -668,10 +668,22 @@ long kvmini_get_lapic(struct kvmini_vcpu *vcpu, void __user *argp);
 long kvmini_set_lapic(struct kvmini_vcpu *vcpu, void __user *argp);
 /* vcpu.c: KVM's INIT (RESET but for APIC_BASE, CR0.CD/NW and the APIC's ID). */
 void kvmini_vcpu_init(struct kvmini_vcpu *vcpu);
-/* Does the backend need an interrupt window (the VMM's or the APIC's)? */
+bool kvmini_lapic_accept_dm_intr(struct kvmini_vcpu *vcpu);
+/*
+ * Does the backend need an interrupt window: the APIC's, or the VMM's
+ * (with the split irqchip only where its PIC's ExtINT could go in, as KVM)?
+ */
 static inline bool kvmini_want_irq_window(struct kvmini_vcpu *vcpu)
 {
-	return vcpu->want_irq_window || vcpu->apic_window;
+	return (vcpu->want_irq_window && (!vcpu->apic || kvmini_lapic_accept_dm_intr(vcpu))) ||
+	       vcpu->apic_window;
+}
+
+/* run->ready_for_interrupt_injection's rule (irq_pending aside), as KVM's. */
+static inline bool kvmini_ready_for_injection(struct kvmini_vcpu *vcpu)
+{
+	return vcpu->apic ? kvmini_lapic_ready_for_extint(vcpu) :
+	       kvmini_backend->interrupt_allowed(vcpu);
 }
 
 /* pio.c */

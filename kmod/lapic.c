@@ -29,6 +29,7 @@
 #define APIC_EV_SIPI	1
 
 #define LAPIC_VERSION	(0x14 | ((6 - 1) << 16))	/* 6 LVTs, as KVM's */
+#define APIC_LVR_DIRECTED_EOI_BIT	BIT(24)
 #define LVT_MASK	(APIC_LVT_MASKED | APIC_SEND_PENDING | APIC_VECTOR_MASK)
 #define LINT_MASK	(LVT_MASK | APIC_MODE_MASK | APIC_INPUT_POLARITY | \
 			 APIC_LVT_REMOTE_IRR | APIC_LVT_LEVEL_TRIGGER)
@@ -119,6 +120,19 @@ static void event(struct kvmini_lapic *a)
 {
 	set_bit(KVMINI_REQ_EVENT, &a->vcpu->requests);
 	kvmini_vcpu_kick(a->vcpu);
+}
+
+/*
+ * The version register: with x2APIC in the guest's CPUID, directed EOI
+ * too (as KVM without an in-kernel IOAPIC).
+ */
+static u32 lvr(struct kvmini_lapic *a)
+{
+	u32 v = LAPIC_VERSION |
+		(kvmini_guest_has(a->vcpu, 1, 2, 21) ? APIC_LVR_DIRECTED_EOI_BIT : 0);
+
+	reg_set(a, APIC_LVR, v);
+	return v;
 }
 
 /* --- priorities and acceptance --- */
@@ -507,7 +521,8 @@ static int reg_write(struct kvmini_lapic *a, unsigned int off, u32 val)
 		reg_set(a, APIC_DFR, val | 0x0fffffff);
 		break;
 	case APIC_SPIV:
-		reg_set(a, APIC_SPIV, val & 0x3ff);
+		reg_set(a, APIC_SPIV, val & (0x3ff |
+			(lvr(a) & APIC_LVR_DIRECTED_EOI_BIT ? APIC_SPIV_DIRECTED_EOI : 0)));
 		if (!(val & APIC_SPIV_APIC_ENABLED)) {
 			for (i = APIC_LVTT; i <= APIC_LVTERR; i += 0x10)
 				reg_set(a, i, reg_get(a, i) | APIC_LVT_MASKED);
@@ -562,13 +577,16 @@ static int reg_read(struct kvmini_lapic *a, unsigned int off, u32 *val)
 		if (x2)
 			return -EINVAL;
 		fallthrough;
-	case APIC_ID: case APIC_LVR: case APIC_LDR: case APIC_DFR: case APIC_SPIV:
+	case APIC_ID: case APIC_LDR: case APIC_DFR: case APIC_SPIV:
 	case APIC_ESR: case APIC_ICR: case APIC_LVTT: case APIC_LVTTHMR: case APIC_LVTPC:
 	case APIC_LVT0: case APIC_LVT1: case APIC_LVTERR: case APIC_TMICT: case APIC_TDCR:
 		*val = off == APIC_ARBPRI ? 0 : reg_get(a, off);
 		break;
 	case APIC_TASKPRI:
 		*val = tpr(a);
+		break;
+	case APIC_LVR:
+		*val = lvr(a);
 		break;
 	case APIC_PROCPRI:
 		*val = ppr(a);
@@ -592,7 +610,9 @@ static int reg_read(struct kvmini_lapic *a, unsigned int off, u32 *val)
 /*
  * A guest access to the xAPIC page (or what would be): true if it is the
  * APIC's (else a device's, for the VMM). As KVM: reads of 1, 2 or 4 bytes
- * within a register, writes of 4 aligned bytes; others are dropped.
+ * within a register, writes of 4 aligned bytes; others are dropped. With
+ * the APIC off or in x2APIC mode, KVM's LAPIC_MMIO_HOLE quirk: the page
+ * reads all ones and drops writes (unless the VMM turned the quirk off).
  */
 bool kvmini_lapic_mmio(struct kvmini_vcpu *vcpu, u64 gpa, unsigned int len, void *data,
 		       bool write)
@@ -602,8 +622,15 @@ bool kvmini_lapic_mmio(struct kvmini_vcpu *vcpu, u64 gpa, unsigned int len, void
 	unsigned int off = gpa - base;
 	u32 val = 0;
 
-	if (!a || !hw_enabled(vcpu) || x2apic_mode(vcpu) || gpa < base || gpa >= base + PAGE_SIZE)
+	if (!a || gpa < base || gpa >= base + PAGE_SIZE)
 		return false;
+	if (!hw_enabled(vcpu) || x2apic_mode(vcpu)) {
+		if (vcpu->vm->disabled_quirks & KVMINI_X86_QUIRK_LAPIC_MMIO_HOLE)
+			return false;
+		if (!write)
+			memset(data, 0xff, len);
+		return true;
+	}
 	if (write) {
 		if (len == 4 && !(off & 0xf)) {
 			memcpy(&val, data, 4);
@@ -649,8 +676,8 @@ int kvmini_lapic_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool write)
 		reg_set(a, APIC_ICR2, *val >> 32);
 		return reg_write(a, APIC_ICR, *val);
 	}
-	if (write)
-		return reg_write(a, off, *val);
+	if (write)	/* bits 63:32 are reserved but in the ICR */
+		return *val >> 32 ? -EINVAL : reg_write(a, off, *val);
 	if (off == APIC_SELF_IPI || off == APIC_EOI)
 		return -EINVAL;		/* write-only */
 	r = reg_read(a, off, &lo);
@@ -712,7 +739,7 @@ void kvmini_lapic_reset(struct kvmini_vcpu *vcpu, bool init)
 	a->tsc_deadline = 0;
 	if (!init)
 		reg_set(a, APIC_ID, vcpu->id << 24);	/* (vcpu.c reset APIC_BASE) */
-	reg_set(a, APIC_LVR, LAPIC_VERSION);
+	lvr(a);
 	for (i = APIC_LVTT; i <= APIC_LVTERR; i += 0x10)
 		reg_set(a, i, APIC_LVT_MASKED);
 	/* KVM's LINT0_REENABLED quirk: the BSP takes the PIC's ExtINT. */
@@ -851,11 +878,16 @@ int kvmini_lapic_extint(struct kvmini_vcpu *vcpu, u32 vector)
 	return 0;
 }
 
+/* Could the VMM's PIC hand over an ExtINT now (KVM's kvm_cpu_accept_dm_intr)? */
+bool kvmini_lapic_accept_dm_intr(struct kvmini_vcpu *vcpu)
+{
+	return vcpu->apic->extint < 0 && accept_pic_intr(vcpu->apic);
+}
+
 /* run->ready_for_interrupt_injection, as KVM computes it in split mode. */
 bool kvmini_lapic_ready_for_extint(struct kvmini_vcpu *vcpu)
 {
-	return kvmini_backend->interrupt_allowed(vcpu) && vcpu->apic->extint < 0 &&
-	       accept_pic_intr(vcpu->apic);
+	return kvmini_backend->interrupt_allowed(vcpu) && kvmini_lapic_accept_dm_intr(vcpu);
 }
 
 /* The vector of a pending KVMINI_EXIT_IOAPIC_EOI (the request was set). */
@@ -912,6 +944,7 @@ long kvmini_get_lapic(struct kvmini_vcpu *vcpu, void __user *argp)
 		return -ENOMEM;
 	tpr(vcpu->apic);
 	ppr(vcpu->apic);
+	lvr(vcpu->apic);
 	memcpy(s->regs, vcpu->apic->regs, sizeof(s->regs));
 	*(u32 *)(s->regs + APIC_TMCCT) = timer_current(vcpu->apic);
 	r = state_fixup(vcpu, s, false);
@@ -938,7 +971,7 @@ long kvmini_set_lapic(struct kvmini_vcpu *vcpu, void __user *argp)
 		goto out;
 	timer_stop(a);
 	memcpy(a->regs, s->regs, sizeof(s->regs));
-	reg_set(a, APIC_LVR, LAPIC_VERSION);
+	lvr(a);
 	kvmini_backend->set_cr8(vcpu, (reg_get(a, APIC_TASKPRI) & 0xff) >> 4);
 	ppr(a);
 	/* The countdown goes on from where it was (TMCCT), as KVM. */

@@ -300,8 +300,7 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 		}
 		/* As KVM: the VMM asked for the window, and it is open. */
 		if (vcpu->want_irq_window && vcpu->irq_pending < 0 &&
-		    (vcpu->apic ? kvmini_lapic_ready_for_extint(vcpu) :
-		     kvmini_backend->interrupt_allowed(vcpu))) {
+		    kvmini_ready_for_injection(vcpu)) {
 			run->exit_reason = KVMINI_EXIT_IRQ_WINDOW_OPEN;
 			vcpu->stat.request_irq_exits++;
 			r = 0;
@@ -333,8 +332,7 @@ out:
 	run->cr8 = kvmini_backend->get_cr8(vcpu);
 	run->apic_base = vcpu->apic_base;
 	run->ready_for_interrupt_injection = vcpu->irq_pending < 0 &&
-		(vcpu->apic ? kvmini_lapic_ready_for_extint(vcpu) :
-		 kvmini_backend->interrupt_allowed(vcpu));
+		kvmini_ready_for_injection(vcpu);
 	run->flags = 0;
 	if (run->kvm_valid_regs)
 		sync_regs_out(vcpu);
@@ -914,6 +912,8 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 	case KVMINI_GET_MP_STATE:
 	case KVMINI_SET_MP_STATE:
 		return vcpu_mp_state(vcpu, argp, cmd == KVMINI_SET_MP_STATE);
+	case KVMINI_GET_TSC_KHZ:	/* as KVM without TSC scaling: the host's */
+		return tsc_khz;
 	case KVMINI_GET_LAPIC:
 		return kvmini_get_lapic(vcpu, argp);
 	case KVMINI_SET_LAPIC:

@@ -62,15 +62,6 @@ static void guest_main(void)
 	}
 }
 
-/* A fresh VM with the split irqchip, 24 IOAPIC pins; SKIP on kvmini until it has one. */
-#define REQUIRE_SPLIT(vm) do {						\
-	struct kvmini_enable_cap __cap = { .cap = KVMINI_CAP_SPLIT_IRQCHIP, .args = { 24 } }; \
-	long __r;							\
-	REQUIRE_VM(vm);							\
-	__r = ioctl_err((vm)->fd, KVMINI_ENABLE_CAP, (unsigned long)&__cap); \
-	ASSERT_EQ(0, __r);						\
-} while (0)
-
 /* vCPU 0 (APIC ID 0) at guest_main, stopped at its first SYNC. */
 static struct kvmini_vcpu *guest_start(struct kvmini_vm *vm)
 {
@@ -216,7 +207,7 @@ TEST(no_irqchip)
 TEST(routing_errnos)
 {
 	static struct kvmini_irq_routing_entry e[4097];
-	struct kvmini_vm *vm = vm_create();
+	struct kvmini_vm *vm = vm_create_split();
 	struct kvmini_irq_routing *edge;
 	char *page;
 	int i;
@@ -262,7 +253,7 @@ TEST(routing_errnos)
 
 TEST(signal_msi)
 {
-	struct kvmini_vm *vm = vm_create();
+	struct kvmini_vm *vm = vm_create_split();
 	struct kvmini_vcpu *vcpu;
 	uint64_t *c;
 
@@ -293,7 +284,7 @@ TEST(ioapic_eoi_exit)
 	struct kvmini_irq_routing_entry e[3] = {
 		msi_route(5, 0, VEC + 2), msi_route(6, 0, VEC + 1), msi_route(GSI, 0, VEC + 3),
 	};
-	struct kvmini_vm *vm = vm_create();
+	struct kvmini_vm *vm = vm_create_split();
 	struct kvmini_vcpu *vcpu;
 	uint64_t *c;
 
@@ -320,7 +311,7 @@ TEST(ioapic_eoi_exit)
 TEST(irqfd_deliver)
 {
 	struct kvmini_irq_routing_entry e = msi_route(GSI, 0, VEC);
-	struct kvmini_vm *vm = vm_create();
+	struct kvmini_vm *vm = vm_create_split();
 	struct kvmini_vcpu *vcpu;
 	uint64_t one = 1, *c;
 	int efd = eventfd(0, 0);
@@ -370,7 +361,7 @@ TEST(irqfd_deliver)
 
 TEST(irqfd_errnos)
 {
-	struct kvmini_vm *vm = vm_create();
+	struct kvmini_vm *vm = vm_create_split();
 	int efd = eventfd(0, 0), efd2 = eventfd(0, 0), closed = eventfd(0, 0);
 
 	REQUIRE_SPLIT(vm);
@@ -400,7 +391,7 @@ TEST(irqfd_errnos)
 TEST(irqfd_eventfd_closed)
 {
 	struct kvmini_irq_routing_entry e = msi_route(GSI, 0, VEC);
-	struct kvmini_vm *vm = vm_create();
+	struct kvmini_vm *vm = vm_create_split();
 	struct kvmini_vcpu *vcpu;
 	int efd = eventfd(0, 0);
 	uint64_t *c;
@@ -427,7 +418,7 @@ TEST(irqfd_eventfd_closed)
 TEST(vm_destroyed_with_irqfds)
 {
 	struct kvmini_irq_routing_entry e[2] = { msi_route(GSI, 0, VEC), msi_route(GSI + 1, 0, VEC) };
-	struct kvmini_vm *vm = vm_create();
+	struct kvmini_vm *vm = vm_create_split();
 	int efd[2] = { eventfd(0, 0), eventfd(0, 0) };
 	uint64_t one = 1;
 

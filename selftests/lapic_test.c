@@ -37,8 +37,6 @@ static void apic_wr(uint32_t off, uint32_t v)
 
 static void guest_code(void)
 {
-	uint64_t t0;
-
 	apic_wr(0xf0, 0x1ff);				/* SVR: enable */
 	GUEST_SYNC(apic_rd(0x20));			/* ID */
 	GUEST_SYNC(apic_rd(0x30));			/* version */
@@ -55,31 +53,24 @@ static void guest_code(void)
 	apic_wr(0x80, 0);
 	asm volatile("nop");
 	GUEST_ASSERT_EQ(irq_count, 2);
-	/* One-shot timer, 1 ms, while halted. */
+	/* One-shot timer, 1 ms, while halted (IF=0 until the HLT: no race). */
 	apic_wr(0x3e0, 0xb);				/* divide by 1 */
 	apic_wr(0x320, VEC);				/* LVTT one-shot */
-	t0 = 0;
+	asm volatile("cli");
 	apic_wr(0x380, 1000000);
 	GUEST_SYNC(apic_rd(0x390));			/* current count */
-	asm volatile("hlt");
+	asm volatile("sti; hlt");
 	GUEST_ASSERT_EQ(irq_count, 3);
 	GUEST_ASSERT_EQ(apic_rd(0x390), 0);
-	(void)t0;
 }
 
 /* A split-irqchip VM whose vCPU 0 runs @fn, the APIC page mapped. */
 static struct kvmini_vm *split_vm(void *fn, struct kvmini_vcpu **vcpu)
 {
-	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_SPLIT_IRQCHIP, .args = { 24 } };
-	struct kvmini_vm *vm = vm_create();
+	struct kvmini_vm *vm = vm_create_guest_split(fn, vcpu);
 
-	if (!vm || ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap))
-		return NULL;
-	vm_load_image(vm);
-	*vcpu = vcpu_add(vm, 0);
-	vcpu_setup_long_mode(*vcpu, fn);
-	vm_map(vm, APIC_PAGE, APIC_PAGE, GUEST_PAGE_SIZE);
-	idt_set_gate(vm_gpa2hva(vm, GUEST_IDT), VEC, (uintptr_t)smoke_stub, 0);
+	if (vm)
+		idt_set_gate(vm_gpa2hva(vm, GUEST_IDT), VEC, (uintptr_t)smoke_stub, 0);
 	return vm;
 }
 

@@ -11,6 +11,7 @@
  * measured on. No result is judged: exit 1 only if something broke,
  * 4 if there is no device. `bench NAME...` runs only those benchmarks.
  */
+#include <pthread.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -37,6 +38,9 @@
 #define LOG_DIRTY	(512ULL << 20)	/* of it, what the guest dirties (the host has 2 GiB) */
 #define STORM_SIZE	(64ULL << 20)
 #define NR_VCPUS	256
+#define APIC_GPA	0xfee00000ULL	/* the xAPIC page (split irqchip) */
+#define APIC_VEC	0x40		/* IPIs and timer interrupts of the benchmarks */
+#define ROUNDS		1000		/* IPI round trips, timer interrupts a pass */
 
 static double samples[MAX_REPS];
 
@@ -71,6 +75,77 @@ static void report(const char *name, const char *unit, int n)
 
 /* ------------------------------------------------------------------ */
 /* guests: a pass of work, then GUEST_SYNC, forever */
+
+/* The APIC benchmarks' guest state: interrupts taken, per vCPU. */
+volatile uint64_t apic_irqs[2];
+
+extern char apic_stub[];
+asm(".pushsection .text\n"
+    "apic_stub:\n"
+    "	push %rax\n"
+    "	movabs $0xfee00020, %rax\n"	/* ID: which vCPU */
+    "	movl (%rax), %eax\n"
+    "	shr $24, %eax\n"
+    "	lock incq apic_irqs(,%rax,8)\n"
+    "	movabs $0xfee000b0, %rax\n"	/* EOI */
+    "	movl $0, (%rax)\n"
+    "	pop %rax\n"
+    "	iretq\n"
+    ".popsection\n");
+
+static void apic_write(uint32_t reg, uint32_t val)
+{
+	*(volatile uint32_t *)(APIC_GPA + reg) = val;
+}
+
+/* vCPU @id: ping-pong @k IPIs with the other vCPU; vCPU 0 starts. */
+static void guest_ipi(uint64_t k, uint64_t id)
+{
+	uint64_t i, seen = 0;
+
+	apic_write(0xf0, 0x1ff);			/* SVR: on */
+	asm volatile("sti");
+	for (;;) {
+		for (i = 0; i < k; i++) {
+			if (id == 0 || i) {		/* vCPU 1 answers first */
+				apic_write(0x310, (uint32_t)(!id) << 24);
+				apic_write(0x300, APIC_VEC);	/* fixed, physical */
+			}
+			/* Halted while waiting: the host may have one CPU for both. */
+			for (;;) {
+				asm volatile("cli" ::: "memory");
+				if (apic_irqs[id] != seen)
+					break;
+				asm volatile("sti; hlt" ::: "memory");
+			}
+			asm volatile("sti" ::: "memory");
+			seen++;
+		}
+		if (id == 1) {				/* its last answer */
+			apic_write(0x310, 0);
+			apic_write(0x300, APIC_VEC);
+		}
+		GUEST_SYNC(0);
+	}
+}
+
+/* @k one-shot timers of the shortest count, each awaited halted: latency. */
+static void guest_timer(uint64_t k)
+{
+	uint64_t i;
+
+	apic_write(0xf0, 0x1ff);
+	apic_write(0x3e0, 0xb);				/* divide by 1 */
+	apic_write(0x320, APIC_VEC);			/* one-shot */
+	for (;;) {
+		for (i = 0; i < k; i++) {
+			asm volatile("cli");
+			apic_write(0x380, 1);		/* 1 ns */
+			asm volatile("sti; hlt" ::: "memory");
+		}
+		GUEST_SYNC(0);
+	}
+}
 
 static void guest_cpuid(uint64_t k)
 {
@@ -239,6 +314,80 @@ static void bench_pio(void)
 static void bench_mmio(void)
 {
 	bench_exits("mmio_roundtrip", guest_mmio, KVMINI_EXIT_MMIO);
+}
+
+/* A split-irqchip VM of @n vCPUs at @fn (APs made RUNNABLE, as a VMM would). */
+static struct kvmini_vm *apic_vm(void *fn, int n, struct kvmini_vcpu **vcpus)
+{
+	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+	struct kvmini_mp_state mp = { .mp_state = KVMINI_MP_STATE_RUNNABLE };
+	struct kvmini_vm *vm = vm_create();
+	int i;
+
+	if (!vm)
+		LIB_FAIL("%s: %s", kvmini_dev_path(), strerror(errno));
+	if (ioctl(vm->fd, KVMINI_ENABLE_CAP, &cap))
+		LIB_FAIL("KVMINI_CAP_SPLIT_IRQCHIP: %m");
+	vm_load_image(vm);
+	vm_map(vm, APIC_GPA, APIC_GPA, PAGE);
+	idt_set_gate(vm_gpa2hva(vm, GUEST_IDT), APIC_VEC, (uintptr_t)apic_stub, 0);
+	for (i = 0; i < n; i++) {
+		vcpus[i] = vcpu_add(vm, i);
+		vcpu_setup_long_mode(vcpus[i], fn);
+		vcpu_set_args(vcpus[i], 2, (uint64_t)ROUNDS, (uint64_t)i);
+		if (i && ioctl(vcpus[i]->fd, KVMINI_SET_MP_STATE, &mp))
+			LIB_FAIL("KVMINI_SET_MP_STATE: %m");
+	}
+	return vm;
+}
+
+static void *ipi_peer(void *vcpu)
+{
+	int i;
+
+	for (i = 0; i <= REPS; i++)
+		run_to_sync(vcpu, KVMINI_EXIT_UNKNOWN);
+	return NULL;
+}
+
+/* IPI round trip between two vCPUs (two host threads), all in the kernel. */
+static void bench_ipi(void)
+{
+	struct kvmini_vcpu *v[2];
+	struct kvmini_vm *vm = apic_vm(guest_ipi, 2, v);
+	pthread_t th;
+	uint64_t t;
+	int i;
+
+	if (pthread_create(&th, NULL, ipi_peer, v[1]))
+		LIB_FAIL("pthread_create: %m");
+	run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);		/* warm-up pass */
+	for (i = 0; i < REPS; i++) {
+		t = now_ns();
+		run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);
+		samples[i] = (double)(now_ns() - t) / ROUNDS;
+	}
+	pthread_join(th, NULL);
+	report("ipi_roundtrip", "us/roundtrip", REPS);
+	vm_free(vm);
+}
+
+/* From arming the APIC timer (1 tick) to its interrupt in a halted vCPU. */
+static void bench_timer(void)
+{
+	struct kvmini_vcpu *v[1];
+	struct kvmini_vm *vm = apic_vm(guest_timer, 1, v);
+	uint64_t t;
+	int i;
+
+	run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);
+	for (i = 0; i < REPS; i++) {
+		t = now_ns();
+		run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);
+		samples[i] = (double)(now_ns() - t) / ROUNDS;
+	}
+	report("timer_latency", "us/interrupt", REPS);
+	vm_free(vm);
 }
 
 /* The transparent_hugepage setting, e.g. "always [madvise] never". */
@@ -426,6 +575,8 @@ static const struct {
 	{ "vcpu_create", bench_vcpu_create },
 	{ "dirty_log_get_1g", bench_dirty_log },
 	{ "dirty_fault", bench_dirty_fault },
+	{ "ipi_roundtrip", bench_ipi },
+	{ "timer_latency", bench_timer },
 };
 
 int main(int argc, char **argv)

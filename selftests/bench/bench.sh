@@ -11,6 +11,7 @@
 # both runs completed, non-zero if the build, a boot or a run broke. A
 # host without KVM gets "n/a" in KVM's column.
 #
+#   BENCH_ONLY="a b"  only the benchmarks whose names contain a or b
 #   BENCH_QEMU=1  then boot Linux under Debian's QEMU on kvmini and on KVM
 #                 (selftests/qemu/boot.sh, a second host boot) and
 #                 live-migrate a guest that dirties memory
@@ -39,18 +40,19 @@ job=$build/job
 rm -rf "$job"
 mkdir -p "$job"
 cp kmod/kvmini.ko selftests/bench/bench "$job/"
+echo "${BENCH_ONLY:-}" > "$job/only"	# names (substrings) of the benchmarks to run
 cat > "$job/run" <<'JOB'
 rc=0
 echo "@@run kvm"
 if [ -c /dev/kvm ]; then
-	KVMINI_DEV=/dev/kvm ./bench; r=$?
+	KVMINI_DEV=/dev/kvm ./bench $(cat only); r=$?
 	[ $r = 0 ] || [ $r = 4 ] || { echo "@@run-fail kvm: bench exited $r"; rc=1; }
 else
 	echo "@@info no /dev/kvm (kvm_amd did not load): KVM figures n/a"
 fi
 echo "@@run kvmini"
 if insmod ./kvmini.ko; then
-	KVMINI_DEV=/dev/kvmini ./bench || { echo "@@run-fail kvmini: bench exited $?"; rc=1; }
+	KVMINI_DEV=/dev/kvmini ./bench $(cat only) || { echo "@@run-fail kvmini: bench exited $?"; rc=1; }
 	rmmod kvmini || { echo "@@run-fail kvmini: rmmod"; rc=1; }
 else
 	echo "@@run-fail kvmini: insmod"; rc=1

@@ -381,7 +381,7 @@ struct kvmini_vm *vm_create_guest_split(void *fn, struct kvmini_vcpu **vcpu);
 #define REQUIRE_SPLIT(vm) do {						\
 	if (!(vm)) {							\
 		int __e = errno;					\
-		if (kvmini_dev_is_kvm() && __e != ENOENT)		\
+		if (__e != ENOENT)					\
 			ASSERT_EQ(0, __e);				\
 		SKIP(return, "%s: no split irqchip (KVMINI_ENABLE_CAP(SPLIT_IRQCHIP): %s)", \
 		     kvmini_dev_path(), strerror(__e));			\
