@@ -35,7 +35,8 @@
  *     kvmini_virt_lock   (virt.c: how many users want virtualization on)
  *
  *   vm->lock            (per-VM configuration: vCPU table, slot updates,
- *                        dirty log; as KVM's kvm->lock and slots_lock)
+ *                        dirty log, GSI routes, irqfd assignment; as
+ *                        KVM's kvm->lock, slots_lock and irq_lock)
  *     vcpu->mutex       (one vCPU ioctl at a time; held across KVMINI_RUN)
  *       mmap_lock       (the VMM's: get_user_pages and any copy_*_user,
  *                        whose page faults take it; so no copy_*_user
@@ -44,14 +45,16 @@
  *                        bits; taken by MMU notifiers under mmap_lock;
  *                        never sleep under it)
  *           vpid_lock   (vmx.c, spinlock: the VPID bitmap)
+ *     eventfd wait-queue lock (irq.c: an irqfd's wake-up callback runs
+ *                        under it, interrupts off, and delivers its MSI)
+ *       vm->irqfds.lock (spinlock, interrupts off: the active irqfds)
  *   vm->clock.lock      (kvmclock.c, spinlock: the VM's clock; a leaf:
  *                        no other lock is taken while it is held)
- *   vm->lock            (irq.c: held across an irqfd's assignment)
- *     eventfd wait-queue lock (an irqfd's wake-up callback runs under it,
- *                        interrupts off, and delivers its GSI's MSI)
- *       vm->irqfds.lock  (spinlock, interrupts off: the active irqfds)
- *   RCU read side: slot lookups (gfn_tree, slots) inside any of them.
+ *   RCU read side: slot lookups (gfn_tree, slots) and GSI routes, inside
+ *   any of them.
  *   Interrupts off, no lock: per-CPU backend state (ASIDs, loaded VMCSs).
+ *   No lock at all: interrupt delivery to a local APIC (lapic.c: atomic
+ *   IRR/TMR bits and events, then a kick), from any context, any CPU.
  *
  * A VM holds a virtualization reference from creation to destruction, so
  * no VM ioctl ever needs cpu_hotplug_lock or kvmini_virt_lock. No path
