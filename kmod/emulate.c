@@ -7,7 +7,7 @@
  * stepping, retiring the instruction, and its memory operand carried out
  * piece by piece: guest RAM directly, anything else (no slot, a read-only
  * slot for a write, memory the VMM unmapped) as KVMINI_EXIT_MMIO exits of
- * at most 8 bytes, one per RUN.
+ * at most 8 bytes, one per RUN (a write an ioeventfd takes: none).
  *
  * Every step returns an enum kvmini_emu (or a negative errno):
  * EMU_CONTINUE to go on, EMU_REENTER when the instruction is over for now
@@ -284,6 +284,22 @@ int kvmini_access_run(struct kvmini_vcpu *vcpu, struct kvmini_access *a, u8 *dat
 			if (!r)
 				continue;
 			/* The slot went away or turned read-only: a device's now. */
+		}
+		/*
+		 * Writes: 8 bytes at a time to the ioeventfds, as long as they
+		 * take them; from the first they do not, the rest of the page
+		 * goes to the VMM (as KVM's vcpu_mmio_write()).
+		 */
+		if (a->write && !a->done) {
+			while (a->done < p->len) {
+				n = min_t(unsigned int, p->len - a->done, sizeof(run->mmio.data));
+				if (!kvmini_ioeventfd_write(vcpu->vm, false, p->gpa + a->done, n,
+							    data + p->off + a->done))
+					break;
+				a->done += n;
+			}
+			if (a->done == p->len)
+				continue;
 		}
 		n = min_t(unsigned int, p->len - a->done, sizeof(run->mmio.data));
 		/* The local APIC's page: served here, no exit. */

@@ -16,6 +16,8 @@
  *   pio.c     port I/O exits, string I/O
  *   mmio.c    MMIO: emulating the instruction of a device access
  *   lapic.c   the in-kernel local APIC (split irqchip), HLT and INIT/SIPI
+ *   ioeventfd.c  KVMINI_IOEVENTFD: guest port and MMIO writes that signal
+ *             an eventfd in the kernel
  *   emulate.c what every emulated instruction needs (fetch, registers, memory)
  *   insn.c    x86 decoder and ALU for it (also built in userspace: insn.h)
  *   mmu.c     memory slots, nested page tables, guest memory access
@@ -50,8 +52,10 @@
  *       vm->irqfds.lock (spinlock, interrupts off: the active irqfds)
  *   vm->clock.lock      (kvmclock.c, spinlock: the VM's clock; a leaf:
  *                        no other lock is taken while it is held)
- *   RCU read side: slot lookups (gfn_tree, slots) and GSI routes, inside
- *   any of them.
+ *   RCU read side: slot lookups (gfn_tree, slots), GSI routes, inside any
+ *   of them; ioeventfd lookups (ioeventfd.c; arrays replaced under
+ *   vm->lock), which signal an eventfd under it (its wait queue's
+ *   spinlock: a leaf for kvmini).
  *   Interrupts off, no lock: per-CPU backend state (ASIDs, loaded VMCSs).
  *   No lock at all: interrupt delivery to a local APIC (lapic.c: atomic
  *   IRR/TMR bits and events, then a kick), from any context, any CPU.
@@ -366,6 +370,7 @@ extern const struct kvmini_backend *kvmini_backend;
 #define KVMINI_MAX_IRQ_ROUTES	4096	/* GSIs, as KVM */
 #define KVMINI_X2APIC_API_VALID	(KVMINI_X2APIC_API_USE_32BIT_IDS | \
 				 KVMINI_X2APIC_API_DISABLE_BROADCAST_QUIRK)
+#define KVMINI_IOEV_SPACES	3	/* ioeventfd.c: port, MMIO, virtio-ccw */
 
 /*
  * Nested page-table entry format (AMD NPT uses x86 page-table entries,
@@ -490,6 +495,8 @@ struct kvmini_vm {
 		spinlock_t lock;	/* under an eventfd's wait-queue lock */
 		struct list_head items;	/* active irqfds */
 	} irqfds;
+	/* ioeventfd.c: per address space (port, MMIO, virtio-ccw), under lock; RCU */
+	struct kvmini_ioevs __rcu *ioevs[KVMINI_IOEV_SPACES];
 
 	struct kvmini_vm_stat stat;
 
@@ -691,6 +698,15 @@ static inline bool kvmini_ready_for_injection(struct kvmini_vcpu *vcpu)
 
 /* pio.c */
 int kvmini_exit_pio(struct kvmini_vcpu *vcpu, const struct kvmini_io *io, unsigned int len);
+/*
+ * ioeventfd.c: a guest write of @len bytes at @val to port (@pio) or MMIO
+ * address @addr: true if an ioeventfd took it (signalled; no exit). From
+ * a vCPU's exit handling; lock-free (RCU), does not sleep.
+ */
+bool kvmini_ioeventfd_write(struct kvmini_vm *vm, bool pio, u64 addr, unsigned int len,
+			    const void *val);
+long kvmini_ioeventfd(struct kvmini_vm *vm, void __user *argp);	/* KVMINI_IOEVENTFD */
+void kvmini_ioeventfd_destroy(struct kvmini_vm *vm);	/* VM destruction */
 /* mmio.c: a guest access that no slot serves (exit.c) */
 int kvmini_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa, bool fetch);
 

@@ -82,6 +82,9 @@ static const struct {
 	{ KVMINI_CAP_GET_TSC_KHZ, 1 },
 	{ KVMINI_CAP_SPLIT_IRQCHIP, 1 },
 	{ KVMINI_CAP_X2APIC_API, KVMINI_X2APIC_API_VALID },
+	{ KVMINI_CAP_IOEVENTFD, 1 },
+	{ KVMINI_CAP_IOEVENTFD_NO_LENGTH, 1 },
+	{ KVMINI_CAP_IOEVENTFD_ANY_LENGTH, 1 },
 };
 
 long kvmini_check_extension(struct kvmini_vm *vm, long cap)
@@ -271,6 +274,7 @@ static void __exit kvmini_exit(void)
 	kvmini_irq_exit();
 	kvmini_virt_exit();
 	kvmini_backend->exit();
+	rcu_barrier();	/* call_rcu() callbacks are ours (msr_user.c, ioeventfd.c) */
 }
 
 module_init(kvmini_init);

@@ -10,7 +10,9 @@
  * meanwhile; OUT and OUTS are over before their exit. INS reads ahead up
  * to 1 KiB of elements within the destination page in one exit (one
  * element if that memory is not RAM, so that a device sees each element);
- * OUTS sends one element per exit. String memory accesses go through
+ * OUTS sends one element per exit. An OUT, or an element of OUTS, that
+ * an ioeventfd takes (ioeventfd.c) is over without an exit. String
+ * memory accesses go through
  * emulate.c: to and from RAM directly, elsewhere (a read-only slot, no
  * slot) as MMIO exits.
  */
@@ -147,7 +149,10 @@ static int ins(struct kvmini_vcpu *vcpu)
 
 /* --- OUTS --- */
 
-/* The element is in the PIO page: rSI, rCX step, and it goes out. */
+/*
+ * The element is in the PIO page: rSI, rCX step, and it goes out (to an
+ * ioeventfd, or the VMM).
+ */
 static int outs_send(struct kvmini_vcpu *vcpu)
 {
 	const struct kvmini_io *io = &vcpu->pio.io;
@@ -157,6 +162,8 @@ static int outs_send(struct kvmini_vcpu *vcpu)
 	if (!io->rep)
 		kvmini_complete_insn(vcpu);
 	vcpu->complete = NULL;
+	if (kvmini_ioeventfd_write(vcpu->vm, true, io->port, io->size, vcpu->pio_data))
+		return EMU_REENTER;
 	return pio_exit(vcpu, 1);
 }
 
@@ -222,6 +229,9 @@ int kvmini_exit_pio(struct kvmini_vcpu *vcpu, const struct kvmini_io *io, unsign
 		if (io->in) {
 			vcpu->complete = complete_in;
 		} else {
+			if (kvmini_ioeventfd_write(vcpu->vm, true, io->port, io->size,
+						   &vcpu->regs[REG_RAX]))
+				return kvmini_skip_insn(vcpu, len);
 			memcpy(vcpu->pio_data, &vcpu->regs[REG_RAX], io->size);
 			vcpu->complete = kvmini_complete_insn;
 		}

@@ -34,6 +34,7 @@ void kvmini_vm_put(struct kvmini_vm *vm)
 	kvmini_mmu_destroy(vm);
 	kvmini_free_vcpus(vm);
 	kvmini_msr_filter_destroy(vm);
+	kvmini_ioeventfd_destroy(vm);
 	mmdrop(vm->mm);
 	kvfree(vm);
 	kvmini_virt_put();
@@ -200,6 +201,8 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 		return kvmini_irqfd(vm, argp);
 	case KVMINI_ENABLE_CAP:
 		return vm_enable_cap(vm, argp);
+	case KVMINI_IOEVENTFD:
+		return kvmini_ioeventfd(vm, argp);
 	case KVMINI_GET_CLOCK:
 		return kvmini_get_clock(vm, argp);
 	case KVMINI_SET_CLOCK:
