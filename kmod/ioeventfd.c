@@ -22,9 +22,10 @@
  *
  * Each space is an array sorted by address, read by vCPUs under RCU
  * with a binary search, and replaced whole (under vm->lock) at every
- * assign and deassign; the old array goes after a grace period, and with
- * it the reference to a deassigned eventfd. No vCPU is left when the VM
- * is destroyed: its arrays and eventfds go at once.
+ * assign and deassign; the old array goes after a grace period. As on
+ * KVM, a deassign returns only once no vCPU can signal that eventfd any
+ * more (a VMM may then drain it for good), its reference dropped. No vCPU
+ * is left when the VM is destroyed: its arrays and eventfds go at once.
  */
 #include <linux/eventfd.h>
 #include <linux/mm.h>
@@ -49,19 +50,9 @@ struct ioev {
 
 struct kvmini_ioevs {
 	struct rcu_head rcu;
-	struct eventfd_ctx *drop;	/* deassigned: put when the array goes */
 	u32 n;
 	struct ioev e[];
 };
-
-static void ioevs_free_rcu(struct rcu_head *head)
-{
-	struct kvmini_ioevs *t = container_of(head, struct kvmini_ioevs, rcu);
-
-	if (t->drop)
-		eventfd_ctx_put(t->drop);
-	kvfree(t);
-}
 
 static int space_of(u32 flags)
 {
@@ -95,18 +86,6 @@ static u32 lower_bound(const struct kvmini_ioevs *t, u64 addr)
 			hi = mid;
 	}
 	return lo;
-}
-
-/* Replace @space's array with @t (NULL: empty); the old one goes after a grace period. */
-static void publish(struct kvmini_vm *vm, int space, struct kvmini_ioevs *t,
-		    struct eventfd_ctx *drop)
-{
-	struct kvmini_ioevs *old = rcu_dereference_protected(vm->ioevs[space],
-							      lockdep_is_held(&vm->lock));
-
-	rcu_assign_pointer(vm->ioevs[space], t);
-	old->drop = drop;
-	call_rcu(&old->rcu, ioevs_free_rcu);
 }
 
 static int assign(struct kvmini_vm *vm, const struct kvmini_ioeventfd *args)
@@ -155,7 +134,6 @@ static int assign(struct kvmini_vm *vm, const struct kvmini_ioeventfd *args)
 	t = kvmalloc(struct_size(t, e, n + 1), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		goto out;
-	t->drop = NULL;
 	t->n = n + 1;
 	/* After those at the same address: @at is past them. */
 	for (i = 0; i < at; i++)
@@ -163,10 +141,9 @@ static int assign(struct kvmini_vm *vm, const struct kvmini_ioeventfd *args)
 	t->e[at] = p;
 	for (i = at; i < n; i++)
 		t->e[i + 1] = old->e[i];
+	rcu_assign_pointer(vm->ioevs[space], t);
 	if (old)
-		publish(vm, space, t, NULL);
-	else
-		rcu_assign_pointer(vm->ioevs[space], t);
+		kvfree_rcu(old, rcu);
 	p.eventfd = NULL;	/* the array's now */
 	r = 0;
 out:
@@ -182,7 +159,7 @@ static int deassign(struct kvmini_vm *vm, const struct kvmini_ioeventfd *args)
 	int space = space_of(args->flags);
 	bool wildcard = !(args->flags & KVMINI_IOEVENTFD_FLAG_DATAMATCH);
 	struct kvmini_ioevs *old, *t = NULL;
-	struct eventfd_ctx *eventfd;
+	struct eventfd_ctx *eventfd, *gone;
 	const struct ioev *e;
 	u32 i, at;
 	int r = -ENOENT;
@@ -210,15 +187,20 @@ static int deassign(struct kvmini_vm *vm, const struct kvmini_ioeventfd *args)
 		t = kvmalloc(struct_size(t, e, old->n - 1), GFP_KERNEL_ACCOUNT);
 		if (!t)
 			goto out;
-		t->drop = NULL;
 		t->n = old->n - 1;
 		for (i = 0; i < at; i++)
 			t->e[i] = old->e[i];
 		for (i = at + 1; i < old->n; i++)
 			t->e[i - 1] = old->e[i];
 	}
-	publish(vm, space, t, old->e[at].eventfd);
-	r = 0;
+	gone = old->e[at].eventfd;
+	rcu_assign_pointer(vm->ioevs[space], t);
+	mutex_unlock(&vm->lock);
+	synchronize_rcu_expedited();	/* as KVM's synchronize_srcu_expedited() */
+	kvfree(old);
+	eventfd_ctx_put(gone);
+	eventfd_ctx_put(eventfd);
+	return 0;
 out:
 	mutex_unlock(&vm->lock);
 	eventfd_ctx_put(eventfd);

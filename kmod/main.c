@@ -274,7 +274,7 @@ static void __exit kvmini_exit(void)
 	kvmini_irq_exit();
 	kvmini_virt_exit();
 	kvmini_backend->exit();
-	rcu_barrier();	/* call_rcu() callbacks are ours (msr_user.c, ioeventfd.c) */
+	rcu_barrier();	/* msr_user.c's call_rcu() callbacks are module code */
 }
 
 module_init(kvmini_init);

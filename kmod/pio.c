@@ -3,16 +3,15 @@
  * Port I/O: IN, OUT, and the string forms INS and OUTS with or without
  * REP. The backend decodes the exit into a struct kvmini_io; every port
  * goes to the VMM as KVMINI_EXIT_IO, the data in the vCPU's PIO page
- * (page 1 of its mmap).
+ * (page 1 of its mmap), but for an OUT, or an element of OUTS, that an
+ * ioeventfd takes (ioeventfd.c): over without an exit.
  *
  * As KVM: IN and INS finish on the next RUN (the register written, or the
  * elements stored through the guest's paging), unless the VMM moved RIP
  * meanwhile; OUT and OUTS are over before their exit. INS reads ahead up
  * to 1 KiB of elements within the destination page in one exit (one
  * element if that memory is not RAM, so that a device sees each element);
- * OUTS sends one element per exit. An OUT, or an element of OUTS, that
- * an ioeventfd takes (ioeventfd.c) is over without an exit. String
- * memory accesses go through
+ * OUTS sends one element per exit. String memory accesses go through
  * emulate.c: to and from RAM directly, elsewhere (a read-only slot, no
  * slot) as MMIO exits.
  */
