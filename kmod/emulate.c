@@ -285,6 +285,10 @@ int kvmini_access_run(struct kvmini_vcpu *vcpu, struct kvmini_access *a, u8 *dat
 				continue;
 			/* The slot went away or turned read-only: a device's now. */
 		}
+		/* The local APIC's page first (as KVM): served here, no exit. */
+		if (kvmini_lapic_mmio(vcpu, p->gpa + a->done, p->len - a->done,
+				      data + p->off + a->done, a->write))
+			continue;
 		/*
 		 * Writes: 8 bytes at a time to the ioeventfds, as long as they
 		 * take them; from the first they do not, the rest of the page
@@ -302,10 +306,6 @@ int kvmini_access_run(struct kvmini_vcpu *vcpu, struct kvmini_access *a, u8 *dat
 				continue;
 		}
 		n = min_t(unsigned int, p->len - a->done, sizeof(run->mmio.data));
-		/* The local APIC's page: served here, no exit. */
-		if (kvmini_lapic_mmio(vcpu, p->gpa + a->done, p->len - a->done,
-				      data + p->off + a->done, a->write))
-			continue;
 		a->inflight = n;	/* not run->mmio.len: userspace may change it */
 		run->exit_reason = KVMINI_EXIT_MMIO;
 		run->mmio.phys_addr = p->gpa + a->done;
