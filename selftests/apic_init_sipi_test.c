@@ -56,18 +56,19 @@ asm(".pushsection .rodata\n"
     "	add %si, %si\n"
     "	lock incw \\count(%si)\n"
     "	mov %bx, %ax\n"
-    "	out %ax, $0x91\n"
     ".endm\n"
     ".code16\n"
     "ap_hlt:\n"
     "	ap_start 0xf000\n"
     "ap_hlt_out:\n"
+    "	out %ax, $0x91\n"
     "1:	hlt\n"
     "	jmp 1b\n"
     "ap_hlt_end:\n"
     "ap_spin:\n"
     "	ap_start 0xf100\n"
     "ap_spin_out:\n"
+    "	out %ax, $0x91\n"
     "1:	pause\n"
     "	jmp 1b\n"
     "ap_spin_end:\n"
@@ -312,8 +313,11 @@ static void bsp_icr(struct kvmini_vm *vm, struct kvmini_vcpu *bsp, uint32_t dest
 		LIB_FAIL("BSP: no GUEST_SYNC");
 }
 
-/* The AP's RUN ended in its OUT: started at CS:IP = @vector << 8 : 0. */
-#define EXPECT_STARTED(a, vector, out_end, start) do {			\
+/*
+ * The AP's RUN ended in its OUT: started at CS:IP = @vector << 8 : 0.
+ * (While userspace handles an OUT, RIP is still at the OUT, @out.)
+ */
+#define EXPECT_STARTED(a, vector, out, start) do {			\
 	struct kvmini_sregs s = vcpu_sregs((a)->vcpu);			\
 	EXPECT_EQ(0, (a)->r);						\
 	EXPECT_EQ(KVMINI_EXIT_IO, (int)(a)->vcpu->run->exit_reason);		\
@@ -322,7 +326,7 @@ static void bsp_icr(struct kvmini_vm *vm, struct kvmini_vcpu *bsp, uint32_t dest
 	EXPECT_EQ((vector) << 8, s.cs.selector);			\
 	EXPECT_EQ((uint64_t)(vector) << 12, s.cs.base);			\
 	EXPECT_EQ(0ULL, s.cr0 & X86_CR0_PE);				\
-	EXPECT_EQ((uint64_t)((out_end) - (start)), vcpu_rip((a)->vcpu));	\
+	EXPECT_EQ((uint64_t)((out) - (start)), vcpu_rip((a)->vcpu));	\
 	EXPECT_EQ(KVMINI_MP_STATE_RUNNABLE, mp_state((a)->vcpu));	\
 } while (0)
 
