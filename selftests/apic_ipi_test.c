@@ -12,6 +12,10 @@
  * The guest runs with IF=0 but where it waits (STI; HLT).  Interrupts and
  * NMIs arrive on IST stacks of a TSS of each vCPU's own (so never on the
  * red zone of the interrupted code); GS points to the vCPU's struct pcpu.
+ * No two IPIs of one vector (nor two NMIs) are ever in flight to one vCPU
+ * at a time: the APIC would merge them.  Phases are separated by barriers
+ * whose waiters halt.  A guest that hangs is kicked out after 150 s and
+ * each vCPU's RIP, barrier and counts are printed.
  */
 #include <pthread.h>
 #include <signal.h>
