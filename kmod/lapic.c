@@ -798,10 +798,9 @@ static bool has_events(struct kvmini_vcpu *vcpu)
 {
 	struct kvmini_lapic *a = vcpu->apic;
 
-	if (test_bit(APIC_EV_INIT, &a->events))
+	/* As KVM: a pending INIT or SIPI wakes any sleeper (a stray SIPI is dropped then). */
+	if (READ_ONCE(a->events))
 		return true;
-	if (vcpu->mp_state == KVMINI_MP_STATE_INIT_RECEIVED)
-		return test_bit(APIC_EV_SIPI, &a->events);
 	if (vcpu->mp_state != KVMINI_MP_STATE_HALTED)
 		return false;
 	if (atomic_read(&a->nmi_queued) || vcpu->nmi_pending)

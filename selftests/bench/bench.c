@@ -12,6 +12,7 @@
  * 4 if there is no device. `bench NAME...` runs only those benchmarks.
  */
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -41,6 +42,8 @@
 #define APIC_GPA	0xfee00000ULL	/* the xAPIC page (split irqchip) */
 #define APIC_VEC	0x40		/* IPIs and timer interrupts of the benchmarks */
 #define ROUNDS		1000		/* IPI round trips, timer interrupts a pass */
+#define NOTIFY_PORT	0x520		/* the ioeventfd benchmark's doorbell */
+#define NOTIFY_GSI	30		/* its irqfd's GSI: an MSI to vCPU 0 */
 
 static double samples[MAX_REPS];
 
@@ -98,13 +101,17 @@ static void apic_write(uint32_t reg, uint32_t val)
 	*(volatile uint32_t *)(APIC_GPA + reg) = val;
 }
 
-/* vCPU @id: ping-pong @k IPIs with the other vCPU; vCPU 0 starts. */
+/*
+ * vCPU @id: ping-pong @k IPIs with the other vCPU; vCPU 0 starts. A fixed
+ * IPI to a disabled APIC is lost: both enable theirs before the first.
+ */
 static void guest_ipi(uint64_t k, uint64_t id)
 {
 	uint64_t i, seen = 0;
 
 	apic_write(0xf0, 0x1ff);			/* SVR: on */
 	asm volatile("sti");
+	GUEST_SYNC(0);
 	for (;;) {
 		for (i = 0; i < k; i++) {
 			if (id == 0 || i) {		/* vCPU 1 answers first */
@@ -124,6 +131,34 @@ static void guest_ipi(uint64_t k, uint64_t id)
 		if (id == 1) {				/* its last answer */
 			apic_write(0x310, 0);
 			apic_write(0x300, APIC_VEC);
+		}
+		GUEST_SYNC(0);
+	}
+}
+
+/* Wait, halted, for the interrupt after @seen (apic_irqs[0]). */
+static void wait_irq(uint64_t seen)
+{
+	for (;;) {
+		asm volatile("cli" ::: "memory");
+		if (apic_irqs[0] != seen)
+			break;
+		asm volatile("sti; hlt" ::: "memory");
+	}
+	asm volatile("sti" ::: "memory");
+}
+
+/* @k doorbells (an OUT an ioeventfd takes), each answered by an irqfd's MSI. */
+static void guest_notify(uint64_t k)
+{
+	uint64_t i, seen = 0;
+
+	apic_write(0xf0, 0x1ff);
+	asm volatile("sti");
+	for (;;) {
+		for (i = 0; i < k; i++) {
+			asm volatile("outb %%al, %%dx" : : "a"(0), "d"(NOTIFY_PORT));
+			wait_irq(seen++);
 		}
 		GUEST_SYNC(0);
 	}
@@ -359,6 +394,8 @@ static void bench_ipi(void)
 	uint64_t t;
 	int i;
 
+	run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);		/* both APICs on */
+	run_to_sync(v[1], KVMINI_EXIT_UNKNOWN);
 	if (pthread_create(&th, NULL, ipi_peer, v[1]))
 		LIB_FAIL("pthread_create: %m");
 	run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);		/* warm-up pass */
@@ -370,6 +407,59 @@ static void bench_ipi(void)
 	pthread_join(th, NULL);
 	report("ipi_roundtrip", "us/roundtrip", REPS);
 	vm_free(vm);
+}
+
+struct notify_peer {
+	int ioev, irq;		/* eventfds: the guest's doorbell, our answer */
+};
+
+/* The device's side: each doorbell read, then answered through the irqfd. */
+static void *notify_peer(void *arg)
+{
+	struct notify_peer *p = arg;
+	uint64_t v, one = 1;
+	int i;
+
+	for (i = 0; i < (REPS + 1) * ROUNDS; i++)
+		if (read(p->ioev, &v, 8) != 8 || write(p->irq, &one, 8) != 8)
+			LIB_FAIL("eventfd: %m");
+	return NULL;
+}
+
+/* Guest doorbell -> ioeventfd -> a host thread -> irqfd -> guest MSI. */
+static void bench_notify(void)
+{
+	struct {
+		struct kvmini_irq_routing h;
+		struct kvmini_irq_routing_entry e;
+	} rt = { .h.nr = 1, .e = { .gsi = NOTIFY_GSI, .type = KVMINI_IRQ_ROUTING_MSI,
+				   .u.msi = { .address_lo = APIC_GPA, .data = APIC_VEC } } };
+	struct notify_peer p = { eventfd(0, 0), eventfd(0, 0) };
+	struct kvmini_ioeventfd io = { .addr = NOTIFY_PORT, .flags = KVMINI_IOEVENTFD_FLAG_PIO,
+				       .fd = p.ioev };
+	struct kvmini_irqfd irqfd = { .fd = p.irq, .gsi = NOTIFY_GSI };
+	struct kvmini_vcpu *v[1];
+	struct kvmini_vm *vm = apic_vm(guest_notify, 1, v);
+	pthread_t th;
+	uint64_t t;
+	int i;
+
+	if (p.ioev < 0 || p.irq < 0 || ioctl(vm->fd, KVMINI_SET_GSI_ROUTING, &rt) ||
+	    ioctl(vm->fd, KVMINI_IRQFD, &irqfd) || ioctl(vm->fd, KVMINI_IOEVENTFD, &io))
+		LIB_FAIL("eventfds: %m");
+	if (pthread_create(&th, NULL, notify_peer, &p))
+		LIB_FAIL("pthread_create: %m");
+	run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);		/* warm-up pass */
+	for (i = 0; i < REPS; i++) {
+		t = now_ns();
+		run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);
+		samples[i] = (double)(now_ns() - t) / ROUNDS;
+	}
+	pthread_join(th, NULL);
+	report("ioeventfd_irqfd_roundtrip", "us/roundtrip", REPS);
+	vm_free(vm);
+	close(p.ioev);
+	close(p.irq);
 }
 
 /* From arming the APIC timer (1 tick) to its interrupt in a halted vCPU. */
@@ -577,6 +667,7 @@ static const struct {
 	{ "dirty_fault", bench_dirty_fault },
 	{ "ipi_roundtrip", bench_ipi },
 	{ "timer_latency", bench_timer },
+	{ "ioeventfd_irqfd_roundtrip", bench_notify },
 };
 
 int main(int argc, char **argv)
