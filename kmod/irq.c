@@ -56,24 +56,29 @@ static bool irqchip_in_kernel(struct kvmini_vm *vm)
 	return READ_ONCE(vm->irqchip_split);
 }
 
-static void deliver_route(struct kvmini_vm *vm, const struct kvmini_msi_route *m)
+static int deliver_route(struct kvmini_vm *vm, const struct kvmini_msi_route *m)
 {
-	kvmini_apic_deliver_msi(vm, (u64)m->address_hi << 32 | m->address_lo, m->data);
+	return kvmini_apic_deliver_msi(vm, (u64)m->address_hi << 32 | m->address_lo, m->data);
 }
 
-/* Deliver @gsi's current route, if it has one. Any context. */
-static void deliver_gsi(struct kvmini_vm *vm, u32 gsi)
+/*
+ * Deliver @gsi's current route, if it has one. Any context. As KVM's
+ * kvm_set_irq(): how many vCPUs took it, -1 if it went nowhere.
+ */
+static int deliver_gsi(struct kvmini_vm *vm, u32 gsi)
 {
 	const struct kvmini_irq_routes *rt;
+	int r = -1;
 
 	rcu_read_lock();
 	rt = rcu_dereference(vm->irq_routes);
 	if (rt && gsi < rt->nr_gsis) {
 		gsi = array_index_nospec(gsi, rt->nr_gsis);
 		if (rt->msi[gsi].valid)
-			deliver_route(vm, &rt->msi[gsi]);
+			r = deliver_route(vm, &rt->msi[gsi]);
 	}
 	rcu_read_unlock();
+	return r;
 }
 
 /*
@@ -175,6 +180,26 @@ long kvmini_signal_msi(struct kvmini_vm *vm, void __user *argp)
 	/* As KVM: vCPUs reached, or -1 (EPERM to the VMM) if none matches. */
 	return kvmini_apic_deliver_msi(vm, (u64)msi.address_hi << 32 | msi.address_lo,
 				       msi.data);
+}
+
+/*
+ * KVMINI_IRQ_LINE and KVMINI_IRQ_LINE_STATUS: with the split irqchip the
+ * VMM's IOAPIC raises its pins so, through their MSI routes (an MSI fires
+ * on a raised level; a lowered one does nothing, as KVM's kvm_set_msi()).
+ * ENXIO without an irqchip, as KVM.
+ */
+long kvmini_irq_line(struct kvmini_vm *vm, void __user *argp, bool status)
+{
+	struct kvmini_irq_level l;
+
+	if (copy_from_user(&l, argp, sizeof(l)))
+		return -EFAULT;
+	if (!irqchip_in_kernel(vm))
+		return -ENXIO;
+	l.status = l.level ? deliver_gsi(vm, l.irq) : -1;
+	if (status && copy_to_user(argp, &l, sizeof(l)))
+		return -EFAULT;
+	return 0;
 }
 
 /* Process context, no lock: the irqfd is off the list, no one else has it. */

@@ -746,6 +746,7 @@ void kvmini_irq_vm_init(struct kvmini_vm *vm);
 void kvmini_irq_vm_destroy(struct kvmini_vm *vm);
 long kvmini_set_gsi_routing(struct kvmini_vm *vm, void __user *argp);
 long kvmini_signal_msi(struct kvmini_vm *vm, void __user *argp);
+long kvmini_irq_line(struct kvmini_vm *vm, void __user *argp, bool status);
 long kvmini_irqfd(struct kvmini_vm *vm, void __user *argp);
 extern atomic_t kvmini_live_irqfds;
 

@@ -79,6 +79,7 @@ static const struct {
 	 * the kernel) is not there yet.
 	 */
 	{ KVMINI_CAP_IRQCHIP, 1 },
+	{ KVMINI_CAP_IRQ_INJECT_STATUS, 1 },
 	{ KVMINI_CAP_GET_TSC_KHZ, 1 },
 	{ KVMINI_CAP_SPLIT_IRQCHIP, 1 },
 	{ KVMINI_CAP_X2APIC_API, KVMINI_X2APIC_API_VALID },

@@ -914,6 +914,19 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int cmd,
 		return vcpu_mp_state(vcpu, argp, cmd == KVMINI_SET_MP_STATE);
 	case KVMINI_GET_TSC_KHZ:	/* as KVM without TSC scaling: the host's */
 		return tsc_khz;
+	case KVMINI_SET_VAPIC_ADDR: {
+		struct kvmini_vapic_addr va;
+
+		/*
+		 * QEMU's in-kernel APIC clears it at every reset. kvmini has no
+		 * TPR-patching page (KVMINI_CAP_VAPIC is 0): none is all it takes.
+		 */
+		if (!vcpu->apic)
+			return -EINVAL;
+		if (copy_from_user(&va, argp, sizeof(va)))
+			return -EFAULT;
+		return va.vapic_addr ? -EINVAL : 0;
+	}
 	case KVMINI_GET_LAPIC:
 		return kvmini_get_lapic(vcpu, argp);
 	case KVMINI_SET_LAPIC:

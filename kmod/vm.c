@@ -197,6 +197,9 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 		return kvmini_set_gsi_routing(vm, argp);
 	case KVMINI_SIGNAL_MSI:
 		return kvmini_signal_msi(vm, argp);
+	case KVMINI_IRQ_LINE:
+	case KVMINI_IRQ_LINE_STATUS:
+		return kvmini_irq_line(vm, argp, cmd == KVMINI_IRQ_LINE_STATUS);
 	case KVMINI_IRQFD:
 		return kvmini_irqfd(vm, argp);
 	case KVMINI_ENABLE_CAP:

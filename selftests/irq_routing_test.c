@@ -274,6 +274,51 @@ TEST(signal_msi)
 	vm_free(vm);
 }
 
+static long irq_line(struct kvmini_vm *vm, uint32_t gsi, uint32_t level, int32_t *status)
+{
+	struct kvmini_irq_level l = { .irq = gsi, .level = level };
+	long r = ioctl_err(vm->fd, status ? KVMINI_IRQ_LINE_STATUS : KVMINI_IRQ_LINE,
+			   (unsigned long)&l);
+
+	if (status)
+		*status = l.status;
+	return r;
+}
+
+/*
+ * KVMINI_IRQ_LINE(_STATUS), as QEMU's split-mode IOAPIC raises its pins:
+ * through the GSI's MSI route; the status is how many took it, -1 for a
+ * lowered line or a GSI with no route; ENXIO without an irqchip.
+ */
+TEST(irq_line_status)
+{
+	struct kvmini_irq_routing_entry e = msi_route(2, 0, VEC + 1);
+	struct kvmini_vm *vm = vm_create_split(), *plain;
+	struct kvmini_vcpu *vcpu;
+	int32_t status = 0;
+	uint64_t *c;
+
+	REQUIRE_SPLIT(vm);
+	vcpu = guest_start(vm);
+	guest_run(vcpu, 0, 0, 0, 0);
+	ASSERT_EQ(0, set_routes(vm, &e, 1, 0));
+	EXPECT_EQ(0, irq_line(vm, 2, 1, &status));
+	EXPECT_EQ(1, status);
+	EXPECT_EQ(0, irq_line(vm, 2, 0, &status));
+	EXPECT_EQ(-1, status);
+	EXPECT_EQ(0, irq_line(vm, 3, 1, &status));	/* no route */
+	EXPECT_EQ(-1, status);
+	EXPECT_EQ(0, irq_line(vm, 2, 1, NULL));	/* the same vector, still in IRR */
+	c = guest_run(vcpu, 0, 1, 0, 0);
+	EXPECT_EQ(1ULL, c[1]);
+	vm_free(vm);
+	plain = vm_create();
+	REQUIRE_VM(plain);
+	EXPECT_EQ(-ENXIO, irq_line(plain, 2, 1, &status));
+	EXPECT_EQ(-ENXIO, irq_line(plain, 2, 1, NULL));
+	vm_free(plain);
+}
+
 /*
  * The EOI of a vector that a level-triggered MSI route of one of the VMM's
  * IOAPIC pins (GSI < 24) uses exits to the VMM (its IOAPIC's EOI); other

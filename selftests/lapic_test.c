@@ -106,8 +106,12 @@ static void guest_arm(uint64_t tsc_deadline)
 		apic_wr(0x320, (2 << 17) | VEC);	/* TSC-deadline mode */
 		wrmsr(0x6e0, tsc_deadline);
 	} else {
-		apic_wr(0x320, (1 << 17) | VEC);	/* periodic, 10 us (the floor: 200) */
-		apic_wr(0x380, 10000);
+		/*
+		 * Periodic, 5 ms: faster ones can keep a slow emulated host's
+		 * guest busy with its interrupts for good (KVM's floor is 200 us).
+		 */
+		apic_wr(0x320, (1 << 17) | VEC);
+		apic_wr(0x380, 5000000);
 	}
 	asm volatile("sti");
 	GUEST_SYNC(0);

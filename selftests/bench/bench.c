@@ -41,7 +41,7 @@
 #define NR_VCPUS	256
 #define APIC_GPA	0xfee00000ULL	/* the xAPIC page (split irqchip) */
 #define APIC_VEC	0x40		/* IPIs and timer interrupts of the benchmarks */
-#define ROUNDS		1000		/* IPI round trips, timer interrupts a pass */
+#define ROUNDS		200		/* IPI round trips, timer interrupts a pass */
 #define NOTIFY_PORT	0x520		/* the ioeventfd benchmark's doorbell */
 #define NOTIFY_GSI	30		/* its irqfd's GSI: an MSI to vCPU 0 */
 

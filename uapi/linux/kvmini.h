@@ -383,6 +383,15 @@ struct kvmini_irq_routing {
 	struct kvmini_irq_routing_entry entries[];
 };
 
+/* --- KVMINI_IRQ_LINE(_STATUS): a GSI's level, through its routes --- */
+struct kvmini_irq_level {
+	__extension__ union {
+		__u32 irq;	/* the GSI */
+		__s32 status;	/* _STATUS: written back (delivered to how many, -1: nowhere) */
+	};
+	__u32 level;
+};
+
 /* --- KVMINI_SIGNAL_MSI: one MSI, as a device would write it --- */
 struct kvmini_msi {
 	__u32 address_lo;
@@ -409,6 +418,11 @@ struct kvmini_irqfd {
 #define KVMINI_APIC_REG_SIZE		0x400
 struct kvmini_lapic_state {
 	__u8 regs[KVMINI_APIC_REG_SIZE];	/* KVM: char */
+};
+
+/* --- KVMINI_SET_VAPIC_ADDR: the TPR-patching option ROM's page (KVMINI_CAP_VAPIC) --- */
+struct kvmini_vapic_addr {
+	__u64 vapic_addr;	/* guest physical; 0: none */
 };
 
 /* KVMINI_ENABLE_CAP(KVMINI_CAP_X2APIC_API) args[0] */
@@ -617,6 +631,8 @@ struct kvmini_msr_filter {
 #define KVMINI_UNREGISTER_COALESCED_MMIO _IOW(KVMINIIO, 0x68, struct kvmini_coalesced_mmio_zone)
 #define KVMINI_IOEVENTFD		_IOW(KVMINIIO, 0x79, struct kvmini_ioeventfd)
 #define KVMINI_IRQFD			_IOW(KVMINIIO, 0x76, struct kvmini_irqfd)
+#define KVMINI_IRQ_LINE			_IOW(KVMINIIO, 0x61, struct kvmini_irq_level)
+#define KVMINI_IRQ_LINE_STATUS		_IOWR(KVMINIIO, 0x67, struct kvmini_irq_level)
 #define KVMINI_SIGNAL_MSI		_IOW(KVMINIIO, 0xa5, struct kvmini_msi)
 #define KVMINI_SET_CLOCK		_IOW(KVMINIIO, 0x7b, struct kvmini_clock_data)
 #define KVMINI_GET_CLOCK		_IOR(KVMINIIO, 0x7c, struct kvmini_clock_data)
@@ -1190,6 +1206,7 @@ struct kvmini_guest_debug {
 #define KVMINI_SET_MP_STATE		_IOW(KVMINIIO, 0x99, struct kvmini_mp_state)
 #define KVMINI_GET_LAPIC		_IOR(KVMINIIO, 0x8e, struct kvmini_lapic_state)
 #define KVMINI_SET_LAPIC		_IOW(KVMINIIO, 0x8f, struct kvmini_lapic_state)
+#define KVMINI_SET_VAPIC_ADDR		_IOW(KVMINIIO, 0x93, struct kvmini_vapic_addr)
 #define KVMINI_NMI			_IO(KVMINIIO, 0x9a)
 #define KVMINI_SET_GUEST_DEBUG		_IOW(KVMINIIO, 0x9b, struct kvmini_guest_debug)
 #define KVMINI_X86_SETUP_MCE		_IOW(KVMINIIO, 0x9c, __u64)	/* arg: MCG_CAP */
