@@ -360,13 +360,20 @@ static u32 divide_count(struct kvmini_lapic *a)
 	return 1U << ((((d & 3) | ((d & 8) >> 1)) + 1) & 7);
 }
 
-static enum hrtimer_restart timer_fn(struct hrtimer *t)
+/* The timer's interrupt, unless its LVT is masked. Any context. */
+static void timer_expired(struct kvmini_lapic *a)
 {
-	struct kvmini_lapic *a = container_of(t, struct kvmini_lapic, timer);
 	u32 lvtt = reg_get(a, APIC_LVTT);
 
 	if (!(lvtt & APIC_LVT_MASKED))
 		accept(a, APIC_DM_FIXED, lvtt & APIC_VECTOR_MASK, false, false);
+}
+
+static enum hrtimer_restart timer_fn(struct hrtimer *t)
+{
+	struct kvmini_lapic *a = container_of(t, struct kvmini_lapic, timer);
+
+	timer_expired(a);
 	if (a->period_ns) {
 		/* Periods missed while the host was busy are dropped, not replayed. */
 		hrtimer_forward_now(t, ns_to_ktime(a->period_ns));
@@ -383,6 +390,21 @@ static void timer_stop(struct kvmini_lapic *a)
 	a->period_ns = 0;
 }
 
+/*
+ * Arm the timer for @exp, or, as KVM, fire a one-shot whose time has come
+ * by now (a count of a few ns) at once rather than through the hrtimer.
+ */
+static void start_or_expire(struct kvmini_lapic *a, ktime_t exp)
+{
+	if (!a->period_ns && !ktime_after(exp, ktime_get())) {
+		if (timer_mode(a) == TIMER_TSCDEADLINE)
+			a->tsc_deadline = 0;
+		timer_expired(a);
+		return;
+	}
+	hrtimer_start(&a->timer, exp, HRTIMER_MODE_ABS_HARD);
+}
+
 /* One-shot or periodic, @count ticks from now (TMICT, or TMCCT at restore). */
 static void timer_start(struct kvmini_lapic *a, u32 count)
 {
@@ -396,7 +418,7 @@ static void timer_start(struct kvmini_lapic *a, u32 count)
 				     MIN_PERIOD_NS);
 		ns = max(ns, MIN_PERIOD_NS);
 	}
-	hrtimer_start(&a->timer, ktime_add_ns(ktime_get(), ns), HRTIMER_MODE_ABS_HARD);
+	start_or_expire(a, ktime_add_ns(ktime_get(), ns));
 }
 
 static u64 guest_tsc(struct kvmini_vcpu *vcpu)
@@ -413,10 +435,8 @@ static void deadline_start(struct kvmini_lapic *a)
 	if (!dl || timer_mode(a) != TIMER_TSCDEADLINE)
 		return;
 	now = guest_tsc(a->vcpu);
-	hrtimer_start(&a->timer,
-		      ktime_add_ns(ktime_get(), dl > now ?
-				   mul_u64_u32_div(dl - now, 1000000, tsc_khz) : 0),
-		      HRTIMER_MODE_ABS_HARD);
+	start_or_expire(a, ktime_add_ns(ktime_get(), dl > now ?
+					mul_u64_u32_div(dl - now, 1000000, tsc_khz) : 0));
 }
 
 static u32 timer_current(struct kvmini_lapic *a)
