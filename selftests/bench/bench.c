@@ -12,6 +12,7 @@
  * 4 if there is no device. `bench NAME...` runs only those benchmarks.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -369,6 +370,15 @@ static struct kvmini_vm *apic_vm(void *fn, int n, struct kvmini_vcpu **vcpus)
 	return vm;
 }
 
+static void ipi_hung(int sig)
+{
+	static const char msg[] = "# ipi_roundtrip: no progress in 120 s, given up\n";
+
+	if (write(1, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(3);
+}
+
 static void *ipi_peer(void *vcpu)
 {
 	int i;
@@ -391,6 +401,13 @@ static void bench_ipi(void)
 	run_to_sync(v[1], KVMINI_EXIT_UNKNOWN);
 	if (pthread_create(&th, NULL, ipi_peer, v[1]))
 		LIB_FAIL("pthread_create: %m");
+	/*
+	 * The distro KVM in the emulated AMD host has been seen never to end
+	 * this ping-pong (kvmini ends it in a second or two): give up, so that
+	 * the table is still printed (n/a). The last benchmark for that reason.
+	 */
+	signal(SIGALRM, ipi_hung);
+	alarm(120);
 	run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);		/* warm-up pass */
 	for (i = 0; i < REPS; i++) {
 		t = now_ns();
@@ -398,6 +415,7 @@ static void bench_ipi(void)
 		samples[i] = (double)(now_ns() - t) / ROUNDS;
 	}
 	pthread_join(th, NULL);
+	alarm(0);
 	report("ipi_roundtrip", "us/roundtrip", REPS);
 	vm_free(vm);
 }
@@ -658,9 +676,9 @@ static const struct {
 	{ "vcpu_create", bench_vcpu_create },
 	{ "dirty_log_get_1g", bench_dirty_log },
 	{ "dirty_fault", bench_dirty_fault },
-	{ "ipi_roundtrip", bench_ipi },
 	{ "timer_latency", bench_timer },
 	{ "ioeventfd_irqfd_roundtrip", bench_notify },
+	{ "ipi_roundtrip", bench_ipi },		/* last: see bench_ipi() */
 };
 
 int main(int argc, char **argv)

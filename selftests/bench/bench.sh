@@ -46,7 +46,8 @@ rc=0
 echo "@@run kvm"
 if [ -c /dev/kvm ]; then
 	KVMINI_DEV=/dev/kvm ./bench $(cat only); r=$?
-	[ $r = 0 ] || [ $r = 4 ] || { echo "@@run-fail kvm: bench exited $r"; rc=1; }
+	# 3: KVM never finished a benchmark (ipi_roundtrip in this host): n/a.
+	[ $r = 0 ] || [ $r = 4 ] || [ $r = 3 ] || { echo "@@run-fail kvm: bench exited $r"; rc=1; }
 else
 	echo "@@info no /dev/kvm (kvm_amd did not load): KVM figures n/a"
 fi
