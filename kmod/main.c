@@ -69,10 +69,11 @@ static const struct {
 	{ KVMINI_CAP_SIGNAL_MSI, 1 },
 	{ KVMINI_CAP_IRQFD, 1 },
 	/*
-	 * As KVM 6.1, with or without an irqchip; like KVM, KVMINI_IRQFD
-	 * then refuses RESAMPLE with the split irqchip, kvmini's only one.
+	 * Not KVMINI_CAP_IRQFD_RESAMPLE (KVM 6.1 says 1 whatever the
+	 * irqchip): a resampler needs the IOAPIC in the kernel, which the
+	 * split irqchip, kvmini's only one, leaves to the VMM (KVMINI_IRQFD
+	 * refuses RESAMPLE there, as KVM does).
 	 */
-	{ KVMINI_CAP_IRQFD_RESAMPLE, 1 },
 	/*
 	 * The split irqchip (lapic.c). QEMU asks for IRQCHIP before it tries
 	 * the split mode; KVMINI_CREATE_IRQCHIP itself (the whole irqchip in

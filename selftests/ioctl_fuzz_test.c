@@ -74,6 +74,8 @@ static const struct {
 	{ KVMINI_IOEVENTFD, VM }, { KVMINI_SET_CLOCK, VM }, { KVMINI_GET_CLOCK, VM },
 	{ KVMINI_ENABLE_CAP, VM }, { KVMINI_CLEAR_DIRTY_LOG, VM },
 	{ KVMINI_X86_SET_MSR_FILTER, VM }, { KVMINI_SET_TSC_KHZ, VM },
+	{ KVMINI_SIGNAL_MSI, VM }, { KVMINI_IRQFD, VM }, { KVMINI_IRQ_LINE, VM },
+	{ KVMINI_IRQ_LINE_STATUS, VM },
 	{ KVMINI_RUN, VCPU }, { KVMINI_GET_REGS, VCPU }, { KVMINI_SET_REGS, VCPU },
 	{ KVMINI_GET_SREGS, VCPU }, { KVMINI_SET_SREGS, VCPU }, { KVMINI_TRANSLATE, VCPU },
 	{ KVMINI_INTERRUPT, VCPU }, { KVMINI_GET_MSRS, VCPU }, { KVMINI_SET_MSRS, VCPU },
@@ -88,6 +90,7 @@ static const struct {
 	{ KVMINI_GET_XCRS, VCPU }, { KVMINI_SET_XCRS, VCPU }, { KVMINI_KVMCLOCK_CTRL, VCPU },
 	{ KVMINI_SMI, VCPU }, { KVMINI_GET_SREGS2, VCPU }, { KVMINI_SET_SREGS2, VCPU },
 	{ KVMINI_GET_XSAVE2, VCPU }, { KVMINI_ENABLE_CAP, VCPU },
+	{ KVMINI_GET_LAPIC, VCPU }, { KVMINI_SET_LAPIC, VCPU }, { KVMINI_SET_VAPIC_ADDR, VCPU },
 };
 
 static const uint64_t edges[] = {
@@ -346,10 +349,13 @@ static void *fuzz_thread(void *arg)
 static void new_vm(struct fuzzer *f)
 {
 	struct kvmini_userspace_memory_region r = { .memory_size = CHUNK };
+	struct kvmini_enable_cap split = { .cap = KVMINI_CAP_SPLIT_IRQCHIP, .args = { 24 } };
 	int vm = ioctl(tab.dev[pick(f, NDEV)], KVMINI_CREATE_VM, 0), i, fd;
 
 	if (vm < 0)
 		return;
+	if (pick(f, 2))		/* half of them with in-kernel local APICs */
+		ioctl(vm, KVMINI_ENABLE_CAP, &split);
 	for (i = 0; i < 2; i++) {
 		r.slot = i;
 		r.guest_phys_addr = i ? 0x100000000ULL - CHUNK : 0;
