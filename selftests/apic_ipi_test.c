@@ -356,32 +356,6 @@ static void guest_main(uint64_t id, uint64_t x2apic)
 /* ------------------------------------------------------------------ */
 /* host */
 
-/*
- * A VM with in-kernel local APICs (KVMINI_CAP_SPLIT_IRQCHIP, 24 routes
- * reserved for a userspace IOAPIC), enabled before any vCPU, then the
- * program image and the xAPIC page mapped.  NULL if there is no device;
- * *err: the enable's -errno (then nothing else is set up).
- */
-static struct kvmini_vm *split_vm_create(long *err)
-{
-	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_SPLIT_IRQCHIP, .args = { 24 } };
-	struct kvmini_vm *vm = vm_create();
-
-	if (!vm)
-		return NULL;
-	*err = ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap);
-	if (*err)
-		return vm;
-	vm_load_image(vm);
-	vm_map(vm, APIC_GPA, APIC_GPA, GUEST_PAGE_SIZE);
-	return vm;
-}
-
-/* A device to test, and the split irqchip on it. */
-#define REQUIRE_SPLIT_IRQCHIP(vm, err) do {				\
-	REQUIRE_VM(vm);							\
-	ASSERT_EQ(0, err);						\
-} while (0)
 
 /* A TSS of its own (IST1: interrupts and exceptions, IST2: NMI), GS at @gs. */
 static void vcpu_own_tss(struct kvmini_vcpu *vcpu, void *gs)
@@ -515,11 +489,12 @@ TEST_F_TIMEOUT(ipi, all_modes, 300)
 	struct kvmini_mp_state mp;
 	struct kvmini_vm *vm;
 	uint64_t *idt, total_lowest = 0, total_wake = 0, lowest[NCPU] = {};
-	long err;
 	int i, v;
 
-	vm = split_vm_create(&err);
-	REQUIRE_SPLIT_IRQCHIP(vm, err);
+	vm = vm_create_split();
+	REQUIRE_SPLIT(vm);
+	vm_load_image(vm);
+	vm_map_xapic(vm);
 	idt = vm_gpa2hva(vm, GUEST_IDT);
 	for (v = 0; v < NVEC; v++)
 		idt_set_gate(idt, VEC_BASE + v, (uintptr_t)irq_stubs + 16 * v, 1);
@@ -583,10 +558,9 @@ TEST(split_irqchip_cap)
 {
 	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_SPLIT_IRQCHIP, .args = { 24 } };
 	struct kvmini_vm *vm;
-	long err;
 
-	vm = split_vm_create(&err);
-	REQUIRE_SPLIT_IRQCHIP(vm, err);
+	vm = vm_create_split();
+	REQUIRE_SPLIT(vm);
 	EXPECT_EQ(1, ioctl(vm->dev_fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_SPLIT_IRQCHIP));
 	EXPECT_EQ(1, ioctl(vm->fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_SPLIT_IRQCHIP));
 	/* Once only. */
