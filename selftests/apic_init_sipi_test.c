@@ -349,7 +349,7 @@ TEST_F_TIMEOUT(bsp, init_sipi_steps, 240)
 	ap_go(a);
 	EXPECT_FALSE(ap_returned(a, 300));
 	bsp_icr(vm, self->bsp, 1, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
-	ASSERT_TRUE(ap_returned(a, 20000));
+	ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
 	EXPECT_EQ(-EAGAIN, a->r);
 	EXPECT_INIT_STATE(a);
 	/* INIT deassert does nothing; RUN waits for the SIPI. */
@@ -357,7 +357,7 @@ TEST_F_TIMEOUT(bsp, init_sipi_steps, 240)
 	ap_go(a);
 	EXPECT_FALSE(ap_returned(a, 300));
 	bsp_icr(vm, self->bsp, 1, ICR_SIPI | V_HLT);
-	ASSERT_TRUE(ap_returned(a, 20000));
+	ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
 	EXPECT_STARTED(a, V_HLT, ap_hlt_out, ap_hlt);
 	EXPECT_EQ(1, count(vm, COUNT_HLT, 1));
 
@@ -386,7 +386,7 @@ TEST_F_TIMEOUT(bsp, init_sipi_steps, 240)
 	/* Started again, elsewhere: it spins; a SIPI now is lost too. */
 	ap_go(a);
 	bsp_icr(vm, self->bsp, 1, ICR_SIPI | V_SPIN);
-	ASSERT_TRUE(ap_returned(a, 20000));
+	ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
 	EXPECT_STARTED(a, V_SPIN, ap_spin_out, ap_spin);
 	EXPECT_EQ(1, count(vm, COUNT_SPIN, 1));
 	ap_go(a);
@@ -406,7 +406,7 @@ TEST_F_TIMEOUT(bsp, init_sipi_steps, 240)
 	/* And a SIPI starts it once more. */
 	ap_go(a);
 	bsp_icr(vm, self->bsp, 1, ICR_SIPI | V_HLT);
-	ASSERT_TRUE(ap_returned(a, 20000));
+	ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
 	EXPECT_STARTED(a, V_HLT, ap_hlt_out, ap_hlt);
 	EXPECT_EQ(2, count(vm, COUNT_HLT, 1));
 	EXPECT_EQ(KVMINI_MP_STATE_RUNNABLE, mp_state(self->bsp));
@@ -435,7 +435,7 @@ TEST_F_TIMEOUT(bsp, linux_bring_up, 240)
 		struct ap *a = &self->ap[i];
 
 		bsp_icr(vm, self->bsp, i, CMD_BRING_UP);
-		ASSERT_TRUE(ap_returned(a, 20000));
+		ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
 		/* The one RUN that waited while not yet initialized. */
 		EXPECT_EQ(1, a->eagain);
 		EXPECT_STARTED(a, V_HLT, ap_hlt_out, ap_hlt);
