@@ -379,6 +379,20 @@ static void ipi_hung(int sig)
 	_exit(3);
 }
 
+/* A warm-up pass of vCPU @vcpu's guest, then REPS timed ones: per round. */
+static void time_passes(struct kvmini_vcpu *vcpu)
+{
+	uint64_t t;
+	int i;
+
+	run_to_sync(vcpu, KVMINI_EXIT_UNKNOWN);
+	for (i = 0; i < REPS; i++) {
+		t = now_ns();
+		run_to_sync(vcpu, KVMINI_EXIT_UNKNOWN);
+		samples[i] = (double)(now_ns() - t) / ROUNDS;
+	}
+}
+
 static void *ipi_peer(void *vcpu)
 {
 	int i;
@@ -394,8 +408,6 @@ static void bench_ipi(void)
 	struct kvmini_vcpu *v[2];
 	struct kvmini_vm *vm = apic_vm(guest_ipi, 2, v);
 	pthread_t th;
-	uint64_t t;
-	int i;
 
 	run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);		/* both APICs on */
 	run_to_sync(v[1], KVMINI_EXIT_UNKNOWN);
@@ -408,12 +420,7 @@ static void bench_ipi(void)
 	 */
 	signal(SIGALRM, ipi_hung);
 	alarm(120);
-	run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);		/* warm-up pass */
-	for (i = 0; i < REPS; i++) {
-		t = now_ns();
-		run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);
-		samples[i] = (double)(now_ns() - t) / ROUNDS;
-	}
+	time_passes(v[0]);
 	pthread_join(th, NULL);
 	alarm(0);
 	report("ipi_roundtrip", "us/roundtrip", REPS);
@@ -452,20 +459,13 @@ static void bench_notify(void)
 	struct kvmini_vcpu *v[1];
 	struct kvmini_vm *vm = apic_vm(guest_notify, 1, v);
 	pthread_t th;
-	uint64_t t;
-	int i;
 
 	if (p.ioev < 0 || p.irq < 0 || ioctl(vm->fd, KVMINI_SET_GSI_ROUTING, &rt) ||
 	    ioctl(vm->fd, KVMINI_IRQFD, &irqfd) || ioctl(vm->fd, KVMINI_IOEVENTFD, &io))
 		LIB_FAIL("eventfds: %m");
 	if (pthread_create(&th, NULL, notify_peer, &p))
 		LIB_FAIL("pthread_create: %m");
-	run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);		/* warm-up pass */
-	for (i = 0; i < REPS; i++) {
-		t = now_ns();
-		run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);
-		samples[i] = (double)(now_ns() - t) / ROUNDS;
-	}
+	time_passes(v[0]);
 	pthread_join(th, NULL);
 	report("ioeventfd_irqfd_roundtrip", "us/roundtrip", REPS);
 	vm_free(vm);
@@ -478,15 +478,8 @@ static void bench_timer(void)
 {
 	struct kvmini_vcpu *v[1];
 	struct kvmini_vm *vm = apic_vm(guest_timer, 1, v);
-	uint64_t t;
-	int i;
 
-	run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);
-	for (i = 0; i < REPS; i++) {
-		t = now_ns();
-		run_to_sync(v[0], KVMINI_EXIT_UNKNOWN);
-		samples[i] = (double)(now_ns() - t) / ROUNDS;
-	}
+	time_passes(v[0]);
 	report("timer_latency", "us/interrupt", REPS);
 	vm_free(vm);
 }
