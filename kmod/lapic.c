@@ -202,6 +202,8 @@ static bool accept(struct kvmini_lapic *a, u32 mode, u8 vec, bool level, bool tr
 	case APIC_DM_INIT:
 		if (trig && !level)
 			return false;	/* INIT level de-assert: nothing */
+		/* As KVM: an INIT cancels a SIPI not yet taken, never a later one. */
+		clear_bit(APIC_EV_SIPI, &a->events);
 		set_bit(APIC_EV_INIT, &a->events);
 		break;
 	case APIC_DM_STARTUP:
@@ -795,7 +797,6 @@ static void accept_events(struct kvmini_vcpu *vcpu)
 	u8 v;
 
 	if (test_and_clear_bit(APIC_EV_INIT, &a->events)) {
-		clear_bit(APIC_EV_SIPI, &a->events);	/* INIT cancels an older SIPI */
 		kvmini_vcpu_init(vcpu);
 		vcpu->mp_state = (vcpu->apic_base & MSR_IA32_APICBASE_BSP) ?
 				 KVMINI_MP_STATE_RUNNABLE : KVMINI_MP_STATE_INIT_RECEIVED;

@@ -5,6 +5,7 @@
  * SIPI), the APs start in real mode at CS = vector << 8, IP = 0; the MP
  * states along the way; INIT to a halted and to a running AP sends it
  * back to wait for a SIPI; a SIPI to a vCPU not waiting for one is lost;
+ * INIT and SIPIs sent before the AP's thread runs it are taken in order;
  * KVMINI_GET/SET_MP_STATE and what KVMINI_RUN returns for an AP that
  * waits, all as KVM does.
  *
@@ -410,6 +411,30 @@ TEST_F_TIMEOUT(bsp, init_sipi_steps, 240)
 	EXPECT_STARTED(a, V_HLT, ap_hlt_out, ap_hlt);
 	EXPECT_EQ(2, count(vm, COUNT_HLT, 1));
 	EXPECT_EQ(KVMINI_MP_STATE_RUNNABLE, mp_state(self->bsp));
+}
+
+/*
+ * INIT and SIPIs that come while no thread runs the AP (on a busy host,
+ * Linux's whole sequence can be over before the AP's thread runs): the
+ * SIPIs after an INIT are kept, an INIT cancels the SIPI before it, as KVM.
+ */
+TEST_F_TIMEOUT(bsp, events_before_run, 240)
+{
+	struct kvmini_vm *vm = self->vm;
+	struct ap *a = &self->ap[1];
+
+	REQUIRE_SPLIT_IRQCHIP(vm, self->err);
+	bsp_icr(vm, self->bsp, 1, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
+	bsp_icr(vm, self->bsp, 1, ICR_SIPI | V_SPIN);
+	bsp_icr(vm, self->bsp, 1, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
+	EXPECT_INIT_STATE(a);
+	bsp_icr(vm, self->bsp, 1, CMD_BRING_UP);
+	EXPECT_EQ(KVMINI_MP_STATE_RUNNABLE, mp_state(a->vcpu));
+	ap_go(a);
+	ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
+	EXPECT_STARTED(a, V_HLT, ap_hlt_out, ap_hlt);
+	EXPECT_EQ(1, count(vm, COUNT_HLT, 1));
+	EXPECT_EQ(0, count(vm, COUNT_SPIN, 1));
 }
 
 /* APs 2 and 3: a SIPI before any INIT is lost; then Linux's sequence. */
