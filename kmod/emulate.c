@@ -213,6 +213,22 @@ int kvmini_decode_insn(struct kvmini_vcpu *vcpu, struct insn *in, u64 gpa)
 	}
 }
 
+/* The first byte of the instruction at RIP, or -1 if it cannot be read; no #PF. */
+int kvmini_peek_insn_byte(struct kvmini_vcpu *vcpu)
+{
+	struct kvmini_paging pg;
+	u64 gpa;
+	u32 pf;
+	u8 b;
+
+	kvmini_backend->get_paging(vcpu, &pg);
+	if (kvmini_gva_to_gpa(vcpu->vm, &pg, kvmini_linear(vcpu, SEG_CS, vcpu->rip),
+			      pf_access(vcpu, KVMINI_PF_FETCH), &gpa, &pf) ||
+	    kvmini_read_gpa(vcpu->vm, gpa, &b, 1))
+		return -1;
+	return b;
+}
+
 /* --- memory operands --- */
 
 /* The effective address of @in's r/m memory operand, not yet wrapped. */

@@ -58,7 +58,6 @@ struct svm_vcpu {
 	/* RIP and interrupt shadow at the last VMRUN (handle_vintr()). */
 	unsigned long entry_rip;
 	u8 entry_shadow;
-	unsigned long no_window_rip;	/* + 1: no interrupt window armed there */
 	/*
 	 * The exit came during an INTn's delivery: not injected again, the
 	 * INTn runs again from its RIP. Until the next exit, nothing may go
@@ -475,9 +474,7 @@ static bool svm_inject_events(struct kvmini_vcpu *vcpu)
 		c->event_inj = vcpu->irq_pending | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
 		vcpu->irq_pending = -1;
 	}
-	if (svm->no_window_rip != vcpu->rip + 1)
-		svm->no_window_rip = 0;		/* the shadowed instruction ran */
-	if (kvmini_want_irq_window(vcpu) && !svm->soft_rerun && !svm->no_window_rip)
+	if (kvmini_want_irq_window(vcpu) && !svm->soft_rerun)
 		c->int_ctl |= V_IRQ_WINDOW;
 	else
 		c->int_ctl &= ~V_IRQ_WINDOW;
@@ -555,13 +552,13 @@ static void svm_set_events(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_ev
 }
 
 /*
- * The window is open: inject on the next entry, or tell the VMM. Not if
- * the guest entered in an interrupt shadow and ran nothing: QEMU's
- * emulated SVM (the test host) takes the virtual interrupt at VMRUN
- * inside the shadow, and reports none. An interrupt injected there would
- * come before the shadowed instruction, usually the HLT of STI; HLT, which
- * then sleeps with its wake-up already spent. So the shadow stands, and
- * no window is armed at this RIP: the instruction runs (HLT exits) first.
+ * The window is open: inject on the next entry, or tell the VMM. QEMU's
+ * emulated SVM (the test host) drops the interrupt shadow at VMRUN and
+ * takes the virtual interrupt there, before the shadowed instruction. KVM
+ * injects then, and so do we, but for a HLT: the interrupt would come
+ * before it, and the HLT would then sleep with its wake-up spent (STI;
+ * HLT). On the CPU the HLT runs and the interrupt wakes it: so it runs
+ * here, and the interrupt pending wakes it at once.
  */
 static int handle_vintr(struct kvmini_vcpu *vcpu)
 {
@@ -570,11 +567,9 @@ static int handle_vintr(struct kvmini_vcpu *vcpu)
 
 	c->int_ctl &= ~V_IRQ_WINDOW;
 	set_intercept(c, INTERCEPT_VINTR, false);
-	if (svm->entry_shadow && vcpu->rip == svm->entry_rip) {
-		vcpu->interrupt_shadow = svm->entry_shadow;
-		svm->no_window_rip = vcpu->rip + 1;
-		return 1;
-	}
+	if (svm->entry_shadow && vcpu->rip == svm->entry_rip &&
+	    kvmini_peek_insn_byte(vcpu) == 0xf4)
+		return kvmini_exit_hlt(vcpu, 1);
 	return kvmini_exit_irq_window(vcpu);
 }
 

@@ -2,8 +2,9 @@
 /*
  * lapic_test - the in-kernel local APIC's basics in one guest:
  * self-IPI through the xAPIC page, EOI, TPR masking, the one-shot timer
- * waking a halted vCPU with no exit to userspace; VMs that die with their
- * timers armed (periodic, TSC deadline) leave nothing behind.
+ * waking a halted vCPU with no exit to userspace; interrupts that come at
+ * STI; HLT and at a STI; PAUSE; CLI loop; VMs that die with their timers
+ * armed (periodic, TSC deadline) leave nothing behind.
  */
 #include "kvmini_util.h"
 #include "kvmini_vm.h"
@@ -133,6 +134,39 @@ TEST(sti_hlt_wakeups)
 
 	ASSERT_TRUE(vm != NULL);
 	vcpu_set_args(vcpu, 1, (uint64_t)(kvmini_dev_is_kvm() ? 20 : host_is_qemu_tcg() ? 2000 : 200));
+	EXPECT_EQ(UCALL_DONE, __vcpu_run_ucall(vcpu, &uc, __FILE__, __LINE__));
+	vm_free(vm);
+}
+
+/*
+ * @n times: a self-IPI with IF=0, then wait in a loop that opens the
+ * window only between STI and CLI, for an instruction (PAUSE, STI's
+ * shadow). The interrupt must come, whatever instruction QEMU's emulated
+ * SVM lets a virtual interrupt in at (it takes none between STI; PAUSE
+ * and CLI: only a host interrupt's exit there lets the hypervisor inject).
+ */
+static void guest_sti_pause(uint64_t n)
+{
+	uint64_t i;
+
+	apic_wr(0xf0, 0x1ff);
+	for (i = 1; i <= n; i++) {
+		asm volatile("cli");
+		apic_wr(0x300, 0x40000 | VEC);		/* self IPI, fixed */
+		while (*(volatile uint64_t *)&irq_count < i)
+			asm volatile("sti; pause; cli" ::: "memory");
+	}
+	GUEST_ASSERT_EQ(irq_count, n);
+}
+
+TEST(sti_pause_window)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = split_vm(guest_sti_pause, &vcpu);
+	struct ucall uc;
+
+	ASSERT_TRUE(vm != NULL);
+	vcpu_set_args(vcpu, 1, 200ULL);
 	EXPECT_EQ(UCALL_DONE, __vcpu_run_ucall(vcpu, &uc, __FILE__, __LINE__));
 	vm_free(vm);
 }
