@@ -83,6 +83,8 @@ static const struct {
 	{ KVMINI_CAP_IRQ_INJECT_STATUS, 1 },
 	{ KVMINI_CAP_GET_TSC_KHZ, 1 },
 	{ KVMINI_CAP_SPLIT_IRQCHIP, 1 },
+	/* As KVM: the LAPIC's hrtimer is the deadline, whatever the host has. */
+	{ KVMINI_CAP_TSC_DEADLINE_TIMER, 1 },
 	{ KVMINI_CAP_X2APIC_API, KVMINI_X2APIC_API_VALID },
 	{ KVMINI_CAP_IOEVENTFD, 1 },
 	{ KVMINI_CAP_IOEVENTFD_NO_LENGTH, 1 },
@@ -97,8 +99,6 @@ long kvmini_check_extension(struct kvmini_vm *vm, long cap)
 		return min_t(long, num_online_cpus(), KVMINI_MAX_VCPUS);
 	if (cap == KVMINI_CAP_XCRS)		/* GET/SET_XCRS need XSAVE here */
 		return boot_cpu_has(X86_FEATURE_XSAVE);
-	if (cap == KVMINI_CAP_TSC_DEADLINE_TIMER)	/* as KVM: the host's */
-		return boot_cpu_has(X86_FEATURE_TSC_DEADLINE_TIMER);
 	for (i = 0; i < ARRAY_SIZE(kvmini_caps); i++)
 		if (kvmini_caps[i].cap == cap)
 			return kvmini_caps[i].val;
