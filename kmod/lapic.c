@@ -441,6 +441,26 @@ static void deadline_start(struct kvmini_lapic *a)
 					mul_u64_u32_div(dl - now, 1000000, tsc_khz) : 0));
 }
 
+/*
+ * A new divisor (@old was the one before): a running count goes on from
+ * where it is at the new rate, and a periodic timer's period follows (as
+ * KVM; unlike KVM, a one-shot that has fired is not fired again).
+ */
+static void timer_rescale(struct kvmini_lapic *a, u32 old)
+{
+	s64 ns;
+
+	if (divide_count(a) == old || timer_mode(a) == TIMER_TSCDEADLINE ||
+	    !hrtimer_active(&a->timer))
+		return;
+	ns = max_t(s64, ktime_to_ns(hrtimer_get_remaining(&a->timer)), 0);
+	hrtimer_cancel(&a->timer);
+	if (a->period_ns)
+		a->period_ns = max_t(u64, (u64)reg_get(a, APIC_TMICT) * divide_count(a),
+				     MIN_PERIOD_NS);
+	start_or_expire(a, ktime_add_ns(ktime_get(), mul_u64_u32_div(ns, divide_count(a), old)));
+}
+
 static u32 timer_current(struct kvmini_lapic *a)
 {
 	s64 ns;
@@ -571,7 +591,9 @@ static int reg_write(struct kvmini_lapic *a, unsigned int off, u32 val)
 		timer_start(a, val);
 		break;
 	case APIC_TDCR:
+		i = divide_count(a);
 		reg_set(a, APIC_TDCR, val & 0xb);
+		timer_rescale(a, i);
 		break;
 	case APIC_ESR:
 		if (x2 && val)

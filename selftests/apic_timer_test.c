@@ -6,7 +6,7 @@
  * divide 1 = 1 ns a count) and not absurdly later (the emulated hosts are
  * slow and jittery: the upper bounds are generous); the current count
  * counts down and reads 0 once a one-shot timer has fired; the divide
- * configuration scales it; entering or leaving TSC-deadline mode cancels
+ * configuration scales it, also while it runs; entering or leaving TSC-deadline mode cancels
  * what was armed; a periodic one fires again and again, a masked one
  * delivers nothing, a zero initial count stops it; the TSC-deadline MSR
  * reads 0 once fired, 0 disarms it.
@@ -137,6 +137,43 @@ TEST(oneshot)
 	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
 	ASSERT_EQ(2ULL, uc.args[0]);
 	check_time(_metadata, uc.args[1], 20, tpm);
+	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
+	vm_free(vm);
+}
+
+/*
+ * A new divisor while the count runs: the count goes on from where it is,
+ * at the new rate (as KVM): 100 ms at divide 1, switched to divide 2 at
+ * once, fires after about 200 ms.
+ */
+static void guest_divide_change(void)
+{
+	uint64_t t0, cc1, cc2;
+
+	t0 = rdtsc();
+	timer_start(TIMER_VEC, 100 * MS);
+	cc1 = xapic_read(APIC_TMCCT);
+	xapic_write(APIC_TDCR, APIC_TDCR_DIV_2);
+	cc2 = xapic_read(APIC_TMCCT);
+	wait_count(1, 10000);
+	GUEST_SYNC4(tm_count, tm_tsc[0] - t0, cc1, cc2);
+}
+
+TEST(divide_change)
+{
+	struct kvmini_vcpu *vcpu;
+	uint64_t tpm;
+	struct kvmini_vm *vm = timer_vm(guest_divide_change, &vcpu, &tpm);
+	struct ucall uc;
+
+	REQUIRE_SPLIT(vm);
+	ASSERT_EQ(UCALL_SYNC, vcpu_run_ucall(vcpu, &uc));
+	ASSERT_EQ(1ULL, uc.args[0]);
+	TH_LOG("current count %lu, after the new divisor %lu", (unsigned long)uc.args[2],
+	       (unsigned long)uc.args[3]);
+	EXPECT_LE(uc.args[3], uc.args[2]);
+	EXPECT_GT(uc.args[3], uc.args[2] * 3 / 4);	/* not halved */
+	check_time(_metadata, uc.args[1], 150, tpm);	/* 200, less what ran at divide 1 */
 	ASSERT_EQ(UCALL_DONE, vcpu_run_ucall(vcpu, &uc));
 	vm_free(vm);
 }
