@@ -82,21 +82,29 @@ static int deliver_gsi(struct kvmini_vm *vm, u32 gsi)
 }
 
 /*
- * KVM's kvm_scan_ioapic_routes(), for every vCPU at once: the vectors of
- * level-triggered MSI routes of the VMM's IOAPIC pins. Under vm->lock.
+ * KVM's kvm_scan_ioapic_routes() for one vCPU: the vectors of the
+ * level-triggered MSI routes of the VMM's IOAPIC pins (GSIs below
+ * nr_ioapic_pins) that address this vCPU. Their EOIs exit to the VMM
+ * (KVMINI_EXIT_IOAPIC_EOI). As KVM 6.1, not those of a vector only
+ * pending here (later KVMs also take those whose route moved away).
  */
-static void scan_ioapic_routes(struct kvmini_vm *vm, const struct kvmini_irq_routes *rt)
+void kvmini_irq_scan_ioapic(struct kvmini_vcpu *vcpu, unsigned long *vectors)
 {
-	DECLARE_BITMAP(vectors, 256);
-	u32 gsi, pins = min(rt->nr_gsis, vm->nr_ioapic_pins);
-	unsigned int i;
+	const struct kvmini_irq_routes *rt;
+	const struct kvmini_msi_route *m;
+	u32 gsi, pins;
 
-	bitmap_zero(vectors, 256);
-	for (gsi = 0; gsi < pins; gsi++)
-		if (rt->msi[gsi].valid && (rt->msi[gsi].data & MSI_DATA_LEVEL))
-			__set_bit(rt->msi[gsi].data & MSI_DATA_VECTOR, vectors);
-	for (i = 0; i < BITS_TO_LONGS(256); i++)	/* the LAPIC reads it locklessly */
-		WRITE_ONCE(vm->ioapic_eoi_vectors[i], vectors[i]);
+	rcu_read_lock();
+	rt = rcu_dereference(vcpu->vm->irq_routes);
+	pins = rt ? min(rt->nr_gsis, vcpu->vm->nr_ioapic_pins) : 0;
+	for (gsi = 0; gsi < pins; gsi++) {
+		m = &rt->msi[gsi];
+		if (m->valid && (m->data & MSI_DATA_LEVEL) &&
+		    kvmini_apic_msi_eoi_exit(vcpu, (u64)m->address_hi << 32 | m->address_lo,
+					     m->data))
+			__set_bit(m->data & MSI_DATA_VECTOR, vectors);
+	}
+	rcu_read_unlock();
 }
 
 /* Check and convert the VMM's table: the new routes, or an ERR_PTR. */
@@ -144,6 +152,7 @@ long kvmini_set_gsi_routing(struct kvmini_vm *vm, void __user *argp)
 	struct kvmini_irq_routing_entry *ue = NULL;
 	struct kvmini_irq_routes *rt, *old;
 	struct kvmini_irq_routing hdr;
+	int i, n;
 
 	if (copy_from_user(&hdr, urouting, sizeof(hdr)))
 		return -EFAULT;
@@ -162,8 +171,18 @@ long kvmini_set_gsi_routing(struct kvmini_vm *vm, void __user *argp)
 
 	mutex_lock(&vm->lock);
 	old = rcu_replace_pointer(vm->irq_routes, rt, lockdep_is_held(&vm->lock));
-	scan_ioapic_routes(vm, rt);
 	mutex_unlock(&vm->lock);
+	/* As KVM: every vCPU looks again at which EOIs exit, before it enters. */
+	n = atomic_read(&vm->online_vcpus);
+	smp_rmb();	/* vcpus[i] published before online_vcpus */
+	for (i = 0; i < n; i++) {
+		struct kvmini_vcpu *v = READ_ONCE(vm->vcpus[i]);
+
+		if (v) {
+			set_bit(KVMINI_REQ_SCAN_IOAPIC, &v->requests);
+			kvmini_vcpu_kick(v);
+		}
+	}
 	if (old)
 		kvfree_rcu(old, rcu);	/* irqfds may be reading it right now */
 	return 0;

@@ -256,6 +256,7 @@ struct kvmini_io {
 #define KVMINI_REQ_CLOCK_UPDATE	3	/* rewrite the kvmclock time info */
 #define KVMINI_REQ_EVENT	4	/* the APIC has something: look before entry */
 #define KVMINI_REQ_IOAPIC_EOI	5	/* exit with KVMINI_EXIT_IOAPIC_EOI */
+#define KVMINI_REQ_SCAN_IOAPIC	6	/* which EOIs exit: look at the routes again */
 
 /*
  * stats.c: what KVMINI_GET_STATS_FD reads (KVM's names where KVM counts the
@@ -484,13 +485,6 @@ struct kvmini_vm {
 	u32 nr_ioapic_pins;		/* GSIs below it: the VMM's IOAPIC routes */
 	/* irq.c: GSI routes (set under lock, read under RCU) and irqfds */
 	struct kvmini_irq_routes __rcu *irq_routes;
-	/*
-	 * Vectors of the level-triggered MSI routes of GSIs below
-	 * nr_ioapic_pins: an EOI of one exits to the VMM's IOAPIC
-	 * (KVMINI_EXIT_IOAPIC_EOI). Rewritten under lock at every
-	 * SET_GSI_ROUTING; read locklessly.
-	 */
-	DECLARE_BITMAP(ioapic_eoi_vectors, 256);
 	struct {
 		spinlock_t lock;	/* under an eventfd's wait-queue lock */
 		struct list_head items;	/* active irqfds */
@@ -674,6 +668,7 @@ bool kvmini_lapic_ready_for_extint(struct kvmini_vcpu *vcpu);
 int kvmini_lapic_ioapic_eoi(struct kvmini_vcpu *vcpu);
 void kvmini_lapic_get_mp_state(struct kvmini_vcpu *vcpu);
 void kvmini_lapic_sipi_pending(struct kvmini_vcpu *vcpu);
+void kvmini_lapic_scan_ioapic(struct kvmini_vcpu *vcpu);
 long kvmini_get_lapic(struct kvmini_vcpu *vcpu, void __user *argp);
 long kvmini_set_lapic(struct kvmini_vcpu *vcpu, void __user *argp);
 /* vcpu.c: KVM's INIT (RESET but for APIC_BASE, CR0.CD/NW and the APIC's ID). */
@@ -749,6 +744,8 @@ long kvmini_set_gsi_routing(struct kvmini_vm *vm, void __user *argp);
 long kvmini_signal_msi(struct kvmini_vm *vm, void __user *argp);
 long kvmini_irq_line(struct kvmini_vm *vm, void __user *argp, bool status);
 long kvmini_irqfd(struct kvmini_vm *vm, void __user *argp);
+/* vCPU thread: set in @vectors those whose EOI exits to the VMM's IOAPIC. */
+void kvmini_irq_scan_ioapic(struct kvmini_vcpu *vcpu, unsigned long *vectors);
 extern atomic_t kvmini_live_irqfds;
 
 /*
@@ -758,6 +755,8 @@ extern atomic_t kvmini_live_irqfds;
  * reached, or -1 if none matches (as KVM's kvm_irq_delivery_to_apic()).
  */
 int kvmini_apic_deliver_msi(struct kvmini_vm *vm, u64 addr, u32 data);
+/* vCPU thread: does the MSI address this vCPU? */
+bool kvmini_apic_msi_eoi_exit(struct kvmini_vcpu *vcpu, u64 addr, u32 data);
 
 /* main.c */
 long kvmini_check_extension(struct kvmini_vm *vm, long cap);

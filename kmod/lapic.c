@@ -50,6 +50,7 @@ struct kvmini_lapic {
 	atomic_t nmi_queued;
 	int extint;			/* KVMINI_INTERRUPT's vector (LVT0 ExtINT), or -1 */
 	int ioapic_eoi;			/* for KVMINI_EXIT_IOAPIC_EOI, or -1 */
+	DECLARE_BITMAP(eoi_exit, 256);	/* vectors whose EOI exits (vCPU thread) */
 };
 
 static u32 reg_get(struct kvmini_lapic *a, unsigned int off)
@@ -309,8 +310,8 @@ static int deliver(struct kvmini_vm *vm, struct kvmini_vcpu *src, const struct a
 	return r;
 }
 
-/* An MSI as a device writes it (address, data). Any context. */
-int kvmini_apic_deliver_msi(struct kvmini_vm *vm, u64 addr, u32 data)
+/* An MSI as a device writes it (address, data). */
+static struct apic_irq msi_irq(struct kvmini_vm *vm, u64 addr, u32 data)
 {
 	struct apic_irq irq = {
 		.dest = (addr >> 12) & 0xff,
@@ -321,15 +322,44 @@ int kvmini_apic_deliver_msi(struct kvmini_vm *vm, u64 addr, u32 data)
 		.trig = data & BIT(15),
 		.msi = true,
 	};
-	int r;
 
 	if (READ_ONCE(vm->x2apic_format))
 		irq.dest |= (u32)(addr >> 32) & 0xffffff00;
 	/* The redirection hint with a logical destination: lowest priority. */
 	irq.lowest = irq.mode == APIC_DM_LOWEST || ((addr & BIT(3)) && irq.logical);
+	return irq;
+}
+
+/* Deliver an MSI. Any context. */
+int kvmini_apic_deliver_msi(struct kvmini_vm *vm, u64 addr, u32 data)
+{
+	struct apic_irq irq = msi_irq(vm, addr, data);
+	int r;
+
 	r = deliver(vm, NULL, &irq);
 	/* As KVM: -1 only where there is no APIC at all; else who took it. */
 	return r < 0 && atomic_read(&vm->online_vcpus) ? 0 : r;
+}
+
+/* Does an IOAPIC route's MSI address this vCPU (its EOIs of the vector exit)? */
+bool kvmini_apic_msi_eoi_exit(struct kvmini_vcpu *vcpu, u64 addr, u32 data)
+{
+	struct apic_irq irq = msi_irq(vcpu->vm, addr, data);
+
+	return match(vcpu, NULL, &irq);
+}
+
+/* vCPU thread, KVMINI_REQ_SCAN_IOAPIC: which EOIs exit to the VMM's IOAPIC. */
+void kvmini_lapic_scan_ioapic(struct kvmini_vcpu *vcpu)
+{
+	bitmap_zero(vcpu->apic->eoi_exit, 256);
+	kvmini_irq_scan_ioapic(vcpu, vcpu->apic->eoi_exit);
+}
+
+/* This APIC's destination changed (ID, LDR, DFR, APIC_BASE): scan again. */
+static void dest_changed(struct kvmini_lapic *a)
+{
+	set_bit(KVMINI_REQ_SCAN_IOAPIC, &a->vcpu->requests);
 }
 
 static void send_ipi(struct kvmini_lapic *a, u32 lo, u32 hi)
@@ -483,16 +513,15 @@ static void set_ldr_x2apic(struct kvmini_lapic *a, u32 id)
 static void eoi(struct kvmini_lapic *a)
 {
 	int v = vec_highest(a, APIC_ISR);
-	struct kvmini_vm *vm = a->vcpu->vm;
 
 	if (v < 0)
 		return;
 	clear_bit(v & 31, vec_word(a, APIC_ISR, v));
 	/*
-	 * A vector of the VMM's IOAPIC's level-triggered routes: tell the VMM
-	 * (as KVM in split mode, however the interrupt came).
+	 * A vector of the VMM's IOAPIC's level-triggered routes to this vCPU:
+	 * tell the VMM (as KVM in split mode, however the interrupt came).
 	 */
-	if (test_bit(v, vm->ioapic_eoi_vectors)) {
+	if (test_bit(v, a->eoi_exit)) {
 		a->ioapic_eoi = v;
 		set_bit(KVMINI_REQ_IOAPIC_EOI, &a->vcpu->requests);
 	}
@@ -543,6 +572,7 @@ static int reg_write(struct kvmini_lapic *a, unsigned int off, u32 val)
 		if (x2)
 			return -EINVAL;
 		reg_set(a, APIC_ID, val & 0xff000000);
+		dest_changed(a);
 		break;
 	case APIC_TASKPRI:
 		reg_set(a, APIC_TASKPRI, val & 0xff);
@@ -556,11 +586,13 @@ static int reg_write(struct kvmini_lapic *a, unsigned int off, u32 val)
 		if (x2)
 			return -EINVAL;
 		reg_set(a, APIC_LDR, val & APIC_LDR_MASK);
+		dest_changed(a);
 		break;
 	case APIC_DFR:
 		if (x2)
 			return -EINVAL;
 		reg_set(a, APIC_DFR, val | 0x0fffffff);
+		dest_changed(a);
 		break;
 	case APIC_SPIV:
 		reg_set(a, APIC_SPIV, val & (0x3ff |
@@ -764,6 +796,7 @@ int kvmini_lapic_set_base(struct kvmini_vcpu *vcpu, u64 val, bool host)
 	}
 	if (was_on && !on)
 		timer_stop(a);
+	dest_changed(a);
 	kvmini_cpuid_update_runtime(vcpu);
 	set_bit(KVMINI_REQ_EVENT, &vcpu->requests);
 	return 0;
@@ -809,6 +842,7 @@ void kvmini_lapic_reset(struct kvmini_vcpu *vcpu, bool init)
 	reg_set(a, APIC_PROCPRI, 0);
 	a->extint = -1;
 	a->ioapic_eoi = -1;
+	dest_changed(a);
 }
 
 /* vCPU thread: INIT and SIPI that other vCPUs sent (KVM's accept_events). */
@@ -1023,6 +1057,7 @@ long kvmini_set_lapic(struct kvmini_vcpu *vcpu, void __user *argp)
 		timer_start(a, tmcct);
 	else
 		deadline_start(a);
+	dest_changed(a);
 	set_bit(KVMINI_REQ_EVENT, &vcpu->requests);
 out:
 	kfree(s);
@@ -1051,6 +1086,7 @@ int kvmini_lapic_create(struct kvmini_vcpu *vcpu)
 	a->ioapic_eoi = -1;
 	hrtimer_init(&a->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	a->timer.function = timer_fn;
+	dest_changed(a);
 	vcpu->apic = a;
 	/* As KVM: with the APIC in the kernel, APs wait for INIT and SIPI. */
 	vcpu->mp_state = vcpu->id == vcpu->vm->bsp_vcpu_id ?

@@ -196,6 +196,7 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 		kvmini_msr_filter_sync(vcpu);
 	if (need_resched() || signal_pending(current) ||
 	    test_bit(KVMINI_REQ_CLOCK_UPDATE, &vcpu->requests) ||
+	    test_bit(KVMINI_REQ_SCAN_IOAPIC, &vcpu->requests) ||
 	    test_bit(KVMINI_REQ_EVENT, &vcpu->requests)) {
 		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 		local_irq_enable();
@@ -318,6 +319,8 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 		cond_resched();
 		if (test_and_clear_bit(KVMINI_REQ_CLOCK_UPDATE, &vcpu->requests))
 			kvmini_clock_update(vcpu);
+		if (test_and_clear_bit(KVMINI_REQ_SCAN_IOAPIC, &vcpu->requests))
+			kvmini_lapic_scan_ioapic(vcpu);
 		r = vcpu_enter_exit(vcpu);
 	}
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);

@@ -324,7 +324,8 @@ TEST(irq_line_status)
 /*
  * The EOI of a vector that a level-triggered MSI route of one of the VMM's
  * IOAPIC pins (GSI < 24) uses exits to the VMM (its IOAPIC's EOI); other
- * vectors' EOIs do not: edge routes, and GSIs above the pins.
+ * vectors' EOIs do not: edge routes, and GSIs above the pins. As KVM, per
+ * vCPU: only the routes that address it.
  */
 TEST(ioapic_eoi_exit)
 {
@@ -352,6 +353,30 @@ TEST(ioapic_eoi_exit)
 	EXPECT_EQ(VEC + 2, vcpu->run->eoi.vector);
 	c = guest_run(vcpu, 0, 1, 1, 1);
 	EXPECT_EQ(1ULL, c[2]);
+
+	/* Per vCPU: the route goes to another APIC; this one's EOI of the vector does not exit... */
+	e[0] = msi_route(5, NO_APIC, VEC + 2);
+	e[0].u.msi.data |= 1 << 15;
+	ASSERT_EQ(0, set_routes(vm, e, 3, 0));
+	guest_run(vcpu, 0, 1, 1, 1);		/* (the vCPU looks at the routes) */
+	EXPECT_EQ(1, send_msi(vm, 0, VEC + 2, 0));
+	c = guest_run(vcpu, 0, 1, 2, 1);
+	EXPECT_EQ(2ULL, c[2]);
+	/* ...not even when it was pending here as the routes changed (KVM 6.1's scan). */
+	EXPECT_EQ(1, send_msi(vm, 0, VEC + 2, 0));
+	ASSERT_EQ(0, set_routes(vm, e, 3, 0));
+	c = guest_run(vcpu, 0, 1, 3, 1);
+	EXPECT_EQ(3ULL, c[2]);
+	/* Routed here again: it exits again. */
+	e[0] = msi_route(5, 0, VEC + 2);
+	e[0].u.msi.data |= 1 << 15;
+	ASSERT_EQ(0, set_routes(vm, e, 3, 0));
+	EXPECT_EQ(1, send_msi(vm, 0, VEC + 2, 0));
+	GUEST_VAR(vm, irq_want)[2] = 4;
+	vcpu_run_expect(vcpu, KVMINI_EXIT_IOAPIC_EOI);
+	EXPECT_EQ(VEC + 2, vcpu->run->eoi.vector);
+	c = guest_run(vcpu, 0, 1, 4, 1);
+	EXPECT_EQ(4ULL, c[2]);
 	vm_free(vm);
 }
 
