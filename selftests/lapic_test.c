@@ -75,6 +75,19 @@ static struct kvmini_vm *split_vm(void *fn, struct kvmini_vcpu **vcpu)
 	return vm;
 }
 
+/* A split-irqchip VM runs @fn(@n) to its end. */
+static void run_to_done(struct __test_metadata *_metadata, void *fn, uint64_t n)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = split_vm(fn, &vcpu);
+	struct ucall uc;
+
+	ASSERT_TRUE(vm != NULL);
+	vcpu_set_args(vcpu, 1, n);
+	EXPECT_EQ(UCALL_DONE, __vcpu_run_ucall(vcpu, &uc, __FILE__, __LINE__));
+	vm_free(vm);
+}
+
 TEST(basics)
 {
 	struct kvmini_vcpu *vcpu;
@@ -128,14 +141,8 @@ static void guest_sti_hlt(uint64_t n)
  */
 TEST(sti_hlt_wakeups)
 {
-	struct kvmini_vcpu *vcpu;
-	struct kvmini_vm *vm = split_vm(guest_sti_hlt, &vcpu);
-	struct ucall uc;
-
-	ASSERT_TRUE(vm != NULL);
-	vcpu_set_args(vcpu, 1, (uint64_t)(kvmini_dev_is_kvm() ? 20 : host_is_qemu_tcg() ? 2000 : 200));
-	EXPECT_EQ(UCALL_DONE, __vcpu_run_ucall(vcpu, &uc, __FILE__, __LINE__));
-	vm_free(vm);
+	run_to_done(_metadata, guest_sti_hlt,
+		    kvmini_dev_is_kvm() ? 20 : host_is_qemu_tcg() ? 2000 : 200);
 }
 
 /*
@@ -161,14 +168,7 @@ static void guest_sti_pause(uint64_t n)
 
 TEST(sti_pause_window)
 {
-	struct kvmini_vcpu *vcpu;
-	struct kvmini_vm *vm = split_vm(guest_sti_pause, &vcpu);
-	struct ucall uc;
-
-	ASSERT_TRUE(vm != NULL);
-	vcpu_set_args(vcpu, 1, 200ULL);
-	EXPECT_EQ(UCALL_DONE, __vcpu_run_ucall(vcpu, &uc, __FILE__, __LINE__));
-	vm_free(vm);
+	run_to_done(_metadata, guest_sti_pause, 200);
 }
 
 /* Arm a fast periodic timer, or a far TSC deadline (@tsc_deadline), and stop. */
