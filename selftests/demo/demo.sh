@@ -7,7 +7,7 @@
 # there and run the VMM, whose transcript shows up here; then boot Linux
 # under Debian's unmodified QEMU on kvmini and on the distro KVM, showing
 # the guest's console and both boot times (selftests/qemu/boot.sh, its
-# q35 split-irqchip boot with a virtio-blk disk too). Exit
+# split-irqchip boots with a virtio-blk disk too: q35, pc, q35 -smp 2). Exit
 # non-zero if either fails or the host's kernel log shows a problem.
 set -euo pipefail
 

@@ -19,8 +19,9 @@
 # firmware go into the job as a small root, /job/q; the guest's console
 # is also copied live to the host's console (console.log).
 # split (AMD): -machine q35,kernel-irqchip=split (the local APIC in the
-# hypervisor, the IOAPIC and PIC in QEMU), one vCPU, and a virtio-blk-pci
-# disk of known content that the guest's init reads back. Checked: its
+# hypervisor, the IOAPIC and PIC in QEMU), then the same with -machine pc
+# (split-pc), one vCPU, and a virtio-blk-pci disk of known content that
+# the guest's init reads back. Checked: its
 # md5 against the image's; that the guest's virtio interrupts are MSI-X
 # and come; that the local APIC is the kernel's (x2apic in the guest, no
 # QEMU warning of its own); and from QEMU's trace of its KVM calls (-trace
@@ -28,8 +29,10 @@
 # BARs. Before it, a probe (irqchip_caps.c) prints the split irqchip's
 # capabilities as the hypervisor reports them.
 #
-# --boots "kernel seabios model split": which of the boots to run
+# --boots "kernel seabios model split split-smp": which of the boots to run
 # (default: all the host has; make check runs only the model one on Intel).
+# split-smp (AMD): the q35 split boot with -smp 2 (on the distro KVM too,
+# with PV EOI off), and the guest must see both CPUs.
 # --exits: also count each boot's exits by reason (tracefs histograms of
 # kvmini:kvmini_exit and kvm:kvm_exit) and print them side by side.
 #
@@ -37,7 +40,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-host=amd boots="kernel seabios model split"
+host=amd boots="kernel seabios model split split-smp"
 [ "${1:-}" = --host ] && { host=$2; shift 2; }
 [ "${1:-}" = --boots ] && { boots=$2; shift 2; }
 count_exits=""
@@ -48,7 +51,7 @@ out=${2:?$usage}
 kver=$("$here/../host/run.sh" --print-kver)
 # The split boot: the AMD host only (Bochs would take many minutes).
 split_on=""
-case " $boots " in *" split "*) [ "$host" = amd ] && split_on=1 ;; esac
+case " $boots " in *" split "*|*" split-smp "*) [ "$host" = amd ] && split_on=1 ;; esac
 job=$out/job
 rm -rf "$job"
 mkdir -p "$job/g/bin" "$job/g/proc" "$job/g/sys" "$job/g/dev"
@@ -81,6 +84,7 @@ if grep -qw vdacheck /proc/cmdline; then	# the split boot: read the virtio disk
 		[ $((a)) = 0 ] || echo "@@bar $a $b"
 	done
 	grep -qw x2apic /proc/cpuinfo && echo "@@x2apic yes" || echo "@@x2apic no"
+	echo "@@cpus $(grep -c ^processor /proc/cpuinfo)"
 fi
 PS1='guest# ' exec sh -i
 GUEST
@@ -136,7 +140,7 @@ chroot /host qemu-system-x86_64 -version > /dev/null	# libraries over 9p, once"
 seabios='qemu $1-seabios pc,kernel-irqchip=off -drive file=/tmp/disk.img,format=raw,if=virtio'
 model=EPYC
 clock=job.log clock_note=""
-run_opts=(--hostroot --kver "$kver" --modules "msr kvm_amd" --timeout $((400 + ${split_on:-0} * 300)))
+run_opts=(--hostroot --kver "$kver" --modules "msr kvm_amd" --timeout $((400 + ${split_on:-0} * 500)))
 elif [ "$host" = intel ]; then
 # QEMU's root in the job: the program, its libraries (ldd), the firmware
 # that -nodefaults -kernel loads, coreutils' timeout (for -k), the guest.
@@ -191,13 +195,22 @@ case " $boots " in *" model "*) second=$(boot_line "$model" $off guest.cpio "" -
 # stack guard page hit). Both look like an interrupt injected when the
 # guest had them masked, i.e. the nested SVM under TCG: so no PV EOI, and
 # a boot that does not reach the shell is tried once more (and says so).
-if [ -n "$split_on" ]; then
-	split="/job/irqchip_caps | sed \"s/^/@@caps \$1 /\"
-	twice $(boot_line split q35,kernel-irqchip=split guest-split.cpio " vdacheck" \
+split_boot() {	# split_boot NAME MACHINE [ARGS]: the split irqchip, the virtio disk read back
+	local name=$1 machine=$2
+	shift 2
+	boot_line "$name" "$machine,kernel-irqchip=split" guest-split.cpio " vdacheck" "$@" \
 		-cpu qemu64,kvm-pv-eoi=off -drive file=/tmp/vda.img,format=raw,if=none,id=vda,readonly=on \
-		-device virtio-blk-pci,drive=vda -D '/tmp/$1-split.trace' \
+		-device virtio-blk-pci,drive=vda -D "/tmp/\$1-$name.trace" \
 		-trace kvm_set_ioeventfd_mmio -trace kvm_set_ioeventfd_pio \
-		-trace kvm_irqchip_add_msi_route -trace kvm_vm_ioctl)"
+		-trace kvm_irqchip_add_msi_route -trace kvm_vm_ioctl
+}
+if [ -n "$split_on" ]; then
+	split="/job/irqchip_caps | sed \"s/^/@@caps \$1 /\""
+	case " $boots " in *" split "*) split="$split
+	twice $(split_boot split q35)
+	twice $(split_boot split-pc pc)" ;; esac
+	case " $boots " in *" split-smp "*) split="$split
+	twice $(split_boot split-smp q35 -smp 2)" ;; esac
 fi
 
 cat > "$job/run" <<JOB
@@ -317,8 +330,8 @@ fi
 # The guest's kernel may complain of what the CPU model offers (under
 # -cpu EPYC here: an XSAVE size WARN), on KVM as well: kvmini must not
 # add a complaint of its own.
-for how in kernel seabios $model split; do
-	grep -q "^## kvmini-$how" "$out/job.log" || continue
+for how in kernel seabios $model split split-pc split-smp; do
+	grep -q "^## kvmini-$how\$" "$out/job.log" || continue
 	extra=$(comm -23 <(sed -n "s/^@@problem kvmini-$how //p" "$out/job.log" | sort -u) \
 			 <(sed -n "s/^@@problem kvm-$how //p" "$out/job.log" | sort -u))
 	[ -z "$extra" ] || printf '%s\n' "$extra" | sed "s/^/# kvmini-$how only: /"
@@ -333,8 +346,7 @@ for how in kernel seabios $model split; do
 done
 # The split boot, on each hypervisor it ran on: what the guest read from
 # its disk and how its interrupts came, and what QEMU asked of KVM.
-for hv in kvmini kvm; do
-	name=$hv-split
+for name in kvmini-split kvmini-split-pc kvmini-split-smp kvm-split kvm-split-pc kvm-split-smp; do
 	grep -q "^## $name\$" "$out/job.log" || continue
 	con=$(sed -n "/^## $name\$/,/^@@time $name /p" "$out/job.log")
 	sed -n "s/^@@retry $name: /# $name: /p; s/^@@retry-tail $name /# $name:   /p" "$out/job.log"
@@ -348,7 +360,8 @@ for hv in kvmini kvm; do
 	modes=$(sed -n 's/^@@msi [0-9]* //p' <<<"$con" | sort | uniq -c | xargs)
 	echo "# $name: the virtio device's vectors (msi_irqs): ${modes:-none}"
 	grep -q '^@@msi [0-9]* msix$' <<<"$con" && ! grep -q '^@@msi [0-9]* msi$' <<<"$con" &&
-		grep -qE '^@@irq [0-9]+: +[1-9][0-9]* +PCI-MSI[^ ]* .*virtio[0-9]+-req' <<<"$con" && r=ok || r=fail
+		grep -qE '^@@irq [0-9]+:( +[0-9]+)* +[1-9][0-9]*( +[0-9]+)* +PCI-MSI[^ ]* .*virtio[0-9]+-req' <<<"$con" &&
+		r=ok || r=fail
 	echo "@@host-$r $name: the virtio-blk interrupts are MSI-X, and they come"
 	# ioeventfd: QEMU registered one (KVM_IOEVENTFD; it aborts if that
 	# fails) for an address in the device's BARs: the notify address.
@@ -385,15 +398,21 @@ for hv in kvmini kvm; do
 		r=ok || r=fail
 	grep "Userspace local APIC" <<<"$con" | sed "s/^/# $name: /" || true
 	echo "@@host-$r $name: QEMU's local APIC is the kernel's (no QEMU warning, the guest has x2apic)"
+	if [ "${name%-smp}" != "$name" ]; then
+		grep -q '^@@cpus 2$' <<<"$con" && r=ok || r=fail
+		echo "@@host-$r $name: the guest has its two CPUs"
+	fi
 done
 awk -v note="$clock_note" -v model="$model" '/^@@time/ { t[$2] = $4 - $3 } END {
-	split("kernel seabios " model " split", how, " ")
-	for (i = 1; i <= 4; i++) {
+	split("kernel seabios " model " split split-pc split-smp", how, " ")
+	for (i = 1; i <= 6; i++) {
 		a = t["kvmini-" how[i]]; b = t["kvm-" how[i]]
 		what = "-cpu " how[i] " -kernel"
 		if (how[i] == "kernel") what = "-kernel"
 		if (how[i] == "seabios") what = "SeaBIOS disk"
 		if (how[i] == "split") what = "q35 kernel-irqchip=split virtio-blk -kernel"
+		if (how[i] == "split-pc") what = "pc kernel-irqchip=split virtio-blk -kernel"
+		if (how[i] == "split-smp") what = "q35 kernel-irqchip=split -smp 2 virtio-blk -kernel"
 		if (a && b)
 			printf "# QEMU %s boot to the guest shell and poweroff%s: kvmini %.2f s, KVM %.2f s, kvmini/KVM %.2f\n",
 			       what, note, a, b, a / b
