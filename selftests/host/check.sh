@@ -125,6 +125,12 @@ count_suite() {	# count_suite LEG: add up its test cases and host-level checks
 	while read -r tag what; do
 		[ "$tag" = "@@host-ok" ] && point ok "$host: $what" || point not-ok "$host: $what"
 	done < <(grep -E '^@@host-(ok|fail) ' "$build/$host/job.log" 2>/dev/null || true)
+	# The slowest programs by this machine's clock (the leg's time budget).
+	if [ -s "$build/$host/starts.log" ]; then
+		echo "# $host: the slowest programs, s: $(awk 'NR > 1 { print $1 - t, p }
+			{ t = $1; p = $NF; if ($(NF - 1) ~ /:$/) p = $(NF - 1) p }' "$build/$host/starts.log" |
+			sort -rn | head -n 6 | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }')"
+	fi
 	case $rc in
 	124) point not-ok "$host: the emulated host finished in time" ;;
 	125) point not-ok "$host: the host's kernel log is clean" ;;

@@ -30,7 +30,9 @@
 # its output on the host's second serial port, shown here live.
 #
 # Output files in --out: job.log (the job's output), console.log (the
-# host's kernel console), dmesg.log (the host's whole kernel log at the end);
+# host's kernel console), dmesg.log (the host's whole kernel log at the end),
+# starts.log (this machine's clock, in seconds, at each "# selftest:" line
+# of the job's output: run_tests.sh's start of a program);
 # intel also keeps vmlinux-VER there, the extracted kernel, for the next run.
 # Exit status: the job's, or 124 if the host timed out or died, or 125 if
 # the host's kernel log shows a problem (then its tail is printed).
@@ -240,9 +242,16 @@ timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=single \
 	< /dev/null > "$out/qemu.log" 2>&1 &
 fi
 qemu=$!
-# Show the job's output live; tail ends by itself when QEMU does.
+# Show the job's output live; tail ends by itself when QEMU does. Each
+# program's start by this machine's clock (the emulated hosts' own clocks
+# lag it, Bochs's by far).
+: > "$out/starts.log"
 tail -n +1 -f --pid=$qemu "$out/serial1.log" |
-	sed -u -n 's/\r$//; /@@KVMINI-JOB-BEGIN@@/,/@@KVMINI-JOB-END/{/@@KVMINI/!p}'
+	sed -u -n 's/\r$//; /@@KVMINI-JOB-BEGIN@@/,/@@KVMINI-JOB-END/{/@@KVMINI/!p}' |
+	while IFS= read -r l; do
+		case $l in "# selftest: "*) echo "$(date +%s) ${l#\# selftest: }" >> "$out/starts.log" ;; esac
+		printf '%s\n' "$l"
+	done
 qemu_rc=0
 wait $qemu || qemu_rc=$?
 echo "# host: $host, kernel $kver, $(($(date +%s) - start)) s"
