@@ -185,15 +185,15 @@ if [ -z "$T" ] || matches insn; then run_insn; fi
 
 # --- 6. unmodified QEMU on kvmini, then on KVM, in an emulated host ---
 # AMD: by -kernel, through SeaBIOS, with -cpu EPYC, and q35, pc and q35
-# -smp 2 with the split irqchip reading a virtio-blk disk. Intel: only with -cpu
-# Skylake-Server (Bochs makes each boot take minutes; boot.sh --host intel
-# runs the others by hand).
+# -smp 2 with the split irqchip reading a virtio-blk disk. Intel: only
+# with -cpu Skylake-Server (Bochs makes each boot take minutes; boot.sh
+# --host intel runs the others by hand).
 run_qemu() {	# run_qemu HOST LAST_BOOT [BOOT.SH OPTIONS]: LAST_BOOT's line shows it ran
 	local host=$1 last=$2 log=$build/qemu-$1.log
 	shift 2
 	"$top/selftests/qemu/boot.sh" --host "$host" "$@" kmod/kvmini.ko \
 		"$build/qemu-$host" > "$log" 2>&1 || true
-	grep -E '^# (QEMU |guest clocksource|kvmini-[^ ]* only:|kvm(ini)?-split(-pc)?: )' "$log" |
+	grep -E '^# (QEMU |guest clocksource|kvmini-[^ ]* only:|kvm(ini)?-split(-pc|-smp)?: )' "$log" |
 		sed "s/^# /# $host: /" || true
 	# (skip: the split-irqchip boot on a kvmini without KVM_CAP_SPLIT_IRQCHIP)
 	while read -r tag what; do
