@@ -213,20 +213,22 @@ int kvmini_decode_insn(struct kvmini_vcpu *vcpu, struct insn *in, u64 gpa)
 	}
 }
 
-/* The first byte of the instruction at RIP, or -1 if it cannot be read; no #PF. */
-int kvmini_peek_insn_byte(struct kvmini_vcpu *vcpu)
+/*
+ * Up to @len bytes at RIP, as far as its page goes: how many were read (0
+ * if none could be). No #PF: only a look.
+ */
+unsigned int kvmini_peek_insn(struct kvmini_vcpu *vcpu, u8 *buf, unsigned int len)
 {
+	u64 la = kvmini_linear(vcpu, SEG_CS, vcpu->rip), gpa;
 	struct kvmini_paging pg;
-	u64 gpa;
 	u32 pf;
-	u8 b;
 
+	len = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(la));
 	kvmini_backend->get_paging(vcpu, &pg);
-	if (kvmini_gva_to_gpa(vcpu->vm, &pg, kvmini_linear(vcpu, SEG_CS, vcpu->rip),
-			      pf_access(vcpu, KVMINI_PF_FETCH), &gpa, &pf) ||
-	    kvmini_read_gpa(vcpu->vm, gpa, &b, 1))
-		return -1;
-	return b;
+	if (kvmini_gva_to_gpa(vcpu->vm, &pg, la, pf_access(vcpu, KVMINI_PF_FETCH), &gpa, &pf) ||
+	    kvmini_read_gpa(vcpu->vm, gpa, buf, len))
+		return 0;
+	return len;
 }
 
 /* --- memory operands --- */

@@ -720,7 +720,7 @@ int kvmini_complete_insn(struct kvmini_vcpu *vcpu);
 int kvmini_emulation_failure(struct kvmini_vcpu *vcpu, const u8 *bytes,
 			     unsigned int len, u64 gpa);
 int kvmini_decode_insn(struct kvmini_vcpu *vcpu, struct insn *in, u64 gpa);
-int kvmini_peek_insn_byte(struct kvmini_vcpu *vcpu);
+unsigned int kvmini_peek_insn(struct kvmini_vcpu *vcpu, u8 *buf, unsigned int len);
 u64 kvmini_operand_ea(struct kvmini_vcpu *vcpu, const struct insn *in);
 int kvmini_read_operand(struct kvmini_vcpu *vcpu, const struct insn *in, void *buf,
 			unsigned int len);

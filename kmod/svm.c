@@ -554,22 +554,31 @@ static void svm_set_events(struct kvmini_vcpu *vcpu, const struct kvmini_vcpu_ev
 /*
  * The window is open: inject on the next entry, or tell the VMM. QEMU's
  * emulated SVM (the test host) drops the interrupt shadow at VMRUN and
- * takes the virtual interrupt there, before the shadowed instruction. KVM
- * injects then, and so do we, but for a HLT: the interrupt would come
- * before it, and the HLT would then sleep with its wake-up spent (STI;
- * HLT). On the CPU the HLT runs and the interrupt wakes it: so it runs
- * here, and the interrupt pending wakes it at once.
+ * takes the virtual interrupt there, before the shadowed instruction
+ * (and after STI; PAUSE it never takes one before the next instruction
+ * has run: injecting in the shadow is the only way into such a loop).
+ * KVM injects then; so do we, but where the CPU's order can be kept: a
+ * NOP or PAUSE in the shadow is stepped over (it does nothing), a HLT
+ * runs and the pending interrupt wakes it (injected before it, the HLT of
+ * STI; HLT would sleep with its wake-up spent).
  */
 static int handle_vintr(struct kvmini_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_control_area *c = &svm->vmcb->control;
+	u8 insn[2] = { 0 };
 
 	c->int_ctl &= ~V_IRQ_WINDOW;
 	set_intercept(c, INTERCEPT_VINTR, false);
 	if (svm->entry_shadow && vcpu->rip == svm->entry_rip &&
-	    kvmini_peek_insn_byte(vcpu) == 0xf4)
-		return kvmini_exit_hlt(vcpu, 1);
+	    kvmini_peek_insn(vcpu, insn, sizeof(insn))) {
+		if (insn[0] == 0xf4)				/* HLT */
+			return kvmini_exit_hlt(vcpu, 1);
+		if (insn[0] == 0x90)				/* NOP */
+			kvmini_skip_insn(vcpu, 1);
+		else if (insn[0] == 0xf3 && insn[1] == 0x90)	/* PAUSE */
+			kvmini_skip_insn(vcpu, 2);
+	}
 	return kvmini_exit_irq_window(vcpu);
 }
 

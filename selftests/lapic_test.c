@@ -13,13 +13,16 @@
 #define APIC_PAGE	0xfee00000ULL
 #define VEC		0x40
 
-uint64_t irq_count, irq_vec;
+uint64_t irq_count, irq_vec, irq_rip;
 
+/* Count, note where the interrupt came (its return RIP), EOI. */
 extern char smoke_stub[];
 asm(".pushsection .text\n"
     "smoke_stub:\n"
     "	lock incq irq_count(%rip)\n"
     "	push %rax\n"
+    "	mov 8(%rsp), %rax\n"
+    "	mov %rax, irq_rip(%rip)\n"
     "	movabs $0xfee000b0, %rax\n"
     "	movl $0, (%rax)\n"		/* EOI */
     "	pop %rax\n"
@@ -75,15 +78,15 @@ static struct kvmini_vm *split_vm(void *fn, struct kvmini_vcpu **vcpu)
 	return vm;
 }
 
-/* A split-irqchip VM runs @fn(@n) to its end. */
-static void run_to_done(struct __test_metadata *_metadata, void *fn, uint64_t n)
+/* A split-irqchip VM runs @fn(@n, @arg) to its end. */
+static void run_to_done(struct __test_metadata *_metadata, void *fn, uint64_t n, uint64_t arg)
 {
 	struct kvmini_vcpu *vcpu;
 	struct kvmini_vm *vm = split_vm(fn, &vcpu);
 	struct ucall uc;
 
 	ASSERT_TRUE(vm != NULL);
-	vcpu_set_args(vcpu, 1, n);
+	vcpu_set_args(vcpu, 2, n, arg);
 	EXPECT_EQ(UCALL_DONE, __vcpu_run_ucall(vcpu, &uc, __FILE__, __LINE__));
 	vm_free(vm);
 }
@@ -142,17 +145,19 @@ static void guest_sti_hlt(uint64_t n)
 TEST(sti_hlt_wakeups)
 {
 	run_to_done(_metadata, guest_sti_hlt,
-		    kvmini_dev_is_kvm() ? 20 : host_is_qemu_tcg() ? 2000 : 200);
+		    kvmini_dev_is_kvm() ? 20 : host_is_qemu_tcg() ? 2000 : 200, 0);
 }
 
 /*
  * @n times: a self-IPI with IF=0, then wait in a loop that opens the
- * window only between STI and CLI, for an instruction (PAUSE, STI's
- * shadow). The interrupt must come, whatever instruction QEMU's emulated
- * SVM lets a virtual interrupt in at (it takes none between STI; PAUSE
- * and CLI: only a host interrupt's exit there lets the hypervisor inject).
+ * window only between STI and CLI, after the PAUSE in STI's shadow: the
+ * interrupt must come, and (@exact) there, between PAUSE and CLI. QEMU's
+ * emulated SVM takes no virtual interrupt there at all (only a host
+ * interrupt's exit lets the hypervisor inject), and one at VMRUN inside
+ * the shadow: KVM injects that before the PAUSE, kvmini steps over it.
  */
-static void guest_sti_pause(uint64_t n)
+extern char pause_end[];
+static void guest_sti_pause(uint64_t n, uint64_t exact)
 {
 	uint64_t i;
 
@@ -161,14 +166,20 @@ static void guest_sti_pause(uint64_t n)
 		asm volatile("cli");
 		apic_wr(0x300, 0x40000 | VEC);		/* self IPI, fixed */
 		while (*(volatile uint64_t *)&irq_count < i)
-			asm volatile("sti; pause; cli" ::: "memory");
+			asm volatile("sti\n\t"
+				     "pause\n\t"
+				     ".globl pause_end\n"
+				     "pause_end:\n\t"
+				     "cli" ::: "memory");
+		if (exact)
+			GUEST_ASSERT_EQ(irq_rip, (uintptr_t)pause_end);
 	}
 	GUEST_ASSERT_EQ(irq_count, n);
 }
 
 TEST(sti_pause_window)
 {
-	run_to_done(_metadata, guest_sti_pause, 200);
+	run_to_done(_metadata, guest_sti_pause, 200, !(kvmini_dev_is_kvm() && host_is_qemu_tcg()));
 }
 
 /* Arm a fast periodic timer, or a far TSC deadline (@tsc_deadline), and stop. */
