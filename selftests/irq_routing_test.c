@@ -321,6 +321,19 @@ TEST(irq_line_status)
 	vm_free(plain);
 }
 
+/* The guest's @n-th VEC+2, by MSI: its EOI exits to the VMM, then the guest goes on. */
+static void eoi_exits(struct __test_metadata *_metadata, struct kvmini_vcpu *vcpu, uint64_t n)
+{
+	uint64_t *c;
+
+	EXPECT_EQ(1, send_msi(vcpu->vm, 0, VEC + 2, 0));
+	GUEST_VAR(vcpu->vm, irq_want)[2] = n;
+	vcpu_run_expect(vcpu, KVMINI_EXIT_IOAPIC_EOI);
+	EXPECT_EQ(VEC + 2, vcpu->run->eoi.vector);
+	c = guest_run(vcpu, 0, 1, n, 1);
+	EXPECT_EQ(n, c[2]);
+}
+
 /*
  * The EOI of a vector that a level-triggered MSI route of one of the VMM's
  * IOAPIC pins (GSI < 24) uses exits to the VMM (its IOAPIC's EOI); other
@@ -347,12 +360,7 @@ TEST(ioapic_eoi_exit)
 	c = guest_run(vcpu, 0, 1, 0, 1);			/* no exit at their EOIs */
 	EXPECT_EQ(1ULL, c[1]);
 	EXPECT_EQ(1ULL, c[3]);
-	EXPECT_EQ(1, send_msi(vm, 0, VEC + 2, 0));
-	GUEST_VAR(vm, irq_want)[2] = 1;
-	vcpu_run_expect(vcpu, KVMINI_EXIT_IOAPIC_EOI);
-	EXPECT_EQ(VEC + 2, vcpu->run->eoi.vector);
-	c = guest_run(vcpu, 0, 1, 1, 1);
-	EXPECT_EQ(1ULL, c[2]);
+	eoi_exits(_metadata, vcpu, 1);
 
 	/* Per vCPU: the route goes to another APIC; this one's EOI of the vector does not exit... */
 	e[0] = msi_route(5, NO_APIC, VEC + 2);
@@ -371,12 +379,7 @@ TEST(ioapic_eoi_exit)
 	e[0] = msi_route(5, 0, VEC + 2);
 	e[0].u.msi.data |= 1 << 15;
 	ASSERT_EQ(0, set_routes(vm, e, 3, 0));
-	EXPECT_EQ(1, send_msi(vm, 0, VEC + 2, 0));
-	GUEST_VAR(vm, irq_want)[2] = 4;
-	vcpu_run_expect(vcpu, KVMINI_EXIT_IOAPIC_EOI);
-	EXPECT_EQ(VEC + 2, vcpu->run->eoi.vector);
-	c = guest_run(vcpu, 0, 1, 4, 1);
-	EXPECT_EQ(4ULL, c[2]);
+	eoi_exits(_metadata, vcpu, 4);
 	vm_free(vm);
 }
 
