@@ -56,9 +56,15 @@ static bool irqchip_in_kernel(struct kvmini_vm *vm)
 	return READ_ONCE(vm->irqchip_split);
 }
 
+/* A route's MSI address, as kvmini_apic_deliver_msi() takes it. */
+static u64 route_addr(const struct kvmini_msi_route *m)
+{
+	return (u64)m->address_hi << 32 | m->address_lo;
+}
+
 static int deliver_route(struct kvmini_vm *vm, const struct kvmini_msi_route *m)
 {
-	return kvmini_apic_deliver_msi(vm, (u64)m->address_hi << 32 | m->address_lo, m->data);
+	return kvmini_apic_deliver_msi(vm, route_addr(m), m->data);
 }
 
 /*
@@ -100,8 +106,7 @@ void kvmini_irq_scan_ioapic(struct kvmini_vcpu *vcpu, unsigned long *vectors)
 	for (gsi = 0; gsi < pins; gsi++) {
 		m = &rt->msi[gsi];
 		if (m->valid && (m->data & MSI_DATA_LEVEL) &&
-		    kvmini_apic_msi_eoi_exit(vcpu, (u64)m->address_hi << 32 | m->address_lo,
-					     m->data))
+		    kvmini_apic_msi_eoi_exit(vcpu, route_addr(m), m->data))
 			__set_bit(m->data & MSI_DATA_VECTOR, vectors);
 	}
 	rcu_read_unlock();
@@ -152,7 +157,6 @@ long kvmini_set_gsi_routing(struct kvmini_vm *vm, void __user *argp)
 	struct kvmini_irq_routing_entry *ue = NULL;
 	struct kvmini_irq_routes *rt, *old;
 	struct kvmini_irq_routing hdr;
-	int i, n;
 
 	if (copy_from_user(&hdr, urouting, sizeof(hdr)))
 		return -EFAULT;
@@ -173,16 +177,7 @@ long kvmini_set_gsi_routing(struct kvmini_vm *vm, void __user *argp)
 	old = rcu_replace_pointer(vm->irq_routes, rt, lockdep_is_held(&vm->lock));
 	mutex_unlock(&vm->lock);
 	/* As KVM: every vCPU looks again at which EOIs exit, before it enters. */
-	n = atomic_read(&vm->online_vcpus);
-	smp_rmb();	/* vcpus[i] published before online_vcpus */
-	for (i = 0; i < n; i++) {
-		struct kvmini_vcpu *v = READ_ONCE(vm->vcpus[i]);
-
-		if (v) {
-			set_bit(KVMINI_REQ_SCAN_IOAPIC, &v->requests);
-			kvmini_vcpu_kick(v);
-		}
-	}
+	kvmini_request_all(vm, KVMINI_REQ_SCAN_IOAPIC);
 	if (old)
 		kvfree_rcu(old, rcu);	/* irqfds may be reading it right now */
 	return 0;

@@ -437,6 +437,12 @@ static void start_or_expire(struct kvmini_lapic *a, ktime_t exp)
 	hrtimer_start(&a->timer, exp, HRTIMER_MODE_ABS_HARD);
 }
 
+/* A periodic timer's period: TMICT at the divisor, not under KVM's floor. */
+static u64 timer_period(struct kvmini_lapic *a)
+{
+	return max_t(u64, (u64)reg_get(a, APIC_TMICT) * divide_count(a), MIN_PERIOD_NS);
+}
+
 /* One-shot or periodic, @count ticks from now (TMICT, or TMCCT at restore). */
 static void timer_start(struct kvmini_lapic *a, u32 count)
 {
@@ -446,8 +452,7 @@ static void timer_start(struct kvmini_lapic *a, u32 count)
 	if (!count || timer_mode(a) == TIMER_TSCDEADLINE)
 		return;
 	if (timer_mode(a) == TIMER_PERIODIC) {
-		a->period_ns = max_t(u64, (u64)reg_get(a, APIC_TMICT) * divide_count(a),
-				     MIN_PERIOD_NS);
+		a->period_ns = timer_period(a);
 		ns = max(ns, MIN_PERIOD_NS);
 	}
 	start_or_expire(a, ktime_add_ns(ktime_get(), ns));
@@ -486,8 +491,7 @@ static void timer_rescale(struct kvmini_lapic *a, u32 old)
 	ns = max_t(s64, ktime_to_ns(hrtimer_get_remaining(&a->timer)), 0);
 	hrtimer_cancel(&a->timer);
 	if (a->period_ns)
-		a->period_ns = max_t(u64, (u64)reg_get(a, APIC_TMICT) * divide_count(a),
-				     MIN_PERIOD_NS);
+		a->period_ns = timer_period(a);
 	start_or_expire(a, ktime_add_ns(ktime_get(), mul_u64_u32_div(ns, divide_count(a), old)));
 }
 
