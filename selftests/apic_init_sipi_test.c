@@ -122,21 +122,8 @@ static void guest_bsp(void)
 /* ------------------------------------------------------------------ */
 /* host */
 
-static struct kvmini_vm *split_vm_create(long *err)
-{
-	struct kvmini_enable_cap cap = { .cap = KVMINI_CAP_SPLIT_IRQCHIP, .args = { 24 } };
-	struct kvmini_vm *vm = vm_create();
-
-	if (vm)
-		*err = ioctl_err(vm->fd, KVMINI_ENABLE_CAP, (unsigned long)&cap);
-	return vm;
-}
-
-/* A device to test, and the split irqchip on it. */
-#define REQUIRE_SPLIT_IRQCHIP(vm, err) do {				\
-	REQUIRE_VM(vm);							\
-	ASSERT_EQ(0, err);						\
-} while (0)
+/* An AP's RUN after what starts it: Bochs, one CPU, four vCPU threads. */
+#define AP_WAIT_MS	60000
 
 static int mp_state(struct kvmini_vcpu *vcpu)
 {
@@ -241,8 +228,14 @@ FIXTURE(bsp) {
 	struct kvmini_vm *vm;
 	struct kvmini_vcpu *bsp;
 	struct ap ap[NCPU];
-	long err;
+	int err;	/* errno of vm_create_split(), for REQUIRE_SPLIT */
 };
+
+/* The fixture's VM has the split irqchip (else skip, or fail why not). */
+#define REQUIRE_BSP_SPLIT(self) do {					\
+	errno = (self)->err;						\
+	REQUIRE_SPLIT((self)->vm);					\
+} while (0)
 
 FIXTURE_SETUP(bsp)
 {
@@ -253,8 +246,9 @@ FIXTURE_SETUP(bsp)
 	int i;
 
 	sigaction(SIGUSR1, &sa, NULL);
-	self->vm = split_vm_create(&self->err);
-	if (!self->vm || self->err)
+	self->vm = vm_create_split();
+	self->err = errno;
+	if (!self->vm)
 		return;
 	vm_load_image(self->vm);
 	vm_map(self->vm, APIC_GPA, APIC_GPA, GUEST_PAGE_SIZE);
@@ -285,7 +279,7 @@ FIXTURE_TEARDOWN(bsp)
 {
 	int i;
 
-	if (!self->vm || self->err)
+	if (!self->vm)
 		return;
 	/* Out of KVMINI_RUN if a failed test left one there, then quit. */
 	for (i = 1; i < NCPU; i++) {
@@ -342,7 +336,7 @@ TEST_F_TIMEOUT(bsp, init_sipi_steps, 240)
 	struct kvmini_vm *vm = self->vm;
 	struct ap *a = &self->ap[1];
 
-	REQUIRE_SPLIT_IRQCHIP(vm, self->err);
+	REQUIRE_BSP_SPLIT(self);
 	EXPECT_EQ(KVMINI_MP_STATE_RUNNABLE, mp_state(self->bsp));
 	EXPECT_EQ(KVMINI_MP_STATE_UNINITIALIZED, mp_state(a->vcpu));
 
@@ -350,7 +344,7 @@ TEST_F_TIMEOUT(bsp, init_sipi_steps, 240)
 	ap_go(a);
 	EXPECT_FALSE(ap_returned(a, 300));
 	bsp_icr(vm, self->bsp, 1, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
-	ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
+	ASSERT_TRUE(ap_returned(a, AP_WAIT_MS));
 	EXPECT_EQ(-EAGAIN, a->r);
 	EXPECT_INIT_STATE(a);
 	/* INIT deassert does nothing; RUN waits for the SIPI. */
@@ -358,7 +352,7 @@ TEST_F_TIMEOUT(bsp, init_sipi_steps, 240)
 	ap_go(a);
 	EXPECT_FALSE(ap_returned(a, 300));
 	bsp_icr(vm, self->bsp, 1, ICR_SIPI | V_HLT);
-	ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
+	ASSERT_TRUE(ap_returned(a, AP_WAIT_MS));
 	EXPECT_STARTED(a, V_HLT, ap_hlt_out, ap_hlt);
 	EXPECT_EQ(1, count(vm, COUNT_HLT, 1));
 
@@ -387,7 +381,7 @@ TEST_F_TIMEOUT(bsp, init_sipi_steps, 240)
 	/* Started again, elsewhere: it spins; a SIPI now is lost too. */
 	ap_go(a);
 	bsp_icr(vm, self->bsp, 1, ICR_SIPI | V_SPIN);
-	ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
+	ASSERT_TRUE(ap_returned(a, AP_WAIT_MS));
 	EXPECT_STARTED(a, V_SPIN, ap_spin_out, ap_spin);
 	EXPECT_EQ(1, count(vm, COUNT_SPIN, 1));
 	ap_go(a);
@@ -407,7 +401,7 @@ TEST_F_TIMEOUT(bsp, init_sipi_steps, 240)
 	/* And a SIPI starts it once more. */
 	ap_go(a);
 	bsp_icr(vm, self->bsp, 1, ICR_SIPI | V_HLT);
-	ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
+	ASSERT_TRUE(ap_returned(a, AP_WAIT_MS));
 	EXPECT_STARTED(a, V_HLT, ap_hlt_out, ap_hlt);
 	EXPECT_EQ(2, count(vm, COUNT_HLT, 1));
 	EXPECT_EQ(KVMINI_MP_STATE_RUNNABLE, mp_state(self->bsp));
@@ -423,7 +417,7 @@ TEST_F_TIMEOUT(bsp, events_before_run, 240)
 	struct kvmini_vm *vm = self->vm;
 	struct ap *a = &self->ap[1];
 
-	REQUIRE_SPLIT_IRQCHIP(vm, self->err);
+	REQUIRE_BSP_SPLIT(self);
 	bsp_icr(vm, self->bsp, 1, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
 	bsp_icr(vm, self->bsp, 1, ICR_SIPI | V_SPIN);
 	bsp_icr(vm, self->bsp, 1, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
@@ -431,7 +425,7 @@ TEST_F_TIMEOUT(bsp, events_before_run, 240)
 	bsp_icr(vm, self->bsp, 1, CMD_BRING_UP);
 	EXPECT_EQ(KVMINI_MP_STATE_RUNNABLE, mp_state(a->vcpu));
 	ap_go(a);
-	ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
+	ASSERT_TRUE(ap_returned(a, AP_WAIT_MS));
 	EXPECT_STARTED(a, V_HLT, ap_hlt_out, ap_hlt);
 	EXPECT_EQ(1, count(vm, COUNT_HLT, 1));
 	EXPECT_EQ(0, count(vm, COUNT_SPIN, 1));
@@ -443,7 +437,7 @@ TEST_F_TIMEOUT(bsp, linux_bring_up, 240)
 	struct kvmini_vm *vm = self->vm;
 	int i;
 
-	REQUIRE_SPLIT_IRQCHIP(vm, self->err);
+	REQUIRE_BSP_SPLIT(self);
 	ap_go(&self->ap[2]);
 	EXPECT_FALSE(ap_returned(&self->ap[2], 300));
 	bsp_icr(vm, self->bsp, 2, ICR_SIPI | V_HLT);
@@ -460,7 +454,7 @@ TEST_F_TIMEOUT(bsp, linux_bring_up, 240)
 		struct ap *a = &self->ap[i];
 
 		bsp_icr(vm, self->bsp, i, CMD_BRING_UP);
-		ASSERT_TRUE(ap_returned(a, 60000));	/* Bochs, one CPU, four vCPU threads */
+		ASSERT_TRUE(ap_returned(a, AP_WAIT_MS));
 		/* The one RUN that waited while not yet initialized. */
 		EXPECT_EQ(1, a->eagain);
 		EXPECT_STARTED(a, V_HLT, ap_hlt_out, ap_hlt);
@@ -497,7 +491,6 @@ TEST(mp_state_ioctls)
 	struct kvmini_vcpu *bsp, *ap;
 	struct kvmini_sregs s;
 	struct kvmini_vm *vm;
-	long err;
 	size_t i;
 
 	/* Without an in-kernel APIC: every vCPU is runnable, and only that. */
@@ -511,8 +504,8 @@ TEST(mp_state_ioctls)
 	EXPECT_EQ(-EINVAL, set_mp_state(ap, KVMINI_MP_STATE_SIPI_RECEIVED));
 	vm_free(vm);
 
-	vm = split_vm_create(&err);
-	REQUIRE_SPLIT_IRQCHIP(vm, err);
+	vm = vm_create_split();
+	REQUIRE_SPLIT(vm);
 	vm_add_mem(vm, 0, 0, 0x10000);
 	vm_write(vm, 0, out, sizeof(out));
 	bsp = vcpu_add(vm, 0);

@@ -135,6 +135,15 @@ static struct kvmini_irq_routing_entry msi_route(uint32_t gsi, uint32_t dest, ui
 	};
 }
 
+/* The same, level-triggered (the EOIs of a VMM's IOAPIC pin's vector exit). */
+static struct kvmini_irq_routing_entry level_route(uint32_t gsi, uint32_t dest, uint32_t vector)
+{
+	struct kvmini_irq_routing_entry e = msi_route(gsi, dest, vector);
+
+	e.u.msi.data |= 1 << 15;
+	return e;
+}
+
 static long set_routes(struct kvmini_vm *vm, const struct kvmini_irq_routing_entry *e,
 		       uint32_t nr, uint32_t flags)
 {
@@ -343,7 +352,7 @@ static void eoi_exits(struct __test_metadata *_metadata, struct kvmini_vcpu *vcp
 TEST(ioapic_eoi_exit)
 {
 	struct kvmini_irq_routing_entry e[3] = {
-		msi_route(5, 0, VEC + 2), msi_route(6, 0, VEC + 1), msi_route(GSI, 0, VEC + 3),
+		level_route(5, 0, VEC + 2), msi_route(6, 0, VEC + 1), level_route(GSI, 0, VEC + 3),
 	};
 	struct kvmini_vm *vm = vm_create_split();
 	struct kvmini_vcpu *vcpu;
@@ -352,8 +361,6 @@ TEST(ioapic_eoi_exit)
 	REQUIRE_SPLIT(vm);
 	vcpu = guest_start(vm);
 	guest_run(vcpu, 0, 0, 0, 0);
-	e[0].u.msi.data |= 1 << 15;				/* level-triggered */
-	e[2].u.msi.data |= 1 << 15;
 	ASSERT_EQ(0, set_routes(vm, e, 3, 0));
 	EXPECT_EQ(1, send_msi(vm, 0, VEC + 1, 0));
 	EXPECT_EQ(1, send_msi(vm, 0, VEC + 3, 0));
@@ -362,9 +369,8 @@ TEST(ioapic_eoi_exit)
 	EXPECT_EQ(1ULL, c[3]);
 	eoi_exits(_metadata, vcpu, 1);
 
-	/* Per vCPU: the route goes to another APIC; this one's EOI of the vector does not exit... */
-	e[0] = msi_route(5, NO_APIC, VEC + 2);
-	e[0].u.msi.data |= 1 << 15;
+	/* Per vCPU: routed to another APIC, this one's EOI of the vector does not exit... */
+	e[0] = level_route(5, NO_APIC, VEC + 2);
 	ASSERT_EQ(0, set_routes(vm, e, 3, 0));
 	guest_run(vcpu, 0, 1, 1, 1);		/* (the vCPU looks at the routes) */
 	EXPECT_EQ(1, send_msi(vm, 0, VEC + 2, 0));
@@ -376,8 +382,7 @@ TEST(ioapic_eoi_exit)
 	c = guest_run(vcpu, 0, 1, 3, 1);
 	EXPECT_EQ(3ULL, c[2]);
 	/* Routed here again: it exits again. */
-	e[0] = msi_route(5, 0, VEC + 2);
-	e[0].u.msi.data |= 1 << 15;
+	e[0] = level_route(5, 0, VEC + 2);
 	ASSERT_EQ(0, set_routes(vm, e, 3, 0));
 	eoi_exits(_metadata, vcpu, 4);
 	vm_free(vm);
