@@ -414,6 +414,106 @@ struct kvmini_irqfd {
 #define KVMINI_IRQFD_FLAG_DEASSIGN	(1 << 0)
 #define KVMINI_IRQFD_FLAG_RESAMPLE	(1 << 1)
 
+/*
+ * --- The whole irqchip in the kernel (KVMINI_CREATE_IRQCHIP): the two
+ * 8259 PICs and the IOAPIC, their state for KVMINI_GET/SET_IRQCHIP ---
+ */
+struct kvmini_pic_state {
+	__u8 last_irr;		/* edge detection: the lines' last levels */
+	__u8 irr;		/* interrupt request register */
+	__u8 imr;		/* interrupt mask register */
+	__u8 isr;		/* in-service register */
+	__u8 priority_add;	/* the lowest priority's pin + 1 (rotation) */
+	__u8 irq_base;		/* ICW2: vector of pin 0 */
+	__u8 read_reg_select;	/* OCW3: reads of the command port give ISR */
+	__u8 poll;		/* OCW3: the next read is a poll */
+	__u8 special_mask;
+	__u8 init_state;	/* which ICW comes next (0: initialized) */
+	__u8 auto_eoi;
+	__u8 rotate_on_auto_eoi;
+	__u8 special_fully_nested_mode;
+	__u8 init4;		/* ICW4 expected */
+	__u8 elcr;		/* edge/level control (ports 0x4d0, 0x4d1) */
+	__u8 elcr_mask;		/* the ELCR bits that may be set */
+};
+
+#define KVMINI_IOAPIC_NUM_PINS		24
+struct kvmini_ioapic_state {
+	__u64 base_address;
+	__u32 ioregsel;
+	__u32 id;
+	__u32 irr;		/* pins raised and not yet delivered */
+	__u32 pad;
+	union {
+		__u64 bits;	/* vector 0-7, delivery mode 8-10, dest mode 11,
+				 * delivery status 12, polarity 13, remote IRR 14,
+				 * trigger (1: level) 15, mask 16, destination 56-63 */
+		struct {
+			__u8 vector;
+			__u8 delivery_mode:3;
+			__u8 dest_mode:1;
+			__u8 delivery_status:1;
+			__u8 polarity:1;
+			__u8 remote_irr:1;
+			__u8 trig_mode:1;
+			__u8 mask:1;
+			__u8 reserve:7;
+			__u8 reserved[4];
+			__u8 dest_id;
+		} fields;
+	} redirtbl[KVMINI_IOAPIC_NUM_PINS];
+};
+
+struct kvmini_irqchip {
+	__u32 chip_id;		/* KVMINI_IRQCHIP_* */
+	__u32 pad;
+	union {
+		char dummy[512];
+		struct kvmini_pic_state pic;
+		struct kvmini_ioapic_state ioapic;
+	} chip;
+};
+
+/* --- The 8254 PIT in the kernel (KVMINI_CREATE_PIT2) --- */
+struct kvmini_pit_config {
+	__u32 flags;		/* KVMINI_PIT_SPEAKER_DUMMY */
+	__u32 pad[15];
+};
+#define KVMINI_PIT_SPEAKER_DUMMY	1	/* port 0x61 in the kernel too */
+
+struct kvmini_pit_channel_state {
+	__u32 count;		/* the initial count; 0x10000 for 0 */
+	__u16 latched_count;
+	__u8 count_latched;	/* RW_STATE of the latched count, 0: none */
+	__u8 status_latched;
+	__u8 status;
+	__u8 read_state;
+	__u8 write_state;
+	__u8 write_latch;
+	__u8 rw_mode;
+	__u8 mode;
+	__u8 bcd;
+	__u8 gate;
+	__s64 count_load_time;	/* the host's CLOCK_MONOTONIC, ns */
+};
+
+struct kvmini_pit_state {
+	struct kvmini_pit_channel_state channels[3];
+};
+
+struct kvmini_pit_state2 {
+	struct kvmini_pit_channel_state channels[3];
+	__u32 flags;		/* KVMINI_PIT_FLAGS_* */
+	__u32 reserved[9];
+};
+#define KVMINI_PIT_FLAGS_HPET_LEGACY	0x00000001	/* channel 0 stopped: the HPET ticks */
+#define KVMINI_PIT_FLAGS_SPEAKER_DATA_ON 0x00000002
+
+struct kvmini_reinject_control {
+	__u8 pit_reinject;	/* 1: every tick is delivered, one per EOI */
+	__u8 reserved[31];
+};
+
 /* --- KVMINI_GET/SET_LAPIC: the local APIC's register page (xAPIC layout) --- */
 #define KVMINI_APIC_REG_SIZE		0x400
 struct kvmini_lapic_state {
@@ -631,6 +731,16 @@ struct kvmini_msr_filter {
 #define KVMINI_UNREGISTER_COALESCED_MMIO _IOW(KVMINIIO, 0x68, struct kvmini_coalesced_mmio_zone)
 #define KVMINI_IOEVENTFD		_IOW(KVMINIIO, 0x79, struct kvmini_ioeventfd)
 #define KVMINI_IRQFD			_IOW(KVMINIIO, 0x76, struct kvmini_irqfd)
+#define KVMINI_CREATE_IRQCHIP		_IO(KVMINIIO, 0x60)
+#define KVMINI_GET_IRQCHIP		_IOWR(KVMINIIO, 0x62, struct kvmini_irqchip)
+#define KVMINI_SET_IRQCHIP		_IOR(KVMINIIO, 0x63, struct kvmini_irqchip)
+#define KVMINI_CREATE_PIT		_IO(KVMINIIO, 0x64)
+#define KVMINI_GET_PIT			_IOWR(KVMINIIO, 0x65, struct kvmini_pit_state)
+#define KVMINI_SET_PIT			_IOR(KVMINIIO, 0x66, struct kvmini_pit_state)
+#define KVMINI_REINJECT_CONTROL		_IO(KVMINIIO, 0x71)
+#define KVMINI_CREATE_PIT2		_IOW(KVMINIIO, 0x77, struct kvmini_pit_config)
+#define KVMINI_GET_PIT2			_IOR(KVMINIIO, 0x9f, struct kvmini_pit_state2)
+#define KVMINI_SET_PIT2			_IOW(KVMINIIO, 0xa0, struct kvmini_pit_state2)
 #define KVMINI_IRQ_LINE			_IOW(KVMINIIO, 0x61, struct kvmini_irq_level)
 #define KVMINI_IRQ_LINE_STATUS		_IOWR(KVMINIIO, 0x67, struct kvmini_irq_level)
 #define KVMINI_SIGNAL_MSI		_IOW(KVMINIIO, 0xa5, struct kvmini_msi)
