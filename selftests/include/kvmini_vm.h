@@ -361,6 +361,17 @@ void vm_map_xapic(struct kvmini_vm *vm);
  */
 struct kvmini_vm *vm_create_guest_split(void *fn, struct kvmini_vcpu **vcpu);
 
+/*
+ * A VM with the whole irqchip in the kernel (KVMINI_CREATE_IRQCHIP: PICs,
+ * IOAPIC, local APICs); NULL with errno if the device refuses it.
+ */
+struct kvmini_vm *vm_create_irqchip(void);
+/*
+ * vm_create_irqchip() + vm_load_image() + the xAPIC page and the IOAPIC's
+ * (0xfec00000) mapped 1:1 + vCPU 0 in long mode at @fn.
+ */
+struct kvmini_vm *vm_create_guest_irqchip(void *fn, struct kvmini_vcpu **vcpu);
+
 /* In a harness test: skip it if vm_create*() found no device. */
 #define REQUIRE_VM(vm) do {						\
 	if (!(vm))							\

@@ -550,6 +550,36 @@ struct kvmini_vm *vm_create_split(void)
 	return vm;
 }
 
+struct kvmini_vm *vm_create_irqchip(void)
+{
+	struct kvmini_vm *vm = vm_create();
+	int e;
+
+	if (!vm)
+		return NULL;
+	if (ioctl(vm->fd, KVMINI_CREATE_IRQCHIP, 0) < 0) {
+		e = errno;
+		vm_free(vm);
+		errno = e;
+		return NULL;
+	}
+	return vm;
+}
+
+struct kvmini_vm *vm_create_guest_irqchip(void *fn, struct kvmini_vcpu **vcpu)
+{
+	struct kvmini_vm *vm = vm_create_irqchip();
+
+	if (!vm)
+		return NULL;
+	vm_load_image(vm);
+	vm_map_xapic(vm);
+	vm_map(vm, 0xfec00000ULL, 0xfec00000ULL, GUEST_PAGE_SIZE);	/* the IOAPIC */
+	*vcpu = vcpu_add(vm, 0);
+	vcpu_setup_long_mode(*vcpu, fn);
+	return vm;
+}
+
 void vm_map_xapic(struct kvmini_vm *vm)
 {
 	vm_map(vm, 0xfee00000ULL, 0xfee00000ULL, GUEST_PAGE_SIZE);
