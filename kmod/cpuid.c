@@ -204,6 +204,10 @@ static void update_runtime(struct kvmini_vcpu *vcpu, struct kvmini_cpuid_entry2 
 				 ((vcpu->cr4 & X86_CR4_OSXSAVE) ? BIT(27) : 0);
 		c->edx = (c->edx & ~BIT(9)) |
 			 ((vcpu->apic_base & MSR_IA32_APICBASE_ENABLE) ? BIT(9) : 0);
+		/* KVM's MISC_ENABLE_NO_MWAIT quirk off: MWAIT follows MISC_ENABLE. */
+		if (vcpu->vm->disabled_quirks & KVMINI_X86_QUIRK_MISC_ENABLE_NO_MWAIT)
+			c->ecx = (c->ecx & ~BIT(3)) |
+				 ((vcpu->msr.misc_enable & MSR_IA32_MISC_ENABLE_MWAIT) ? BIT(3) : 0);
 	}
 	c = find_in(e, nent, 0xd, 0);
 	if (c)

@@ -303,9 +303,11 @@ int kvmini_access_run(struct kvmini_vcpu *vcpu, struct kvmini_access *a, u8 *dat
 				continue;
 			/* The slot went away or turned read-only: a device's now. */
 		}
-		/* The local APIC's page first (as KVM): served here, no exit. */
+		/* The local APIC's page first (as KVM), the IOAPIC's: served here. */
 		if (kvmini_lapic_mmio(vcpu, p->gpa + a->done, p->len - a->done,
-				      data + p->off + a->done, a->write))
+				      data + p->off + a->done, a->write) ||
+		    kvmini_ioapic_mmio(vcpu, p->gpa + a->done, p->len - a->done,
+				       data + p->off + a->done, a->write))
 			continue;
 		/*
 		 * Writes: 8 bytes at a time to the ioeventfds, as long as they

@@ -137,6 +137,18 @@ int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len)
 }
 
 /*
+ * MONITOR, MWAIT: NOPs, as KVM; but #UD where the guest has no MWAIT in
+ * CPUID and the VMM turned KVM's MWAIT_NEVER_UD_FAULTS quirk off.
+ */
+int kvmini_exit_monitor_mwait(struct kvmini_vcpu *vcpu, unsigned int len)
+{
+	if ((READ_ONCE(vcpu->vm->disabled_quirks) & KVMINI_X86_QUIRK_MWAIT_NEVER_UD_FAULTS) &&
+	    !kvmini_guest_has(vcpu, 1, 2, 3))
+		return kvmini_exit_ud(vcpu);
+	return kvmini_skip_insn(vcpu, len);
+}
+
+/*
  * A triple fault. The SVM VMCB is undefined after one; as KVM on SVM, the
  * vCPU gets an INIT (RESET state but for CR0's CD and NW), on both
  * vendors, and the VMM is told.

@@ -11,11 +11,14 @@
  *   hypercall.c  KVM's hypercall ABI, answered in the kernel
  *   kvmclock.c   KVM's paravirtual clock: the VM's clock, the guest's MSRs
  *   msr_user.c   the MSR filter and MSR exits to the VMM
- *   irq.c     split irqchip: GSI routes, KVMINI_SIGNAL_MSI, irqfds
+ *   irq.c     GSI routes, KVMINI_IRQ_LINE, KVMINI_SIGNAL_MSI, irqfds
+ *   pic.c     the two 8259 PICs    } KVMINI_CREATE_IRQCHIP: the whole
+ *   ioapic.c  the IOAPIC           } irqchip in the kernel
+ *   pit.c     the 8254 PIT (KVMINI_CREATE_PIT2)
  *   cr.c      control registers and EFER: guest writes and SET_SREGS, KVM's rules
  *   pio.c     port I/O exits, string I/O
  *   mmio.c    MMIO: emulating the instruction of a device access
- *   lapic.c   the in-kernel local APIC (split irqchip), HLT and INIT/SIPI
+ *   lapic.c   the in-kernel local APIC (either irqchip), HLT and INIT/SIPI
  *   ioeventfd.c  KVMINI_IOEVENTFD: guest port and MMIO writes that signal
  *             an eventfd in the kernel
  *   emulate.c what every emulated instruction needs (fetch, registers, memory)
@@ -47,9 +50,15 @@
  *                        bits; taken by MMU notifiers under mmap_lock;
  *                        never sleep under it)
  *           vpid_lock   (vmx.c, spinlock: the VPID bitmap)
+ *     vm->irqfds.resampler_lock (irq.c, mutex: resamplers come and go)
+ *     pit->lock         (pit.c, mutex: the PIT's channels)
  *     eventfd wait-queue lock (irq.c: an irqfd's wake-up callback runs
- *                        under it, interrupts off, and delivers its MSI)
+ *                        under it, interrupts off, and raises its GSI)
  *       vm->irqfds.lock (spinlock, interrupts off: the active irqfds)
+ *       pic->lock, ioapic->lock (spinlocks, interrupts off; never one
+ *                        under the other: a chip drops its lock before
+ *                        it passes an acknowledgement on, which may set
+ *                        lines or signal a resample eventfd)
  *   vm->clock.lock      (kvmclock.c, spinlock: the VM's clock; a leaf:
  *                        no other lock is taken while it is held)
  *   RCU read side: slot lookups (gfn_tree, slots), GSI routes, inside any
@@ -477,17 +486,24 @@ struct kvmini_vm {
 	struct kvmini_filter __rcu *msr_filter;
 	bool msr_intercept_all;		/* the filter denies an MSR a backend passes */
 	/*
-	 * The split irqchip (KVMINI_CAP_SPLIT_IRQCHIP): local APICs in the
-	 * kernel, the IOAPIC and PIC in the VMM. Both set under lock before
-	 * any vCPU exists; read irqchip_split with READ_ONCE.
+	 * The irqchip: KVMINI_IRQCHIP_SPLIT (KVMINI_CAP_SPLIT_IRQCHIP: local
+	 * APICs in the kernel, the IOAPIC and PIC in the VMM) or
+	 * KVMINI_IRQCHIP_KERNEL (KVMINI_CREATE_IRQCHIP: all of them here,
+	 * pic and ioapic). Set under lock before any vCPU exists, the chips
+	 * and routes before the mode; read the mode with READ_ONCE.
 	 */
-	bool irqchip_split;
-	u32 nr_ioapic_pins;		/* GSIs below it: the VMM's IOAPIC routes */
+	u8 irqchip;
+	u32 nr_ioapic_pins;		/* split: GSIs below it are the VMM's IOAPIC routes */
+	struct kvmini_pic *pic;		/* pic.c */
+	struct kvmini_ioapic *ioapic;	/* ioapic.c */
+	struct kvmini_pit *pit;		/* pit.c: KVMINI_CREATE_PIT2, set under lock */
 	/* irq.c: GSI routes (set under lock, read under RCU) and irqfds */
 	struct kvmini_irq_routes __rcu *irq_routes;
 	struct {
 		spinlock_t lock;	/* under an eventfd's wait-queue lock */
 		struct list_head items;	/* active irqfds */
+		struct mutex resampler_lock;	/* resamplers' lists change */
+		struct list_head resamplers;	/* RCU: KVMINI_IRQFD_FLAG_RESAMPLE's, by GSI */
 	} irqfds;
 	/* ioeventfd.c: per address space (port, MMIO, virtio-ccw), under lock; RCU */
 	struct kvmini_ioevs __rcu *ioevs[KVMINI_IOEV_SPACES];
@@ -628,6 +644,7 @@ void kvmini_clock_reset(struct kvmini_vcpu *vcpu);
 s64 kvmini_clock_pairing(struct kvmini_vcpu *vcpu, u64 gpa, u64 type);
 /* MONITOR, MWAIT (as KVM: NOPs), INVD, WBINVD: nothing to do but skip. */
 int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len);
+int kvmini_exit_monitor_mwait(struct kvmini_vcpu *vcpu, unsigned int len);
 int kvmini_exit_host_event(struct kvmini_vcpu *vcpu);
 /* Triple fault: INIT, then KVMINI_EXIT_SHUTDOWN. */
 int kvmini_exit_shutdown(struct kvmini_vcpu *vcpu);
@@ -680,13 +697,20 @@ bool kvmini_lapic_accept_dm_intr(struct kvmini_vcpu *vcpu);
  */
 static inline bool kvmini_want_irq_window(struct kvmini_vcpu *vcpu)
 {
-	return (vcpu->want_irq_window && (!vcpu->apic || kvmini_lapic_accept_dm_intr(vcpu))) ||
+	/* With the PIC in the kernel the VMM's request means nothing (as KVM). */
+	return (vcpu->want_irq_window && !vcpu->vm->pic &&
+		(!vcpu->apic || kvmini_lapic_accept_dm_intr(vcpu))) ||
 	       vcpu->apic_window;
 }
 
-/* run->ready_for_interrupt_injection's rule (irq_pending aside), as KVM's. */
+/*
+ * run->ready_for_interrupt_injection's rule (irq_pending aside), as KVM's:
+ * always with the PIC in the kernel.
+ */
 static inline bool kvmini_ready_for_injection(struct kvmini_vcpu *vcpu)
 {
+	if (vcpu->vm->pic)
+		return true;
 	return vcpu->apic ? kvmini_lapic_ready_for_extint(vcpu) :
 	       kvmini_backend->interrupt_allowed(vcpu);
 }
@@ -731,9 +755,30 @@ int kvmini_access_run(struct kvmini_vcpu *vcpu, struct kvmini_access *a, u8 *dat
 void kvmini_access_complete(struct kvmini_vcpu *vcpu, struct kvmini_access *a, u8 *data);
 extern atomic_t kvmini_live_vms;
 
+enum { KVMINI_IRQCHIP_NONE, KVMINI_IRQCHIP_SPLIT, KVMINI_IRQCHIP_KERNEL };
+
+static inline bool kvmini_irqchip_in_kernel(struct kvmini_vm *vm)
+{
+	return READ_ONCE(vm->irqchip) != KVMINI_IRQCHIP_NONE;
+}
+
+/* The PIC and IOAPIC are in the kernel too (KVMINI_CREATE_IRQCHIP). */
+static inline bool kvmini_irqchip_full(struct kvmini_vm *vm)
+{
+	return READ_ONCE(vm->irqchip) == KVMINI_IRQCHIP_KERNEL;
+}
+
 /*
- * irq.c: the split irqchip's GSI routing (MSI routes only), KVMINI_SIGNAL_MSI
- * and irqfds (an eventfd whose signal delivers its GSI's MSI route).
+ * Who raises a line (KVM's irq source ids): a line is high while any of
+ * its sources holds it high.
+ */
+enum { KVMINI_SRC_USER, KVMINI_SRC_RESAMPLE, KVMINI_SRC_PIT };
+
+/*
+ * irq.c: GSI routing (MSI routes; with the whole irqchip, IRQCHIP routes
+ * to the PIC and IOAPIC pins too), KVMINI_SIGNAL_MSI, KVMINI_IRQ_LINE,
+ * irqfds (an eventfd whose signal raises its GSI) with resampling, and
+ * the acknowledgements the PIC and IOAPIC pass on.
  */
 int kvmini_irq_init(void);		/* module load: the irqfd cleanup workqueue */
 void kvmini_irq_exit(void);
@@ -746,6 +791,68 @@ long kvmini_irq_line(struct kvmini_vm *vm, void __user *argp, bool status);
 long kvmini_irqfd(struct kvmini_vm *vm, void __user *argp);
 /* vCPU thread: set in @vectors those whose EOI exits to the VMM's IOAPIC. */
 void kvmini_irq_scan_ioapic(struct kvmini_vcpu *vcpu, unsigned long *vectors);
+long kvmini_create_irqchip(struct kvmini_vm *vm);
+long kvmini_irqchip_state(struct kvmini_vm *vm, void __user *argp, bool set);
+/*
+ * Set @gsi's line as @src sees it, through every route of @gsi (KVM's
+ * kvm_set_irq()): the vCPUs reached, 0 coalesced, -1 masked or nowhere.
+ * Any context; takes the PIC's and IOAPIC's locks.
+ */
+int kvmini_set_irq(struct kvmini_vm *vm, int src, u32 gsi, int level, bool line_status);
+/* An interrupt of a PIC or IOAPIC pin was acknowledged (EOI): its listeners. */
+void kvmini_irq_acked(struct kvmini_vm *vm, unsigned int chip, unsigned int pin);
+/* Does anyone listen to the acknowledgements of that pin? */
+bool kvmini_irq_has_ack_listener(struct kvmini_vm *vm, unsigned int chip, unsigned int pin);
+/* A PIC or IOAPIC pin was masked or unmasked. */
+void kvmini_irq_mask_changed(struct kvmini_vm *vm, unsigned int chip, unsigned int pin,
+			     bool masked);
+
+/*
+ * pic.c: the two 8259s (KVMINI_CREATE_IRQCHIP). Their lock is a spinlock,
+ * interrupts off: lines are set from any context. Pins 0-15 (8-15: the
+ * slave's). kvmini_pic_output(): does the master raise INTR?
+ */
+int kvmini_pic_create(struct kvmini_vm *vm);
+void kvmini_pic_destroy(struct kvmini_vm *vm);
+int kvmini_pic_set_irq(struct kvmini_pic *s, unsigned int pin, int src, int level);
+bool kvmini_pic_output(struct kvmini_vm *vm);
+int kvmini_pic_read_irq(struct kvmini_vm *vm);	/* INTA: the vector */
+bool kvmini_pic_pio(struct kvmini_vcpu *vcpu, u16 port, unsigned int len, void *data,
+		    bool in);
+void kvmini_pic_get(struct kvmini_pic *s, int chip, struct kvmini_pic_state *st);
+void kvmini_pic_set(struct kvmini_pic *s, int chip, const struct kvmini_pic_state *st);
+
+/* ioapic.c: the IOAPIC (KVMINI_CREATE_IRQCHIP), 24 pins; spinlock, interrupts off. */
+int kvmini_ioapic_create(struct kvmini_vm *vm);
+void kvmini_ioapic_destroy(struct kvmini_vm *vm);
+int kvmini_ioapic_set_irq(struct kvmini_ioapic *io, unsigned int pin, int src, int level);
+bool kvmini_ioapic_mmio(struct kvmini_vcpu *vcpu, u64 gpa, unsigned int len, void *data,
+			bool write);
+/* vCPU thread: the local APIC's EOI of @vector (@level: its TMR bit). */
+void kvmini_ioapic_eoi(struct kvmini_vcpu *vcpu, int vector, bool level);
+/* vCPU thread: the vectors whose EOIs this vCPU must pass on. */
+void kvmini_ioapic_scan(struct kvmini_vcpu *vcpu, unsigned long *vectors);
+void kvmini_ioapic_get(struct kvmini_ioapic *io, struct kvmini_ioapic_state *st);
+void kvmini_ioapic_set(struct kvmini_ioapic *io, const struct kvmini_ioapic_state *st);
+
+/* pit.c: the 8254 (KVMINI_CREATE_PIT2) and the speaker port. */
+long kvmini_pit_ioctl(struct kvmini_vm *vm, unsigned int cmd, void __user *argp);
+void kvmini_pit_destroy(struct kvmini_vm *vm);
+bool kvmini_pit_pio(struct kvmini_vcpu *vcpu, u16 port, unsigned int len, void *data,
+		    bool in);
+void kvmini_pit_acked(struct kvmini_vm *vm);		/* GSI 0's EOI */
+void kvmini_pit_unmasked(struct kvmini_vm *vm);		/* GSI 0 unmasked */
+bool kvmini_pit_reinjects(struct kvmini_vm *vm);
+
+/* lapic.c, for the PIC: does this vCPU's LINT0 take the PIC's ExtINT? */
+bool kvmini_lapic_accepts_pic(struct kvmini_vcpu *vcpu);
+/* Has the guest turned IOAPIC EOI broadcast off (SPIV's directed EOI)? */
+bool kvmini_lapic_directed_eoi(struct kvmini_vcpu *vcpu);
+/* Does the vCPU have the vector pending (IRR) or in service (ISR)? */
+bool kvmini_lapic_pending_eoi(struct kvmini_vcpu *vcpu, u8 vector);
+/* Deliver an IOAPIC redirection entry (its low and high halves' fields). */
+int kvmini_apic_deliver_ioapic(struct kvmini_vm *vm, u64 entry);
+bool kvmini_apic_ioapic_matches(struct kvmini_vcpu *vcpu, u64 entry);
 extern atomic_t kvmini_live_irqfds;
 
 /*

@@ -125,12 +125,13 @@ static void event(struct kvmini_lapic *a)
 
 /*
  * The version register: with x2APIC in the guest's CPUID, directed EOI
- * too (as KVM without an in-kernel IOAPIC).
+ * too (as KVM, only without an in-kernel IOAPIC).
  */
 static u32 lvr(struct kvmini_lapic *a)
 {
 	u32 v = LAPIC_VERSION |
-		(kvmini_guest_has(a->vcpu, 1, 2, 21) ? APIC_LVR_DIRECTED_EOI_BIT : 0);
+		(kvmini_guest_has(a->vcpu, 1, 2, 21) && !a->vcpu->vm->ioapic ?
+		 APIC_LVR_DIRECTED_EOI_BIT : 0);
 
 	reg_set(a, APIC_LVR, v);
 	return v;
@@ -174,13 +175,24 @@ static int deliverable(struct kvmini_lapic *a)
 	return irr;
 }
 
-/* Does the userspace PIC's ExtINT reach the CPU (LVT0), as KVM's rule? */
+/* Does the PIC's ExtINT reach the CPU (LVT0), as KVM's rule? */
 static bool accept_pic_intr(struct kvmini_lapic *a)
 {
 	u32 lvt0 = reg_get(a, APIC_LVT0);
 
 	return !hw_enabled(a->vcpu) ||
 	       (!(lvt0 & APIC_LVT_MASKED) && GET_APIC_DELIVERY_MODE(lvt0) == APIC_MODE_EXTINT);
+}
+
+bool kvmini_lapic_accepts_pic(struct kvmini_vcpu *vcpu)
+{
+	return vcpu->apic && accept_pic_intr(vcpu->apic);
+}
+
+/* An ExtINT waits: the VMM's (split irqchip) or the in-kernel PIC's INTR. */
+static bool extint_pending(struct kvmini_lapic *a)
+{
+	return a->extint >= 0 || kvmini_pic_output(a->vcpu->vm);
 }
 
 /* One interrupt for one APIC; any context. True if it took it. */
@@ -339,6 +351,55 @@ int kvmini_apic_deliver_msi(struct kvmini_vm *vm, u64 addr, u32 data)
 	r = deliver(vm, NULL, &irq);
 	/* As KVM: -1 only where there is no APIC at all; else who took it. */
 	return r < 0 && atomic_read(&vm->online_vcpus) ? 0 : r;
+}
+
+/*
+ * An IOAPIC redirection entry's interrupt: vector, delivery mode, logical
+ * destination, trigger, destination ID (bits 56-63). As KVM, the x2APIC
+ * broadcast quirk applies to it as to an MSI (it is not an IPI).
+ */
+static struct apic_irq ioapic_irq(u64 e)
+{
+	struct apic_irq irq = {
+		.dest = e >> 56,
+		.mode = e & APIC_MODE_MASK,
+		.vector = e & 0xff,
+		.logical = e & BIT(11),
+		.level = true,
+		.trig = e & BIT(15),
+		.msi = true,
+	};
+
+	irq.lowest = irq.mode == APIC_DM_LOWEST;
+	return irq;
+}
+
+int kvmini_apic_deliver_ioapic(struct kvmini_vm *vm, u64 entry)
+{
+	struct apic_irq irq = ioapic_irq(entry);
+
+	return deliver(vm, NULL, &irq);
+}
+
+bool kvmini_apic_ioapic_matches(struct kvmini_vcpu *vcpu, u64 entry)
+{
+	struct apic_irq irq = ioapic_irq(entry);
+
+	return match(vcpu, NULL, &irq);
+}
+
+/* The vector waits in IRR or is in service here (KVM's kvm_apic_pending_eoi). */
+bool kvmini_lapic_pending_eoi(struct kvmini_vcpu *vcpu, u8 v)
+{
+	struct kvmini_lapic *a = vcpu->apic;
+
+	return test_bit(v & 31, vec_word(a, APIC_IRR, v)) ||
+	       test_bit(v & 31, vec_word(a, APIC_ISR, v));
+}
+
+bool kvmini_lapic_directed_eoi(struct kvmini_vcpu *vcpu)
+{
+	return reg_get(vcpu->apic, APIC_SPIV) & APIC_SPIV_DIRECTED_EOI;
 }
 
 /* Does an IOAPIC route's MSI address this vCPU (its EOIs of the vector exit)? */
@@ -522,12 +583,18 @@ static void eoi(struct kvmini_lapic *a)
 		return;
 	clear_bit(v & 31, vec_word(a, APIC_ISR, v));
 	/*
-	 * A vector of the VMM's IOAPIC's level-triggered routes to this vCPU:
-	 * tell the VMM (as KVM in split mode, however the interrupt came).
+	 * A vector of the IOAPIC's that this vCPU passes EOIs of: to the
+	 * in-kernel IOAPIC (level-triggered if TMR says so), or the VMM's
+	 * (as KVM in split mode, however the interrupt came).
 	 */
 	if (test_bit(v, a->eoi_exit)) {
-		a->ioapic_eoi = v;
-		set_bit(KVMINI_REQ_IOAPIC_EOI, &a->vcpu->requests);
+		if (a->vcpu->vm->ioapic) {
+			kvmini_ioapic_eoi(a->vcpu, v,
+					  test_bit(v & 31, vec_word(a, APIC_TMR, v)));
+		} else {
+			a->ioapic_eoi = v;
+			set_bit(KVMINI_REQ_IOAPIC_EOI, &a->vcpu->requests);
+		}
 	}
 	set_bit(KVMINI_REQ_EVENT, &a->vcpu->requests);
 }
@@ -888,7 +955,7 @@ static bool has_events(struct kvmini_vcpu *vcpu)
 		return true;
 	if (!(vcpu->rflags & X86_EFLAGS_IF))
 		return false;
-	return deliverable(a) >= 0 || (a->extint >= 0 && accept_pic_intr(a));
+	return deliverable(a) >= 0 || (extint_pending(a) && accept_pic_intr(a));
 }
 
 /*
@@ -918,6 +985,7 @@ void kvmini_lapic_inject(struct kvmini_vcpu *vcpu)
 {
 	struct kvmini_lapic *a = vcpu->apic;
 	int nmis = atomic_xchg(&a->nmi_queued, 0), v;
+	bool ext;
 
 	if (nmis) {
 		unsigned int limit = (vcpu->nmi_masked ||
@@ -928,18 +996,19 @@ void kvmini_lapic_inject(struct kvmini_vcpu *vcpu)
 	vcpu->apic_window = false;
 	if (vcpu->irq_pending >= 0)
 		return;
-	if (a->extint >= 0 && accept_pic_intr(a))
-		v = a->extint;
-	else
-		v = deliverable(a);
+	ext = extint_pending(a) && accept_pic_intr(a);
+	v = ext ? 0 : deliverable(a);
 	if (v < 0)
 		return;
 	if (!kvmini_backend->interrupt_allowed(vcpu)) {
 		vcpu->apic_window = true;
 		return;
 	}
-	if (v == a->extint) {
+	if (ext && a->extint >= 0) {
+		v = a->extint;
 		a->extint = -1;
+	} else if (ext) {
+		v = kvmini_pic_read_irq(vcpu->vm);	/* the CPU's INTA */
 	} else {
 		clear_bit(v & 31, vec_word(a, APIC_IRR, v));
 		set_bit(v & 31, vec_word(a, APIC_ISR, v));
@@ -1075,7 +1144,7 @@ int kvmini_lapic_create(struct kvmini_vcpu *vcpu)
 	struct kvmini_lapic *a;
 
 	rcuwait_init(&vcpu->wait);
-	if (!vcpu->vm->irqchip_split)
+	if (!kvmini_irqchip_in_kernel(vcpu->vm))
 		return 0;
 	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
 	if (!a)

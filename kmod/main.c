@@ -68,19 +68,19 @@ static const struct {
 	{ KVMINI_CAP_IRQ_ROUTING, KVMINI_MAX_IRQ_ROUTES },
 	{ KVMINI_CAP_SIGNAL_MSI, 1 },
 	{ KVMINI_CAP_IRQFD, 1 },
+	/* Resampling needs the IOAPIC in the kernel: KVMINI_IRQFD says where. */
+	{ KVMINI_CAP_IRQFD_RESAMPLE, 1 },
 	/*
-	 * Not KVMINI_CAP_IRQFD_RESAMPLE (KVM 6.1 says 1 whatever the
-	 * irqchip): a resampler needs the IOAPIC in the kernel, which the
-	 * split irqchip, kvmini's only one, leaves to the VMM (KVMINI_IRQFD
-	 * refuses RESAMPLE there, as KVM does).
-	 */
-	/*
-	 * The split irqchip (lapic.c). QEMU asks for IRQCHIP before it tries
-	 * the split mode; KVMINI_CREATE_IRQCHIP itself (the whole irqchip in
-	 * the kernel) is not there yet.
+	 * The in-kernel irqchip: the local APICs alone (split: lapic.c), or
+	 * with the PICs and IOAPIC (KVMINI_CREATE_IRQCHIP: pic.c, ioapic.c);
+	 * the PIT (pit.c).
 	 */
 	{ KVMINI_CAP_IRQCHIP, 1 },
 	{ KVMINI_CAP_IRQ_INJECT_STATUS, 1 },
+	{ KVMINI_CAP_PIT, 1 },
+	{ KVMINI_CAP_PIT2, 1 },
+	{ KVMINI_CAP_PIT_STATE2, 1 },
+	{ KVMINI_CAP_REINJECT_CONTROL, 1 },
 	{ KVMINI_CAP_GET_TSC_KHZ, 1 },
 	{ KVMINI_CAP_SPLIT_IRQCHIP, 1 },
 	/* As KVM: the LAPIC's hrtimer is the deadline, whatever the host has. */

@@ -437,13 +437,25 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	case M_CHECKED:
 		break;
 	case M_MISC:
-		if (host)
+		if (!host) {
+			/* The guest: BTS/PEBS read-only, EMON writes ignored (as KVM). */
+			if ((*p ^ val) & MISC_PMU_RO)
+				return -EINVAL;
+			val = (val & ~MSR_IA32_MISC_ENABLE_EMON) |
+			      (*p & MSR_IA32_MISC_ENABLE_EMON);
+		}
+		/*
+		 * With KVM's MISC_ENABLE_NO_MWAIT quirk off, ENABLE_MWAIT is
+		 * CPUID's MWAIT bit (only for a guest with SSE3, as KVM).
+		 */
+		if (!(READ_ONCE(vcpu->vm->disabled_quirks) & KVMINI_X86_QUIRK_MISC_ENABLE_NO_MWAIT) ||
+		    !((*p ^ val) & MSR_IA32_MISC_ENABLE_MWAIT))
 			break;
-		/* The guest: BTS/PEBS read-only, EMON writes ignored (as KVM). */
-		if ((*p ^ val) & MISC_PMU_RO)
+		if (!kvmini_guest_has(vcpu, 1, 2, 0))
 			return -EINVAL;
-		val = (val & ~MSR_IA32_MISC_ENABLE_EMON) | (*p & MSR_IA32_MISC_ENABLE_EMON);
-		break;
+		*p = val;
+		kvmini_cpuid_update_runtime(vcpu);
+		return 0;
 	default:
 		return -EINVAL;
 	}

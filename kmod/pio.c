@@ -3,8 +3,10 @@
  * Port I/O: IN, OUT, and the string forms INS and OUTS with or without
  * REP. The backend decodes the exit into a struct kvmini_io; every port
  * goes to the VMM as KVMINI_EXIT_IO, the data in the vCPU's PIO page
- * (page 1 of its mmap), but for an OUT, or an element of OUTS, that an
- * ioeventfd takes (ioeventfd.c): over without an exit.
+ * (page 1 of its mmap), but for the ports of in-kernel devices (the PICs,
+ * the PIT: served here, an element at a time for strings) and an OUT, or
+ * an element of OUTS, that an ioeventfd takes (ioeventfd.c): over without
+ * an exit.
  *
  * As KVM: IN and INS finish on the next RUN (the register written, or the
  * elements stored through the guest's paging), unless the VMM moved RIP
@@ -22,6 +24,14 @@
 #include "trace.h"
 
 #define PIO_READ_AHEAD		1024	/* bytes of INS elements per exit, as KVM */
+
+/* The in-kernel devices' ports (the PICs, the PIT): true if one took it. */
+static bool kernel_pio(struct kvmini_vcpu *vcpu, u16 port, unsigned int size, void *data,
+		       bool in)
+{
+	return kvmini_pic_pio(vcpu, port, size, data, in) ||
+	       kvmini_pit_pio(vcpu, port, size, data, in);
+}
 
 static int pio_exit(struct kvmini_vcpu *vcpu, u32 count)
 {
@@ -142,6 +152,11 @@ static int ins(struct kvmini_vcpu *vcpu)
 		if (!ins_to_ram(vcpu, la, count * io->size))
 			count = 1;
 	}
+	/* An in-kernel device's port: one element at a time, no exit. */
+	if (kernel_pio(vcpu, io->port, io->size, vcpu->pio_data, true)) {
+		vcpu->pio.count = 1;
+		return complete_ins(vcpu);
+	}
 	vcpu->complete = complete_ins;
 	return pio_exit(vcpu, count);
 }
@@ -161,7 +176,8 @@ static int outs_send(struct kvmini_vcpu *vcpu)
 	if (!io->rep)
 		kvmini_complete_insn(vcpu);
 	vcpu->complete = NULL;
-	if (kvmini_ioeventfd_write(vcpu->vm, true, io->port, io->size, vcpu->pio_data))
+	if (kernel_pio(vcpu, io->port, io->size, vcpu->pio_data, false) ||
+	    kvmini_ioeventfd_write(vcpu->vm, true, io->port, io->size, vcpu->pio_data))
 		return EMU_REENTER;
 	return pio_exit(vcpu, 1);
 }
@@ -225,6 +241,13 @@ int kvmini_exit_pio(struct kvmini_vcpu *vcpu, const struct kvmini_io *io, unsign
 	vcpu->complete_rip = vcpu->rip;
 	vcpu->next_rip = vcpu->rip + len;
 	if (!io->string) {
+		u32 val = vcpu->regs[REG_RAX];
+
+		if (kernel_pio(vcpu, io->port, io->size, &val, io->in)) {
+			if (io->in)
+				kvmini_reg_write(vcpu, REG_RAX, io->size, val);
+			return kvmini_skip_insn(vcpu, len);
+		}
 		if (io->in) {
 			vcpu->complete = complete_in;
 		} else {

@@ -962,9 +962,9 @@ static int handle_rdpmc(struct kvmini_vcpu *vcpu)
 	return kvmini_exit_rdpmc(vcpu, 2);
 }
 
-static int handle_nop3(struct kvmini_vcpu *vcpu)
+static int handle_monitor_mwait(struct kvmini_vcpu *vcpu)
 {
-	return kvmini_exit_nop(vcpu, 3);	/* MONITOR, MWAIT */
+	return kvmini_exit_monitor_mwait(vcpu, 3);
 }
 
 static int handle_nop2(struct kvmini_vcpu *vcpu)
@@ -1016,8 +1016,8 @@ static int (*const svm_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[SVM_EXIT_SKINIT] = kvmini_exit_ud,
 	[SVM_EXIT_INVLPGA] = kvmini_exit_ud,
 	[SVM_EXIT_RDPRU] = kvmini_exit_ud,
-	[SVM_EXIT_MONITOR] = handle_nop3,
-	[SVM_EXIT_MWAIT] = handle_nop3,
+	[SVM_EXIT_MONITOR] = handle_monitor_mwait,
+	[SVM_EXIT_MWAIT] = handle_monitor_mwait,
 	[SVM_EXIT_XSETBV] = handle_xsetbv,
 	[SVM_EXIT_RDTSCP] = handle_rdtscp,
 	[SVM_EXIT_NPF] = handle_npf,

@@ -511,6 +511,8 @@ static long vcpu_interrupt(struct kvmini_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (irq.irq >= KVMINI_NR_INTERRUPTS)
 		return -EINVAL;
+	if (vcpu->vm->pic)	/* the PIC is the kernel's: as KVM */
+		return -ENXIO;
 	if (vcpu->apic)		/* the userspace PIC's, through LVT0 */
 		return kvmini_lapic_extint(vcpu, irq.irq);
 	vcpu->irq_pending = irq.irq;

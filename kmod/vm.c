@@ -25,12 +25,15 @@ void kvmini_vm_put(struct kvmini_vm *vm)
 	if (!refcount_dec_and_test(&vm->refs))
 		return;
 	/*
-	 * Every vCPU fd holds a reference: none is left. The irqfds go
-	 * first: until they are unhooked their eventfds may still deliver
-	 * MSIs to the vCPUs. Then the MMU notifier: until it is gone it may
-	 * still flush vCPUs' TLBs.
+	 * Every vCPU fd holds a reference: none is left. The PIT's timer
+	 * and the irqfds go first: until stopped and unhooked they may still
+	 * raise lines and deliver to the vCPUs; then the chips. Then the MMU
+	 * notifier: until it is gone it may still flush vCPUs' TLBs.
 	 */
+	kvmini_pit_destroy(vm);		/* its timer raises lines through the routes */
 	kvmini_irq_vm_destroy(vm);
+	kvmini_ioapic_destroy(vm);
+	kvmini_pic_destroy(vm);
 	kvmini_mmu_destroy(vm);
 	kvmini_free_vcpus(vm);
 	kvmini_msr_filter_destroy(vm);
@@ -139,11 +142,11 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 		if (cap.args[0] > KVMINI_MAX_IRQ_ROUTES)
 			break;
 		r = -EEXIST;
-		if (vm->irqchip_split || vm->created_vcpus)
+		if (vm->irqchip != KVMINI_IRQCHIP_NONE || vm->created_vcpus)
 			break;
 		vm->nr_ioapic_pins = cap.args[0];
 		smp_wmb();	/* the pins before the mode */
-		WRITE_ONCE(vm->irqchip_split, true);
+		WRITE_ONCE(vm->irqchip, KVMINI_IRQCHIP_SPLIT);
 		r = 0;
 		break;
 	case KVMINI_CAP_X2APIC_API:
@@ -202,6 +205,19 @@ static long kvmini_vm_ioctl(struct file *file, unsigned int cmd,
 		return kvmini_irq_line(vm, argp, cmd == KVMINI_IRQ_LINE_STATUS);
 	case KVMINI_IRQFD:
 		return kvmini_irqfd(vm, argp);
+	case KVMINI_CREATE_IRQCHIP:
+		return kvmini_create_irqchip(vm);
+	case KVMINI_GET_IRQCHIP:
+	case KVMINI_SET_IRQCHIP:
+		return kvmini_irqchip_state(vm, argp, cmd == KVMINI_SET_IRQCHIP);
+	case KVMINI_CREATE_PIT:
+	case KVMINI_CREATE_PIT2:
+	case KVMINI_GET_PIT:
+	case KVMINI_SET_PIT:
+	case KVMINI_GET_PIT2:
+	case KVMINI_SET_PIT2:
+	case KVMINI_REINJECT_CONTROL:
+		return kvmini_pit_ioctl(vm, cmd, argp);
 	case KVMINI_ENABLE_CAP:
 		return vm_enable_cap(vm, argp);
 	case KVMINI_IOEVENTFD:

@@ -1541,7 +1541,12 @@ static int handle_rdpmc(struct kvmini_vcpu *vcpu)
 
 static int handle_skip(struct kvmini_vcpu *vcpu)
 {
-	return kvmini_exit_nop(vcpu, to_vmx(vcpu)->insn_len);	/* MONITOR/MWAIT, INVD/WBINVD */
+	return kvmini_exit_nop(vcpu, to_vmx(vcpu)->insn_len);	/* INVD, WBINVD */
+}
+
+static int handle_monitor_mwait(struct kvmini_vcpu *vcpu)
+{
+	return kvmini_exit_monitor_mwait(vcpu, to_vmx(vcpu)->insn_len);
 }
 
 static int handle_ept_violation(struct kvmini_vcpu *vcpu)
@@ -1591,8 +1596,8 @@ static int (*const vmx_exit_handlers[])(struct kvmini_vcpu *vcpu) = {
 	[EXIT_REASON_IO_INSTRUCTION] = handle_io,
 	[EXIT_REASON_MSR_READ] = handle_msr,
 	[EXIT_REASON_MSR_WRITE] = handle_msr,
-	[EXIT_REASON_MWAIT_INSTRUCTION] = handle_skip,
-	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_skip,
+	[EXIT_REASON_MWAIT_INSTRUCTION] = handle_monitor_mwait,
+	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_monitor_mwait,
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = kvmini_exit_set_tpr,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
 	[EXIT_REASON_INVEPT] = kvmini_exit_ud,

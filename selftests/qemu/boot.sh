@@ -29,10 +29,13 @@
 # BARs. Before it, a probe (irqchip_caps.c) prints the split irqchip's
 # capabilities as the hypervisor reports them.
 #
-# --boots "kernel seabios model split split-smp": which of the boots to run
-# (default: all the host has; make check runs only the model one on Intel).
-# split-smp: the q35 split boot with -smp 2 (on the distro KVM too,
-# with PV EOI off), and the guest must see both CPUs.
+# --boots "kernel seabios model split split-smp irqchip": which of the boots
+# to run (default: all the host has; make check runs only the model one on
+# Intel). split-smp: the q35 split boot with -smp 2 (on the distro KVM too,
+# with PV EOI off), and the guest must see both CPUs. irqchip: QEMU's
+# default, the whole irqchip in the hypervisor (PIC, IOAPIC, PIT too):
+# q35 -smp 2 (irqchip-smp) and pc (irqchip-pc), with the split boots'
+# disk and checks.
 # --exits: also count each boot's exits by reason (tracefs histograms of
 # kvmini:kvmini_exit and kvm:kvm_exit) and print them side by side.
 #
@@ -40,7 +43,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-host=amd boots="kernel seabios model split split-smp"
+host=amd boots="kernel seabios model split split-smp irqchip"
 [ "${1:-}" = --host ] && { host=$2; shift 2; }
 [ "${1:-}" = --boots ] && { boots=$2; shift 2; }
 count_exits=""
@@ -52,7 +55,7 @@ kver=$("$here/../host/run.sh" --print-kver)
 # The split boots (make check: on the AMD host only; on Bochs each takes
 # minutes).
 split_on=""
-case " $boots " in *" split "*|*" split-smp "*) split_on=1 ;; esac
+case " $boots " in *" split "*|*" split-smp "*|*" irqchip "*) split_on=1 ;; esac
 job=$out/job
 rm -rf "$job"
 mkdir -p "$job/g/bin" "$job/g/proc" "$job/g/sys" "$job/g/dev"
@@ -197,11 +200,11 @@ case " $boots " in *" model "*) second=$(boot_line "$model" $off guest.cpio "" -
 # stack guard page hit). Both look like an interrupt injected when the
 # guest had them masked, i.e. the nested SVM under TCG: so no PV EOI, and
 # a boot that does not reach the shell is tried once more (and says so).
-split_boot() {	# split_boot NAME MACHINE [ARGS]: the split irqchip, the virtio disk read back
+split_boot() {	# split_boot NAME MACHINE [ARGS]: an in-kernel irqchip, the virtio disk read back
 	local name=$1 machine=$2
 	shift 2
 	printf '%stwice ' "$(wallmark "$name")"	# (Intel: the mark before, not under twice)
-	nowall=1 boot_line "$name" "$machine,kernel-irqchip=split" guest-split.cpio " vdacheck" "$@" \
+	nowall=1 boot_line "$name" "$machine" guest-split.cpio " vdacheck" "$@" \
 		-cpu qemu64,kvm-pv-eoi=off -drive file=/tmp/vda.img,format=raw,if=none,id=vda,readonly=on \
 		-device virtio-blk-pci,drive=vda -D "/tmp/\$1-$name.trace" \
 		-trace kvm_set_ioeventfd_mmio -trace kvm_set_ioeventfd_pio \
@@ -210,10 +213,13 @@ split_boot() {	# split_boot NAME MACHINE [ARGS]: the split irqchip, the virtio d
 if [ -n "$split_on" ]; then
 	split="/job/irqchip_caps | sed \"s/^/@@caps \$1 /\""
 	case " $boots " in *" split "*) split="$split
-	$(split_boot split q35)
-	$(split_boot split-pc pc)" ;; esac
+	$(split_boot split q35,kernel-irqchip=split)
+	$(split_boot split-pc pc,kernel-irqchip=split)" ;; esac
 	case " $boots " in *" split-smp "*) split="$split
-	$(split_boot split-smp q35 -smp 2)" ;; esac
+	$(split_boot split-smp q35,kernel-irqchip=split -smp 2)" ;; esac
+	case " $boots " in *" irqchip "*) split="$split
+	$(split_boot irqchip-smp q35 -smp 2)
+	$(split_boot irqchip-pc pc)" ;; esac
 fi
 
 cat > "$job/run" <<JOB
@@ -333,7 +339,7 @@ fi
 # The guest's kernel may complain of what the CPU model offers (under
 # -cpu EPYC here: an XSAVE size WARN), on KVM as well: kvmini must not
 # add a complaint of its own.
-for how in kernel seabios $model split split-pc split-smp; do
+for how in kernel seabios $model split split-pc split-smp irqchip-smp irqchip-pc; do
 	grep -q "^## kvmini-$how\$" "$out/job.log" || continue
 	extra=$(comm -23 <(sed -n "s/^@@problem kvmini-$how //p" "$out/job.log" | sort -u) \
 			 <(sed -n "s/^@@problem kvm-$how //p" "$out/job.log" | sort -u))
@@ -349,7 +355,8 @@ for how in kernel seabios $model split split-pc split-smp; do
 done
 # The split boot, on each hypervisor it ran on: what the guest read from
 # its disk and how its interrupts came, and what QEMU asked of KVM.
-for name in kvmini-split kvmini-split-pc kvmini-split-smp kvm-split kvm-split-pc kvm-split-smp; do
+for name in kvmini-split kvmini-split-pc kvmini-split-smp kvmini-irqchip-smp kvmini-irqchip-pc \
+	    kvm-split kvm-split-pc kvm-split-smp kvm-irqchip-smp kvm-irqchip-pc; do
 	grep -q "^## $name\$" "$out/job.log" || continue
 	con=$(sed -n "/^## $name\$/,/^@@time $name /p" "$out/job.log")
 	sed -n "s/^@@retry $name: /# $name: /p; s/^@@retry-tail $name /# $name:   /p" "$out/job.log"
@@ -407,8 +414,8 @@ for name in kvmini-split kvmini-split-pc kvmini-split-smp kvm-split kvm-split-pc
 	fi
 done
 awk -v note="$clock_note" -v model="$model" '/^@@time/ { t[$2] = $4 - $3 } END {
-	split("kernel seabios " model " split split-pc split-smp", how, " ")
-	for (i = 1; i <= 6; i++) {
+	split("kernel seabios " model " split split-pc split-smp irqchip-smp irqchip-pc", how, " ")
+	for (i = 1; i <= 8; i++) {
 		a = t["kvmini-" how[i]]; b = t["kvm-" how[i]]
 		what = "-cpu " how[i] " -kernel"
 		if (how[i] == "kernel") what = "-kernel"
@@ -416,6 +423,8 @@ awk -v note="$clock_note" -v model="$model" '/^@@time/ { t[$2] = $4 - $3 } END {
 		if (how[i] == "split") what = "q35 kernel-irqchip=split virtio-blk -kernel"
 		if (how[i] == "split-pc") what = "pc kernel-irqchip=split virtio-blk -kernel"
 		if (how[i] == "split-smp") what = "q35 kernel-irqchip=split -smp 2 virtio-blk -kernel"
+		if (how[i] == "irqchip-smp") what = "q35 (kernel irqchip) -smp 2 virtio-blk -kernel"
+		if (how[i] == "irqchip-pc") what = "pc (kernel irqchip) virtio-blk -kernel"
 		if (a && b)
 			printf "# QEMU %s boot to the guest shell and poweroff%s: kvmini %.2f s, KVM %.2f s, kvmini/KVM %.2f\n",
 			       what, note, a, b, a / b
