@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel 8259 pair (KVMINI_CREATE_IRQCHIP), as KVM has it: the
+ * guest programs both PICs through their ports (vectors 0x20 and 0x28)
+ * and takes their interrupts through LVT0, ExtINT as the BSP's reset
+ * value leaves it, with IF=1.  KVMINI_IRQ_LINE on GSI 1 reaches the
+ * master, GSI 10 and 11 the slave through the cascade (pin 2); an IMR bit
+ * holds an edge in IRR until unmasked; OCW2 ends the service (non-specific
+ * and specific EOI); OCW3 reads IRR and ISR.  A slave pin made
+ * level-triggered in the ELCR comes again after each EOI until the line
+ * goes down.  KVMINI_IRQ_LINE_STATUS adds up what each route of the GSI
+ * said (KVM's kvm_set_irq(): the sum of the non-negative answers, -1 if
+ * none): the PIC says 1 for a new request or a lowered line, 0 for one
+ * already in IRR, -1 when its IMR masks the pin; the IOAPIC (every pin
+ * masked at reset) -1 for a rising edge, 0 for a line already high, 1 for
+ * a lowered line.  So for GSI 1-15: raise 1, raise again before it is
+ * taken 0, lower 2, masked raise -1, masked lower 1.
+ * Not here: a spurious IRQ 7, which KVM gives only if a request goes away
+ * between its two looks at the PIC within one injection; no VMM can
+ * arrange that.
+ */
+#include "kvmini_util.h"
+#include "kvmini_vm.h"
+#include "kvmini_apic.h"
+#include "kvmini_irqchip.h"
+#include "kselftest_harness.h"
+
+/* Guest state: interrupts taken, the last vector. */
+uint64_t irq_count, irq_last;
+
+/* No EOI here: the guest's code ends the service where the test wants it. */
+GUEST_IRQ_FN void pic_irq(uint64_t vec, uint64_t rip)
+{
+	irq_last = vec;
+	irq_count++;
+}
+GUEST_IRQ_HANDLER(pic_stub_21, 0x21, pic_irq);
+GUEST_IRQ_HANDLER(pic_stub_23, 0x23, pic_irq);
+GUEST_IRQ_HANDLER(pic_stub_27, 0x27, pic_irq);
+GUEST_IRQ_HANDLER(pic_stub_2a, 0x2a, pic_irq);
+GUEST_IRQ_HANDLER(pic_stub_2b, 0x2b, pic_irq);
+GUEST_IRQ_HANDLER(pic_stub_2f, 0x2f, pic_irq);
+
+static struct kvmini_vm *pic_vm(void *fn, struct kvmini_vcpu **vcpu)
+{
+	struct kvmini_vm *vm = vm_create_guest_irqchip(fn, vcpu);
+
+	if (!vm)
+		return NULL;
+	vcpu_set_cpuid_supported(*vcpu);
+	apic_set_irq_gate(vm, 0x21, pic_stub_21);
+	apic_set_irq_gate(vm, 0x23, pic_stub_23);
+	apic_set_irq_gate(vm, 0x27, pic_stub_27);
+	apic_set_irq_gate(vm, 0x2a, pic_stub_2a);
+	apic_set_irq_gate(vm, 0x2b, pic_stub_2b);
+	apic_set_irq_gate(vm, 0x2f, pic_stub_2f);
+	return vm;
+}
+
+/* Run to the next SYNC: its four values. */
+static uint64_t *next_sync(struct kvmini_vcpu *vcpu)
+{
+	static struct ucall uc;
+
+	if (vcpu_run_ucall(vcpu, &uc) != UCALL_SYNC)
+		LIB_FAIL("guest done before its SYNC");
+	return uc.args;
+}
+
+/* IRQ 1, IRQ 2 (the cascade), IRQ 10 and 11 unmasked. */
+static void guest_edge(void)
+{
+	pic_init(0xf9, 0xf3);
+	GUEST_SYNC4(inb(PIC_MASTER_DATA), inb(PIC_SLAVE_DATA), 0, 0);
+	guest_sti();
+	GUEST_SYNC(1);				/* GSI 1 raised meanwhile */
+	GUEST_SYNC4(irq_count, irq_last, pic_read_isr(PIC_MASTER_CMD),
+		    pic_read_irr(PIC_MASTER_CMD));
+	outb(PIC_MASTER_CMD, PIC_OCW2_EOI);
+	GUEST_SYNC4(pic_read_isr(PIC_MASTER_CMD), 0, 0, 0);	/* GSI 10 raised */
+	GUEST_SYNC4(irq_count, irq_last, pic_read_isr(PIC_MASTER_CMD),
+		    pic_read_isr(PIC_SLAVE_CMD));
+	outb(PIC_SLAVE_CMD, PIC_OCW2_EOI);
+	outb(PIC_MASTER_CMD, PIC_OCW2_SEOI(2));
+	GUEST_SYNC4(pic_read_isr(PIC_MASTER_CMD), pic_read_isr(PIC_SLAVE_CMD), 0, 0);
+	/* IRQ 1 masked: raised twice meanwhile. */
+	outb(PIC_MASTER_DATA, 0xfb);
+	GUEST_SYNC(2);
+	GUEST_SYNC4(irq_count, pic_read_irr(PIC_MASTER_CMD), 0, 0);
+	outb(PIC_MASTER_DATA, 0xf9);		/* unmasked: the latched edge */
+	asm volatile("nop; nop" ::: "memory");
+	GUEST_SYNC4(irq_count, irq_last, pic_read_irr(PIC_MASTER_CMD),
+		    pic_read_isr(PIC_MASTER_CMD));
+	outb(PIC_MASTER_CMD, PIC_OCW2_SEOI(1));
+	/* IF=0: two edges meanwhile make one interrupt. */
+	guest_cli();
+	GUEST_SYNC(3);
+	guest_sti();
+	asm volatile("nop; nop" ::: "memory");
+	outb(PIC_MASTER_CMD, PIC_OCW2_EOI);
+	asm volatile("nop; nop" ::: "memory");
+	GUEST_SYNC4(irq_count, irq_last, pic_read_isr(PIC_MASTER_CMD), 0);
+}
+
+TEST(edge_cascade_mask_eoi)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = pic_vm(guest_edge, &vcpu);
+	uint64_t *v;
+
+	REQUIRE_IRQCHIP(vm);
+	v = next_sync(vcpu);
+	EXPECT_EQ(0xf9ULL, v[0]);		/* IMRs read back */
+	EXPECT_EQ(0xf3ULL, v[1]);
+	next_sync(vcpu);
+	/* Master pin 1: a new request (1); the IOAPIC's masked pin adds nothing (-1). */
+	EXPECT_EQ(1, line_status(vm, 1, 1));
+	EXPECT_EQ(2, line_status(vm, 1, 0));	/* lowered: PIC 1 + IOAPIC 1 */
+	v = next_sync(vcpu);
+	EXPECT_EQ(1ULL, v[0]);
+	EXPECT_EQ(0x21ULL, v[1]);
+	EXPECT_EQ(0x02ULL, v[2]);		/* ISR: pin 1 in service */
+	EXPECT_EQ(0ULL, v[3]);			/* IRR: an edge is gone at INTA */
+	v = next_sync(vcpu);
+	EXPECT_EQ(0ULL, v[0]);			/* the non-specific EOI */
+	/* Slave pin 2 (GSI 10), through the master's pin 2. */
+	EXPECT_EQ(1, line_status(vm, 10, 1));
+	EXPECT_EQ(2, line_status(vm, 10, 0));
+	v = next_sync(vcpu);
+	EXPECT_EQ(2ULL, v[0]);
+	EXPECT_EQ(0x2aULL, v[1]);
+	EXPECT_EQ(0x04ULL, v[2]);		/* master: the cascade in service */
+	EXPECT_EQ(0x04ULL, v[3]);		/* slave: its pin 2 */
+	v = next_sync(vcpu);
+	EXPECT_EQ(0ULL, v[0]);			/* specific EOI of pin 2 */
+	EXPECT_EQ(0ULL, v[1]);
+	next_sync(vcpu);
+	/* Masked in the IMR: -1 (and -1 from the IOAPIC); lowered: the IOAPIC's 1. */
+	EXPECT_EQ(-1, line_status(vm, 1, 1));
+	EXPECT_EQ(1, line_status(vm, 1, 0));
+	EXPECT_EQ(-1, line_status(vm, 1, 1));
+	EXPECT_EQ(1, line_status(vm, 1, 0));
+	v = next_sync(vcpu);
+	EXPECT_EQ(2ULL, v[0]) TH_LOG("taken while masked");
+	EXPECT_EQ(0x02ULL, v[1]);		/* but latched in IRR */
+	v = next_sync(vcpu);
+	EXPECT_EQ(3ULL, v[0]);			/* once, at the unmasking */
+	EXPECT_EQ(0x21ULL, v[1]);
+	EXPECT_EQ(0ULL, v[2]);
+	EXPECT_EQ(0x02ULL, v[3]);
+	next_sync(vcpu);
+	/* IF=0: the second edge finds the first in IRR: coalesced (0). */
+	EXPECT_EQ(1, line_status(vm, 1, 1));
+	EXPECT_EQ(2, line_status(vm, 1, 0));
+	EXPECT_EQ(0, line_status(vm, 1, 1));
+	EXPECT_EQ(2, line_status(vm, 1, 0));
+	v = next_sync(vcpu);
+	EXPECT_EQ(4ULL, v[0]);
+	EXPECT_EQ(0x21ULL, v[1]);
+	EXPECT_EQ(0ULL, v[2]);
+	vm_free(vm);
+}
+
+/* Slave pin 3 (GSI 11) level-triggered in the ELCR. */
+static void guest_level(void)
+{
+	uint8_t m, s;
+
+	pic_init(0xfb, 0xf7);
+	outb(PIC_ELCR_MASTER, 0xff);		/* only the bits KVM allows stay */
+	outb(PIC_ELCR_SLAVE, 0xff);
+	m = inb(PIC_ELCR_MASTER);
+	s = inb(PIC_ELCR_SLAVE);
+	outb(PIC_ELCR_MASTER, 0);
+	outb(PIC_ELCR_SLAVE, 0x08);
+	GUEST_SYNC4(m, s, inb(PIC_ELCR_MASTER), inb(PIC_ELCR_SLAVE));
+	guest_sti();
+	GUEST_SYNC(1);				/* GSI 11 high from here */
+	GUEST_SYNC4(irq_count, irq_last, pic_read_irr(PIC_SLAVE_CMD),
+		    pic_read_isr(PIC_SLAVE_CMD));
+	outb(PIC_SLAVE_CMD, PIC_OCW2_EOI);
+	outb(PIC_MASTER_CMD, PIC_OCW2_EOI);	/* still high: again */
+	asm volatile("nop; nop" ::: "memory");
+	GUEST_SYNC4(irq_count, irq_last, pic_read_isr(PIC_SLAVE_CMD), 0);
+	outb(PIC_SLAVE_CMD, PIC_OCW2_EOI);
+	outb(PIC_MASTER_CMD, PIC_OCW2_EOI);
+	asm volatile("nop; nop" ::: "memory");
+	GUEST_SYNC(irq_count);			/* lowered meanwhile */
+	outb(PIC_SLAVE_CMD, PIC_OCW2_EOI);
+	outb(PIC_MASTER_CMD, PIC_OCW2_EOI);
+	asm volatile("nop; nop" ::: "memory");
+	GUEST_SYNC4(irq_count, pic_read_irr(PIC_SLAVE_CMD), pic_read_isr(PIC_SLAVE_CMD),
+		    pic_read_isr(PIC_MASTER_CMD));
+}
+
+TEST(level_elcr)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = pic_vm(guest_level, &vcpu);
+	uint64_t *v;
+
+	REQUIRE_IRQCHIP(vm);
+	v = next_sync(vcpu);
+	/* KVM's ELCR masks: master 0xf8 (pins 0-2 edge only), slave 0xde (8, 13). */
+	EXPECT_EQ(0xf8ULL, v[0]);
+	EXPECT_EQ(0xdeULL, v[1]);
+	EXPECT_EQ(0ULL, v[2]);
+	EXPECT_EQ(0x08ULL, v[3]);
+	next_sync(vcpu);
+	EXPECT_EQ(1, line_status(vm, 11, 1));
+	/* High already: the PIC's IRR has it (0), the IOAPIC's too (0). */
+	EXPECT_EQ(0, line_status(vm, 11, 1));
+	v = next_sync(vcpu);
+	EXPECT_EQ(1ULL, v[0]);
+	EXPECT_EQ(0x2bULL, v[1]);
+	EXPECT_EQ(0x08ULL, v[2]);		/* level: IRR stays set at INTA */
+	EXPECT_EQ(0x08ULL, v[3]);
+	v = next_sync(vcpu);
+	EXPECT_EQ(2ULL, v[0]);			/* after the EOI, again */
+	EXPECT_EQ(0x2bULL, v[1]);
+	EXPECT_EQ(0x08ULL, v[2]);
+	EXPECT_EQ(2, line_status(vm, 11, 0));
+	v = next_sync(vcpu);
+	EXPECT_EQ(2ULL, v[0]);			/* lowered before the EOI: no third */
+	v = next_sync(vcpu);
+	EXPECT_EQ(2ULL, v[0]);
+	EXPECT_EQ(0ULL, v[1]);
+	EXPECT_EQ(0ULL, v[2]);
+	EXPECT_EQ(0ULL, v[3]);
+	vm_free(vm);
+}
+
+/* No irqchip: KVMINI_IRQ_LINE is ENXIO. */
+TEST(no_irqchip)
+{
+	struct kvmini_vm *vm = vm_create();
+	int32_t status;
+
+	REQUIRE_VM(vm);
+	EXPECT_EQ(-ENXIO, irq_line(vm, 1, 1, &status));
+	EXPECT_EQ(-ENXIO, irq_line(vm, 1, 1, NULL));
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
