@@ -8,16 +8,19 @@
  * holds an edge in IRR until unmasked; OCW2 ends the service (non-specific
  * and specific EOI); OCW3 reads IRR and ISR.  A slave pin made
  * level-triggered in the ELCR comes again after each EOI until the line
- * goes down.  KVMINI_IRQ_LINE_STATUS adds up what each route of the GSI
+ * goes down.  OCW3's poll reads the request (see ocw3_poll).
+ * KVMINI_IRQ_LINE_STATUS adds up what each route of the GSI
  * said (KVM's kvm_set_irq(): the sum of the non-negative answers, -1 if
  * none): the PIC says 1 for a new request or a lowered line, 0 for one
  * already in IRR, -1 when its IMR masks the pin; the IOAPIC (every pin
  * masked at reset) -1 for a rising edge, 0 for a line already high, 1 for
  * a lowered line.  So for GSI 1-15: raise 1, raise again before it is
  * taken 0, lower 2, masked raise -1, masked lower 1.
- * Not here: a spurious IRQ 7, which KVM gives only if a request goes away
- * between its two looks at the PIC within one injection; no VMM can
- * arrange that.
+ * The slave's spurious IRQ 15 (vector 0x2f) comes when a level request on
+ * the slave goes away before the INTA; the master's spurious IRQ 7 does
+ * not (its output drops with the request; KVM gives it only if a request
+ * goes away between its two looks at the PIC within one injection, which
+ * no VMM can arrange).
  */
 #include "kvmini_util.h"
 #include "kvmini_vm.h"
@@ -226,6 +229,89 @@ TEST(level_elcr)
 	EXPECT_EQ(2ULL, v[0]);
 	EXPECT_EQ(0ULL, v[1]);
 	EXPECT_EQ(0ULL, v[2]);
+	EXPECT_EQ(0ULL, v[3]);
+	vm_free(vm);
+}
+
+/*
+ * OCW3's poll command (0x0c): the next read of the command port is the
+ * INTA a CPU would do: the highest request leaves IRR (and is not put in
+ * service); KVM returns its pin number alone (no bit 7, unlike the
+ * 8259A's 0x80 | pin), and 7 with no request.
+ */
+static void guest_poll(void)
+{
+	uint64_t p1, p2, irr, isr;
+
+	pic_init(0xf9, 0xf3);
+	GUEST_SYNC(1);				/* IF=0; GSI 1 pulsed meanwhile */
+	outb(PIC_MASTER_CMD, 0x0c);
+	p1 = inb(PIC_MASTER_CMD);
+	irr = pic_read_irr(PIC_MASTER_CMD);
+	isr = pic_read_isr(PIC_MASTER_CMD);
+	outb(PIC_MASTER_CMD, 0x0c);
+	p2 = inb(PIC_MASTER_CMD);
+	guest_sti();
+	asm volatile("nop; nop" ::: "memory");
+	GUEST_SYNC4(p1, p2, irr << 8 | isr, irq_count);
+}
+
+TEST(ocw3_poll)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = pic_vm(guest_poll, &vcpu);
+	uint64_t *v;
+
+	REQUIRE_IRQCHIP(vm);
+	next_sync(vcpu);
+	EXPECT_EQ(1, line_status(vm, 1, 1));
+	EXPECT_EQ(2, line_status(vm, 1, 0));
+	v = next_sync(vcpu);
+	EXPECT_EQ(0x01ULL, v[0]);
+	EXPECT_EQ(0x07ULL, v[1]);
+	EXPECT_EQ(0ULL, v[2]);			/* neither requested nor in service */
+	EXPECT_EQ(0ULL, v[3]) TH_LOG("an interrupt for a polled request");
+	vm_free(vm);
+}
+
+/*
+ * The slave's spurious IRQ 15: a level request on the slave pulses the
+ * master's (edge-only) pin 2, which stays in the master's IRR when the
+ * slave's line goes down again; at INTA the slave has nothing, so vector
+ * slave base + 7 comes, the master's pin 2 in service, nothing in the
+ * slave's.  (The master's own spurious IRQ 7 cannot be made to come: a
+ * request gone from the master drops its output with it.)
+ */
+static void guest_spurious(void)
+{
+	pic_init(0xfb, 0xf7);
+	outb(PIC_ELCR_SLAVE, 0x08);
+	GUEST_SYNC(1);				/* IF=0; GSI 11 up and down meanwhile */
+	GUEST_SYNC4(pic_read_irr(PIC_MASTER_CMD), pic_read_irr(PIC_SLAVE_CMD), 0, 0);
+	guest_sti();
+	asm volatile("nop; nop" ::: "memory");
+	guest_cli();
+	GUEST_SYNC4(irq_count, irq_last, pic_read_isr(PIC_MASTER_CMD),
+		    pic_read_isr(PIC_SLAVE_CMD));
+}
+
+TEST(spurious_slave)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = pic_vm(guest_spurious, &vcpu);
+	uint64_t *v;
+
+	REQUIRE_IRQCHIP(vm);
+	next_sync(vcpu);
+	EXPECT_EQ(1, line_status(vm, 11, 1));
+	EXPECT_EQ(2, line_status(vm, 11, 0));
+	v = next_sync(vcpu);
+	EXPECT_EQ(0x04ULL, v[0]);		/* the cascade's edge stays latched */
+	EXPECT_EQ(0ULL, v[1]);			/* the level request is gone */
+	v = next_sync(vcpu);
+	EXPECT_EQ(1ULL, v[0]);
+	EXPECT_EQ(0x2fULL, v[1]);
+	EXPECT_EQ(0x04ULL, v[2]);
 	EXPECT_EQ(0ULL, v[3]);
 	vm_free(vm);
 }
