@@ -64,15 +64,6 @@ static struct kvmini_vm *ioapic_vm(void *fn, struct kvmini_vcpu **vcpu)
 	return vm;
 }
 
-static uint64_t *next_sync(struct kvmini_vcpu *vcpu)
-{
-	static struct ucall uc;
-
-	if (vcpu_run_ucall(vcpu, &uc) != UCALL_SYNC)
-		LIB_FAIL("guest done before its SYNC");
-	return uc.args;
-}
-
 static void guest_regs(void)
 {
 	uint32_t id, ver, arb, sel, lo, hi, far;
@@ -100,12 +91,12 @@ TEST(registers)
 	uint64_t *v;
 
 	REQUIRE_IRQCHIP(vm);
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(0ULL, v[0]);
 	EXPECT_EQ(0x00170011ULL, v[1]);
 	EXPECT_EQ(0ULL, v[2]);
 	EXPECT_EQ(0xffffffff00010000ULL, v[3]);	/* pin 23 at reset; past the pins */
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(0x0f000000ULL, v[0]);		/* 4 ID bits */
 	EXPECT_EQ(0x00170011ULL, v[1]);
 	EXPECT_EQ(0x0f000000ULL, v[2]);
@@ -147,34 +138,34 @@ TEST(edge_masked_level)
 	uint64_t *v;
 
 	REQUIRE_IRQCHIP(vm);
-	next_sync(vcpu);
+	irq_next_sync(vcpu);
 	EXPECT_EQ(1, line_status(vm, 16, 1));	/* one APIC took it */
 	EXPECT_EQ(0, line_status(vm, 16, 1));	/* an edge pin already high */
 	EXPECT_EQ(1, line_status(vm, 16, 0));
 	EXPECT_EQ(-1, line_status(vm, 4, 1));	/* masked in the IOAPIC and the PIC */
 	EXPECT_EQ(-1, line_status(vm, 24, 1));	/* no route */
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(1ULL, v[0]);
 	EXPECT_EQ(0ULL, v[1]);
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(0ULL, v[0]) TH_LOG("an edge that came while masked, at the unmasking");
 	EXPECT_EQ(1, line_status(vm, 4, 0));	/* the IOAPIC's 1; the masked PIC's -1 */
 	EXPECT_EQ(1, line_status(vm, 4, 1));
 	EXPECT_EQ(1, line_status(vm, 4, 0));
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(1ULL, v[0]);
-	next_sync(vcpu);
+	irq_next_sync(vcpu);
 	EXPECT_EQ(1, line_status(vm, 17, 1));
 	EXPECT_EQ(-1, line_status(vm, 17, 1));	/* remote IRR: waits for the EOI */
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(1ULL, v[0]);
 	EXPECT_EQ((uint64_t)(VEC_LEVEL | IOAPIC_LEVEL | IOAPIC_REMOTE_IRR), v[1]);
 	EXPECT_EQ((uint64_t)APIC_VEC_BIT(VEC_LEVEL), v[2]);	/* TMR: level */
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(2ULL, v[0]);
 	EXPECT_EQ((uint64_t)(VEC_LEVEL | IOAPIC_LEVEL | IOAPIC_REMOTE_IRR), v[1]);
 	EXPECT_EQ(1, line_status(vm, 17, 0));
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(2ULL, v[0]);
 	EXPECT_EQ((uint64_t)(VEC_LEVEL | IOAPIC_LEVEL), v[1]);
 	vm_free(vm);
@@ -219,18 +210,18 @@ TEST(irqfd_resample)
 	REQUIRE_IRQCHIP(vm);
 	EXPECT_EQ(1, ioctl(vm->fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_IRQFD_RESAMPLE));
 	ASSERT_EQ(0, ioctl_err(vm->fd, KVMINI_IRQFD, (unsigned long)&a));
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ((uint64_t)(VEC_LEVEL | IOAPIC_LEVEL), v[1]);
 	for (n = 1; n <= 2; n++) {
 		/* Signalled: the pin goes up and stays up until the EOI. */
 		GUEST_VAR(vm, irq_want)[2] = n;
 		ASSERT_EQ(8, write(efd, &one, 8));
-		v = next_sync(vcpu);
+		v = irq_next_sync(vcpu);
 		EXPECT_EQ((uint64_t)n, v[0]);
 		EXPECT_EQ((uint64_t)(VEC_LEVEL | IOAPIC_LEVEL | IOAPIC_REMOTE_IRR), v[1]);
 		EXPECT_EQ(0ULL, resampled(rfd));
 		/* The EOI: lowered (not delivered again) and the resamplefd signalled. */
-		v = next_sync(vcpu);
+		v = irq_next_sync(vcpu);
 		EXPECT_EQ((uint64_t)n, v[0]);
 		EXPECT_EQ((uint64_t)(VEC_LEVEL | IOAPIC_LEVEL), v[1]);
 		EXPECT_EQ(1ULL, resampled(rfd));

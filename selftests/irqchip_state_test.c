@@ -49,9 +49,7 @@ static void guest_busy(void)
 	xapic_enable(0xff);
 	xapic_write(APIC_LVT0, APIC_LVT_DM_EXTINT);	/* the PIC's way in */
 	ioapic_route(LEVEL_GSI, VEC_LEVEL | IOAPIC_LEVEL, 0);
-	outb(PIT_CMD, 0x34);				/* channel 0, mode 2: its IRQ 0 masked */
-	outb(PIT_CH0, PIT_COUNT & 0xff);
-	outb(PIT_CH0, PIT_COUNT >> 8);
+	pit_program(0, 2, PIT_COUNT);			/* its IRQ 0 masked */
 	guest_sti();
 	GUEST_SYNC(1);					/* GSI 19 up from here */
 	GUEST_SYNC4(level_count, ioapic_read(IOAPIC_REDIR(LEVEL_GSI)), 0, 0);
@@ -79,15 +77,6 @@ static struct kvmini_vm *busy_vm(struct kvmini_vcpu **vcpu)
 	return vm;
 }
 
-static uint64_t *next_sync(struct kvmini_vcpu *vcpu)
-{
-	static struct ucall uc;
-
-	if (vcpu_run_ucall(vcpu, &uc) != UCALL_SYNC)
-		LIB_FAIL("guest done before its SYNC");
-	return uc.args;
-}
-
 #define REDIR_LEVEL	(VEC_LEVEL | IOAPIC_LEVEL)
 
 TEST(move_in_service)
@@ -104,9 +93,9 @@ TEST(move_in_service)
 
 	REQUIRE_IRQCHIP(vm);
 	REQUIRE_PIT(vm, create_pit2(vm, KVMINI_PIT_SPEAKER_DUMMY));
-	next_sync(vcpu);
+	irq_next_sync(vcpu);
 	EXPECT_EQ(1, line_status(vm, LEVEL_GSI, 1));
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	ASSERT_EQ(1ULL, v[0]);
 	ASSERT_EQ((uint64_t)(REDIR_LEVEL | IOAPIC_REMOTE_IRR), v[1]);
 	/* Complete the ucall's OUT without entering the guest; then save. */
@@ -164,18 +153,18 @@ TEST(move_in_service)
 	EXPECT_EQ((uint32_t)PIT_COUNT, pit.channels[0].count);
 
 	/* The guest goes on there: its EOI, the line still high. */
-	v = next_sync(vcpu2);
+	v = irq_next_sync(vcpu2);
 	EXPECT_EQ(2ULL, v[0]);
 	EXPECT_EQ((uint64_t)(REDIR_LEVEL | IOAPIC_REMOTE_IRR), v[1]);
 	EXPECT_EQ(1, line_status(vm2, LEVEL_GSI, 0));
-	v = next_sync(vcpu2);
+	v = irq_next_sync(vcpu2);
 	EXPECT_EQ(2ULL, v[0]);
 	EXPECT_EQ((uint64_t)REDIR_LEVEL, v[1]);
 	/* New interrupts: the PIC's (edge) and the IOAPIC's. */
 	EXPECT_EQ(1, line_status(vm2, 1, 1));
 	EXPECT_EQ(2, line_status(vm2, 1, 0));
 	EXPECT_EQ(1, line_status(vm2, LEVEL_GSI, 1));
-	v = next_sync(vcpu2);
+	v = irq_next_sync(vcpu2);
 	EXPECT_EQ(1ULL, v[0]);
 	EXPECT_EQ(3ULL, v[1]);
 	EXPECT_EQ((uint64_t)(REDIR_LEVEL | IOAPIC_REMOTE_IRR), v[2]);

@@ -4,23 +4,17 @@
  * guest programs both PICs through their ports (vectors 0x20 and 0x28)
  * and takes their interrupts through LVT0, ExtINT as the BSP's reset
  * value leaves it, with IF=1.  KVMINI_IRQ_LINE on GSI 1 reaches the
- * master, GSI 10 and 11 the slave through the cascade (pin 2); an IMR bit
- * holds an edge in IRR until unmasked; OCW2 ends the service (non-specific
- * and specific EOI); OCW3 reads IRR and ISR.  A slave pin made
- * level-triggered in the ELCR comes again after each EOI until the line
- * goes down.  OCW3's poll reads the request (see ocw3_poll).
- * KVMINI_IRQ_LINE_STATUS adds up what each route of the GSI
- * said (KVM's kvm_set_irq(): the sum of the non-negative answers, -1 if
- * none): the PIC says 1 for a new request or a lowered line, 0 for one
+ * master, GSI 10 the slave through the cascade (pin 2); an IMR bit holds
+ * an edge in IRR until unmasked; OCW2 ends the service (non-specific and
+ * specific EOI); OCW3 reads IRR and ISR, and its poll reads the request
+ * (see ocw3_poll).  KVMINI_IRQ_LINE_STATUS adds up what each route of the
+ * GSI said (KVM's kvm_set_irq(): the sum of the non-negative answers, -1
+ * if none): the PIC says 1 for a new request or a lowered line, 0 for one
  * already in IRR, -1 when its IMR masks the pin; the IOAPIC (every pin
  * masked at reset) -1 for a rising edge, 0 for a line already high, 1 for
  * a lowered line.  So for GSI 1-15: raise 1, raise again before it is
  * taken 0, lower 2, masked raise -1, masked lower 1.
- * The slave's spurious IRQ 15 (vector 0x2f) comes when a level request on
- * the slave goes away before the INTA; the master's spurious IRQ 7 does
- * not (its output drops with the request; KVM gives it only if a request
- * goes away between its two looks at the PIC within one injection, which
- * no VMM can arrange).
+ * Level-triggered pins and the spurious IRQ 15: pic_level_test.
  */
 #include "kvmini_util.h"
 #include "kvmini_vm.h"
@@ -38,11 +32,7 @@ GUEST_IRQ_FN void pic_irq(uint64_t vec, uint64_t rip)
 	irq_count++;
 }
 GUEST_IRQ_HANDLER(pic_stub_21, 0x21, pic_irq);
-GUEST_IRQ_HANDLER(pic_stub_23, 0x23, pic_irq);
-GUEST_IRQ_HANDLER(pic_stub_27, 0x27, pic_irq);
 GUEST_IRQ_HANDLER(pic_stub_2a, 0x2a, pic_irq);
-GUEST_IRQ_HANDLER(pic_stub_2b, 0x2b, pic_irq);
-GUEST_IRQ_HANDLER(pic_stub_2f, 0x2f, pic_irq);
 
 static struct kvmini_vm *pic_vm(void *fn, struct kvmini_vcpu **vcpu)
 {
@@ -52,22 +42,8 @@ static struct kvmini_vm *pic_vm(void *fn, struct kvmini_vcpu **vcpu)
 		return NULL;
 	vcpu_set_cpuid_supported(*vcpu);
 	apic_set_irq_gate(vm, 0x21, pic_stub_21);
-	apic_set_irq_gate(vm, 0x23, pic_stub_23);
-	apic_set_irq_gate(vm, 0x27, pic_stub_27);
 	apic_set_irq_gate(vm, 0x2a, pic_stub_2a);
-	apic_set_irq_gate(vm, 0x2b, pic_stub_2b);
-	apic_set_irq_gate(vm, 0x2f, pic_stub_2f);
 	return vm;
-}
-
-/* Run to the next SYNC: its four values. */
-static uint64_t *next_sync(struct kvmini_vcpu *vcpu)
-{
-	static struct ucall uc;
-
-	if (vcpu_run_ucall(vcpu, &uc) != UCALL_SYNC)
-		LIB_FAIL("guest done before its SYNC");
-	return uc.args;
 }
 
 /* IRQ 1, IRQ 2 (the cascade), IRQ 10 and 11 unmasked. */
@@ -112,124 +88,55 @@ TEST(edge_cascade_mask_eoi)
 	uint64_t *v;
 
 	REQUIRE_IRQCHIP(vm);
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(0xf9ULL, v[0]);		/* IMRs read back */
 	EXPECT_EQ(0xf3ULL, v[1]);
-	next_sync(vcpu);
+	irq_next_sync(vcpu);
 	/* Master pin 1: a new request (1); the IOAPIC's masked pin adds nothing (-1). */
 	EXPECT_EQ(1, line_status(vm, 1, 1));
 	EXPECT_EQ(2, line_status(vm, 1, 0));	/* lowered: PIC 1 + IOAPIC 1 */
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(1ULL, v[0]);
 	EXPECT_EQ(0x21ULL, v[1]);
 	EXPECT_EQ(0x02ULL, v[2]);		/* ISR: pin 1 in service */
 	EXPECT_EQ(0ULL, v[3]);			/* IRR: an edge is gone at INTA */
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(0ULL, v[0]);			/* the non-specific EOI */
 	/* Slave pin 2 (GSI 10), through the master's pin 2. */
 	EXPECT_EQ(1, line_status(vm, 10, 1));
 	EXPECT_EQ(2, line_status(vm, 10, 0));
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(2ULL, v[0]);
 	EXPECT_EQ(0x2aULL, v[1]);
 	EXPECT_EQ(0x04ULL, v[2]);		/* master: the cascade in service */
 	EXPECT_EQ(0x04ULL, v[3]);		/* slave: its pin 2 */
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(0ULL, v[0]);			/* specific EOI of pin 2 */
 	EXPECT_EQ(0ULL, v[1]);
-	next_sync(vcpu);
+	irq_next_sync(vcpu);
 	/* Masked in the IMR: -1 (and -1 from the IOAPIC); lowered: the IOAPIC's 1. */
 	EXPECT_EQ(-1, line_status(vm, 1, 1));
 	EXPECT_EQ(1, line_status(vm, 1, 0));
 	EXPECT_EQ(-1, line_status(vm, 1, 1));
 	EXPECT_EQ(1, line_status(vm, 1, 0));
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(2ULL, v[0]) TH_LOG("taken while masked");
 	EXPECT_EQ(0x02ULL, v[1]);		/* but latched in IRR */
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(3ULL, v[0]);			/* once, at the unmasking */
 	EXPECT_EQ(0x21ULL, v[1]);
 	EXPECT_EQ(0ULL, v[2]);
 	EXPECT_EQ(0x02ULL, v[3]);
-	next_sync(vcpu);
+	irq_next_sync(vcpu);
 	/* IF=0: the second edge finds the first in IRR: coalesced (0). */
 	EXPECT_EQ(1, line_status(vm, 1, 1));
 	EXPECT_EQ(2, line_status(vm, 1, 0));
 	EXPECT_EQ(0, line_status(vm, 1, 1));
 	EXPECT_EQ(2, line_status(vm, 1, 0));
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(4ULL, v[0]);
 	EXPECT_EQ(0x21ULL, v[1]);
 	EXPECT_EQ(0ULL, v[2]);
-	vm_free(vm);
-}
-
-/* Slave pin 3 (GSI 11) level-triggered in the ELCR. */
-static void guest_level(void)
-{
-	uint8_t m, s;
-
-	pic_init(0xfb, 0xf7);
-	outb(PIC_ELCR_MASTER, 0xff);		/* only the bits KVM allows stay */
-	outb(PIC_ELCR_SLAVE, 0xff);
-	m = inb(PIC_ELCR_MASTER);
-	s = inb(PIC_ELCR_SLAVE);
-	outb(PIC_ELCR_MASTER, 0);
-	outb(PIC_ELCR_SLAVE, 0x08);
-	GUEST_SYNC4(m, s, inb(PIC_ELCR_MASTER), inb(PIC_ELCR_SLAVE));
-	guest_sti();
-	GUEST_SYNC(1);				/* GSI 11 high from here */
-	GUEST_SYNC4(irq_count, irq_last, pic_read_irr(PIC_SLAVE_CMD),
-		    pic_read_isr(PIC_SLAVE_CMD));
-	outb(PIC_SLAVE_CMD, PIC_OCW2_EOI);
-	outb(PIC_MASTER_CMD, PIC_OCW2_EOI);	/* still high: again */
-	asm volatile("nop; nop" ::: "memory");
-	GUEST_SYNC4(irq_count, irq_last, pic_read_isr(PIC_SLAVE_CMD), 0);
-	outb(PIC_SLAVE_CMD, PIC_OCW2_EOI);
-	outb(PIC_MASTER_CMD, PIC_OCW2_EOI);
-	asm volatile("nop; nop" ::: "memory");
-	GUEST_SYNC(irq_count);			/* lowered meanwhile */
-	outb(PIC_SLAVE_CMD, PIC_OCW2_EOI);
-	outb(PIC_MASTER_CMD, PIC_OCW2_EOI);
-	asm volatile("nop; nop" ::: "memory");
-	GUEST_SYNC4(irq_count, pic_read_irr(PIC_SLAVE_CMD), pic_read_isr(PIC_SLAVE_CMD),
-		    pic_read_isr(PIC_MASTER_CMD));
-}
-
-TEST(level_elcr)
-{
-	struct kvmini_vcpu *vcpu;
-	struct kvmini_vm *vm = pic_vm(guest_level, &vcpu);
-	uint64_t *v;
-
-	REQUIRE_IRQCHIP(vm);
-	v = next_sync(vcpu);
-	/* KVM's ELCR masks: master 0xf8 (pins 0-2 edge only), slave 0xde (8, 13). */
-	EXPECT_EQ(0xf8ULL, v[0]);
-	EXPECT_EQ(0xdeULL, v[1]);
-	EXPECT_EQ(0ULL, v[2]);
-	EXPECT_EQ(0x08ULL, v[3]);
-	next_sync(vcpu);
-	EXPECT_EQ(1, line_status(vm, 11, 1));
-	/* High already: the PIC's IRR has it (0), the IOAPIC's too (0). */
-	EXPECT_EQ(0, line_status(vm, 11, 1));
-	v = next_sync(vcpu);
-	EXPECT_EQ(1ULL, v[0]);
-	EXPECT_EQ(0x2bULL, v[1]);
-	EXPECT_EQ(0x08ULL, v[2]);		/* level: IRR stays set at INTA */
-	EXPECT_EQ(0x08ULL, v[3]);
-	v = next_sync(vcpu);
-	EXPECT_EQ(2ULL, v[0]);			/* after the EOI, again */
-	EXPECT_EQ(0x2bULL, v[1]);
-	EXPECT_EQ(0x08ULL, v[2]);
-	EXPECT_EQ(2, line_status(vm, 11, 0));
-	v = next_sync(vcpu);
-	EXPECT_EQ(2ULL, v[0]);			/* lowered before the EOI: no third */
-	v = next_sync(vcpu);
-	EXPECT_EQ(2ULL, v[0]);
-	EXPECT_EQ(0ULL, v[1]);
-	EXPECT_EQ(0ULL, v[2]);
-	EXPECT_EQ(0ULL, v[3]);
 	vm_free(vm);
 }
 
@@ -263,56 +170,14 @@ TEST(ocw3_poll)
 	uint64_t *v;
 
 	REQUIRE_IRQCHIP(vm);
-	next_sync(vcpu);
+	irq_next_sync(vcpu);
 	EXPECT_EQ(1, line_status(vm, 1, 1));
 	EXPECT_EQ(2, line_status(vm, 1, 0));
-	v = next_sync(vcpu);
+	v = irq_next_sync(vcpu);
 	EXPECT_EQ(0x01ULL, v[0]);
 	EXPECT_EQ(0x07ULL, v[1]);
 	EXPECT_EQ(0ULL, v[2]);			/* neither requested nor in service */
 	EXPECT_EQ(0ULL, v[3]) TH_LOG("an interrupt for a polled request");
-	vm_free(vm);
-}
-
-/*
- * The slave's spurious IRQ 15: a level request on the slave pulses the
- * master's (edge-only) pin 2, which stays in the master's IRR when the
- * slave's line goes down again; at INTA the slave has nothing, so vector
- * slave base + 7 comes, the master's pin 2 in service, nothing in the
- * slave's.  (The master's own spurious IRQ 7 cannot be made to come: a
- * request gone from the master drops its output with it.)
- */
-static void guest_spurious(void)
-{
-	pic_init(0xfb, 0xf7);
-	outb(PIC_ELCR_SLAVE, 0x08);
-	GUEST_SYNC(1);				/* IF=0; GSI 11 up and down meanwhile */
-	GUEST_SYNC4(pic_read_irr(PIC_MASTER_CMD), pic_read_irr(PIC_SLAVE_CMD), 0, 0);
-	guest_sti();
-	asm volatile("nop; nop" ::: "memory");
-	guest_cli();
-	GUEST_SYNC4(irq_count, irq_last, pic_read_isr(PIC_MASTER_CMD),
-		    pic_read_isr(PIC_SLAVE_CMD));
-}
-
-TEST(spurious_slave)
-{
-	struct kvmini_vcpu *vcpu;
-	struct kvmini_vm *vm = pic_vm(guest_spurious, &vcpu);
-	uint64_t *v;
-
-	REQUIRE_IRQCHIP(vm);
-	next_sync(vcpu);
-	EXPECT_EQ(1, line_status(vm, 11, 1));
-	EXPECT_EQ(2, line_status(vm, 11, 0));
-	v = next_sync(vcpu);
-	EXPECT_EQ(0x04ULL, v[0]);		/* the cascade's edge stays latched */
-	EXPECT_EQ(0ULL, v[1]);			/* the level request is gone */
-	v = next_sync(vcpu);
-	EXPECT_EQ(1ULL, v[0]);
-	EXPECT_EQ(0x2fULL, v[1]);
-	EXPECT_EQ(0x04ULL, v[2]);
-	EXPECT_EQ(0ULL, v[3]);
 	vm_free(vm);
 }
 

@@ -118,8 +118,44 @@ static inline void ioapic_route(int pin, uint32_t low, uint8_t dest)
 	ioapic_write(IOAPIC_REDIR(pin), low);
 }
 
+/* Channel @ch: @mode, the count's LSB then MSB, binary; then @count. */
+static inline void pit_program(int ch, int mode, uint16_t count)
+{
+	outb(PIT_CMD, ch << 6 | 3 << 4 | mode << 1);
+	outb(PIT_CH0 + ch, count & 0xff);
+	outb(PIT_CH0 + ch, count >> 8);
+}
+
+/* Counter latch command (access 0), then the latched LSB and MSB. */
+static inline uint16_t pit_latched(int ch)
+{
+	uint16_t lo;
+
+	outb(PIT_CMD, ch << 6);
+	lo = inb(PIT_CH0 + ch);
+	return lo | inb(PIT_CH0 + ch) << 8;
+}
+
+/* Read-back command latching channel @ch's status only; then the status. */
+static inline uint8_t pit_status(int ch)
+{
+	outb(PIT_CMD, 0xc0 | 0x20 | 2 << ch);
+	return inb(PIT_CH0 + ch);
+}
+
 /* ------------------------------------------------------------------ */
 /* Host side */
+
+/* Run to the guest's next GUEST_SYNC (dies on anything else): its values. */
+static inline uint64_t *irq_next_sync(struct kvmini_vcpu *vcpu)
+{
+	static struct ucall uc;
+
+	if (vcpu_run_ucall(vcpu, &uc) != UCALL_SYNC)
+		LIB_FAIL("guest done before its SYNC");
+	return uc.args;
+}
+
 
 /* KVMINI_IRQ_LINE_STATUS (@status: its result) or KVMINI_IRQ_LINE (NULL). */
 static inline long irq_line(struct kvmini_vm *vm, uint32_t gsi, uint32_t level, int32_t *status)
