@@ -399,6 +399,21 @@ struct kvmini_vm *vm_create_guest_irqchip(void *fn, struct kvmini_vcpu **vcpu);
 	}								\
 } while (0)
 /*
+ * After vm_create_irqchip()/vm_create_guest_irqchip(): skip the test if the
+ * device has no in-kernel irqchip (kvmini before its PICs and IOAPIC:
+ * EINVAL or ENOTTY) or cannot be opened; on KVM a refusal is a failure.
+ */
+#define REQUIRE_IRQCHIP(vm) do {					\
+	if (!(vm)) {							\
+		int __e = errno;					\
+		if (__e != ENOENT &&					\
+		    (kvmini_dev_is_kvm() || (__e != EINVAL && __e != ENOTTY))) \
+			ASSERT_EQ(0, __e);				\
+		SKIP(return, "%s: no in-kernel irqchip (KVMINI_CREATE_IRQCHIP: %s)", \
+		     kvmini_dev_path(), strerror(__e));			\
+	}								\
+} while (0)
+/*
  * The same in a FIXTURE_SETUP: the 6.1 harness would still run the test
  * body after a SKIP there, so end the test's process (255 = skipped).
  */
