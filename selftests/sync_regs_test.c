@@ -104,4 +104,34 @@ TEST_F(sr, dirty_before_run)
 	EXPECT_EQ(0x1002ULL, run->s.regs.regs.rbx);
 }
 
+/* The kernel's sync_regs_test's guest: IN, then one more in RBX. */
+static void guest_in_count(void)
+{
+	asm volatile("1: in %%dx, %%al; add $1, %%rbx; jmp 1b" : : "d"(0x1000) : "rax", "rbx");
+}
+
+/*
+ * The kernel's sync_regs_test, with its library's in-kernel irqchip: the
+ * APIC base moved to 0 (BSP bit off) through dirty SREGS with REGS, at an
+ * IN's exit; the run goes on and both stick.
+ */
+TEST(apic_base_with_irqchip)
+{
+	struct kvmini_vcpu *vcpu;
+	struct kvmini_vm *vm = vm_create_guest_irqchip(guest_in_count, &vcpu);
+	struct kvmini_run *run;
+
+	REQUIRE_IRQCHIP(vm);
+	run = vcpu->run;
+	run->kvm_valid_regs = ALL;
+	vcpu_run_expect(vcpu, KVMINI_EXIT_IO);
+	run->s.regs.regs.rbx = 0xbad1dea;
+	run->s.regs.sregs.apic_base = 1 << 11;
+	run->kvm_dirty_regs = KVMINI_SYNC_X86_REGS | KVMINI_SYNC_X86_SREGS;
+	vcpu_run_expect(vcpu, KVMINI_EXIT_IO);
+	EXPECT_EQ(0xbad1dea + 1ULL, run->s.regs.regs.rbx);
+	EXPECT_EQ(1ULL << 11, run->s.regs.sregs.apic_base);
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN
