@@ -16,14 +16,10 @@
 
 #include "kvmini.h"
 
-struct pic8259 {
-	struct kvmini_pic_state s;	/* KVMINI_GET/SET_IRQCHIP's view, as is */
-};
-
 struct kvmini_pic {
 	spinlock_t lock;
 	struct kvmini_vm *vm;
-	struct pic8259 chip[2];
+	struct kvmini_pic_state chip[2];	/* master, slave: GET/SET_IRQCHIP's view */
 	unsigned long line[16];		/* per pin: KVMINI_SRC_* holding it high */
 	bool output;			/* the master's INTR */
 	bool wakeup;			/* it rose: kick a vCPU after unlocking */
@@ -65,68 +61,68 @@ static void pic_unlock(struct kvmini_pic *p, unsigned long flags)
 	}
 }
 
-static int chip_index(struct kvmini_pic *p, struct pic8259 *c)
+static int chip_index(struct kvmini_pic *p, struct kvmini_pic_state *c)
 {
 	return c - p->chip;
 }
 
-static void clear_isr(struct kvmini_pic *p, struct pic8259 *c, int irq)
+static void clear_isr(struct kvmini_pic *p, struct kvmini_pic_state *c, int irq)
 {
-	c->s.isr &= ~BIT(irq);
+	c->isr &= ~BIT(irq);
 	p->acked |= BIT(irq + 8 * chip_index(p, c));
 }
 
 /* A line's new level on one chip: 1 latched, 0 coalesced, -1 masked. */
-static int set_line(struct pic8259 *c, int irq, bool level)
+static int set_line(struct kvmini_pic_state *c, int irq, bool level)
 {
 	u8 m = BIT(irq);
 	int r = 1;
 
-	if (c->s.elcr & m) {			/* level-triggered */
+	if (c->elcr & m) {			/* level-triggered */
 		if (level) {
-			r = !(c->s.irr & m);
-			c->s.irr |= m;
-			c->s.last_irr |= m;
+			r = !(c->irr & m);
+			c->irr |= m;
+			c->last_irr |= m;
 		} else {
-			c->s.irr &= ~m;
-			c->s.last_irr &= ~m;
+			c->irr &= ~m;
+			c->last_irr &= ~m;
 		}
 	} else if (level) {			/* edge: a rising one latches */
-		if (!(c->s.last_irr & m)) {
-			r = !(c->s.irr & m);
-			c->s.irr |= m;
+		if (!(c->last_irr & m)) {
+			r = !(c->irr & m);
+			c->irr |= m;
 		}
-		c->s.last_irr |= m;
+		c->last_irr |= m;
 	} else {
-		c->s.last_irr &= ~m;
+		c->last_irr &= ~m;
 	}
-	return (c->s.imr & m) ? -1 : r;
+	return (c->imr & m) ? -1 : r;
 }
 
 /* The priority (0 highest .. 7) of the best pin in @mask; 8 if none. */
-static int priority(struct pic8259 *c, u8 mask)
+static int priority(struct kvmini_pic_state *c, u8 mask)
 {
 	int pr;
 
 	if (!mask)
 		return 8;
-	for (pr = 0; !(mask & BIT((pr + c->s.priority_add) & 7)); pr++)
+	for (pr = 0; !(mask & BIT((pr + c->priority_add) & 7)); pr++)
 		;
 	return pr;
 }
 
 /* The pin this chip would raise now, or -1. */
-static int best_irq(struct kvmini_pic *p, struct pic8259 *c)
+static int best_irq(struct kvmini_pic *p, struct kvmini_pic_state *c)
 {
-	int pr = priority(c, c->s.irr & ~c->s.imr);
-	u8 in_service = c->s.isr;
+	int pr = priority(c, c->irr & ~c->imr);
+	u8 in_service = c->isr;
 
 	if (pr == 8)
 		return -1;
 	/* Special fully nested: the slave's pin does not block itself. */
-	if (c->s.special_fully_nested_mode && c == &p->chip[0])
+	if (c->special_fully_nested_mode && c == &p->chip[0])
 		in_service &= ~BIT(2);
-	return pr < priority(c, in_service) ? (pr + c->s.priority_add) & 7 : -1;
+	return pr < priority(c, in_service) ? (pr + c->priority_add) & 7 : -1;
 }
 
 /* After any change: the slave's request into the master's pin 2, INTR. */
@@ -168,14 +164,14 @@ bool kvmini_pic_output(struct kvmini_vm *vm)
 }
 
 /* INTA on one chip: in service, an edge request consumed. */
-static void intack(struct kvmini_pic *p, struct pic8259 *c, int irq)
+static void intack(struct kvmini_pic *p, struct kvmini_pic_state *c, int irq)
 {
-	c->s.isr |= BIT(irq);
-	if (!(c->s.elcr & BIT(irq)))
-		c->s.irr &= ~BIT(irq);
-	if (c->s.auto_eoi) {
-		if (c->s.rotate_on_auto_eoi)
-			c->s.priority_add = (irq + 1) & 7;
+	c->isr |= BIT(irq);
+	if (!(c->elcr & BIT(irq)))
+		c->irr &= ~BIT(irq);
+	if (c->auto_eoi) {
+		if (c->rotate_on_auto_eoi)
+			c->priority_add = (irq + 1) & 7;
 		clear_isr(p, c, irq);
 	}
 }
@@ -191,7 +187,7 @@ int kvmini_pic_read_irq(struct kvmini_vm *vm)
 	p->output = false;
 	irq = best_irq(p, &p->chip[0]);
 	if (irq < 0) {
-		vec = p->chip[0].s.irq_base + 7;
+		vec = p->chip[0].irq_base + 7;
 	} else {
 		intack(p, &p->chip[0], irq);
 		if (irq == 2) {
@@ -200,9 +196,9 @@ int kvmini_pic_read_irq(struct kvmini_vm *vm)
 				intack(p, &p->chip[1], irq2);
 			else
 				irq2 = 7;
-			vec = p->chip[1].s.irq_base + irq2;
+			vec = p->chip[1].irq_base + irq2;
 		} else {
-			vec = p->chip[0].s.irq_base + irq;
+			vec = p->chip[0].irq_base + irq;
 		}
 	}
 	update(p);
@@ -211,23 +207,23 @@ int kvmini_pic_read_irq(struct kvmini_vm *vm)
 }
 
 /* ICW1: the chip starts over (edge requests pending are dropped). */
-static void icw1(struct kvmini_pic *p, struct pic8259 *c, u8 val)
+static void icw1(struct kvmini_pic *p, struct kvmini_pic_state *c, u8 val)
 {
-	u8 edge_irr = c->s.irr & ~c->s.elcr;
+	u8 edge_irr = c->irr & ~c->elcr;
 	int i, n, irq;
 
-	c->s.init4 = val & 1;
-	c->s.last_irr = 0;
-	c->s.irr &= c->s.elcr;
-	c->s.imr = 0;
-	c->s.priority_add = 0;
-	c->s.special_mask = 0;
-	c->s.read_reg_select = 0;
-	if (!c->s.init4) {
-		c->s.special_fully_nested_mode = 0;
-		c->s.auto_eoi = 0;
+	c->init4 = val & 1;
+	c->last_irr = 0;
+	c->irr &= c->elcr;
+	c->imr = 0;
+	c->priority_add = 0;
+	c->special_mask = 0;
+	c->read_reg_select = 0;
+	if (!c->init4) {
+		c->special_fully_nested_mode = 0;
+		c->auto_eoi = 0;
 	}
-	c->s.init_state = 1;
+	c->init_state = 1;
 	/* As KVM: where a vCPU takes ExtINT, those edges count as acknowledged. */
 	n = atomic_read(&p->vm->online_vcpus);
 	smp_rmb();
@@ -241,34 +237,34 @@ static void icw1(struct kvmini_pic *p, struct pic8259 *c, u8 val)
 			clear_isr(p, c, irq);
 }
 
-static void ocw2(struct kvmini_pic *p, struct pic8259 *c, u8 val)
+static void ocw2(struct kvmini_pic *p, struct kvmini_pic_state *c, u8 val)
 {
 	int pr, irq;
 
 	switch (val >> 5) {
 	case 0:			/* rotate in auto-EOI mode: clear */
 	case 4:			/* ... set */
-		c->s.rotate_on_auto_eoi = val >> 7;
+		c->rotate_on_auto_eoi = val >> 7;
 		return;
 	case 1:			/* non-specific EOI */
 	case 5:			/* ... and rotate */
-		pr = priority(c, c->s.isr);
+		pr = priority(c, c->isr);
 		if (pr == 8)
 			return;
-		irq = (pr + c->s.priority_add) & 7;
+		irq = (pr + c->priority_add) & 7;
 		if (val >> 5 == 5)
-			c->s.priority_add = (irq + 1) & 7;
+			c->priority_add = (irq + 1) & 7;
 		clear_isr(p, c, irq);
 		break;
 	case 3:			/* specific EOI */
 		clear_isr(p, c, val & 7);
 		break;
 	case 6:			/* set priority */
-		c->s.priority_add = (val + 1) & 7;
+		c->priority_add = (val + 1) & 7;
 		break;
 	case 7:			/* specific EOI and rotate */
 		irq = val & 7;
-		c->s.priority_add = (irq + 1) & 7;
+		c->priority_add = (irq + 1) & 7;
 		clear_isr(p, c, irq);
 		break;
 	default:		/* 2: no operation */
@@ -277,53 +273,53 @@ static void ocw2(struct kvmini_pic *p, struct pic8259 *c, u8 val)
 	update(p);
 }
 
-static void write_data(struct kvmini_pic *p, struct pic8259 *c, u8 val)
+static void write_data(struct kvmini_pic *p, struct kvmini_pic_state *c, u8 val)
 {
 	u8 changed;
 	int i;
 
-	switch (c->s.init_state) {
+	switch (c->init_state) {
 	case 0:			/* OCW1: the mask */
-		changed = c->s.imr ^ val;
-		c->s.imr = val;
+		changed = c->imr ^ val;
+		c->imr = val;
 		for (i = 0; i < 8; i++)
 			if (changed & BIT(i))
 				kvmini_irq_mask_changed(p->vm, chip_index(p, c), i, val & BIT(i));
 		update(p);
 		break;
 	case 1:			/* ICW2: the vector base */
-		c->s.irq_base = val & 0xf8;
-		c->s.init_state = 2;
+		c->irq_base = val & 0xf8;
+		c->init_state = 2;
 		break;
 	case 2:			/* ICW3: the cascade (always the slave on pin 2) */
-		c->s.init_state = c->s.init4 ? 3 : 0;
+		c->init_state = c->init4 ? 3 : 0;
 		break;
 	case 3:			/* ICW4 */
-		c->s.special_fully_nested_mode = (val >> 4) & 1;
-		c->s.auto_eoi = (val >> 1) & 1;
-		c->s.init_state = 0;
+		c->special_fully_nested_mode = (val >> 4) & 1;
+		c->auto_eoi = (val >> 1) & 1;
+		c->init_state = 0;
 		break;
 	}
 }
 
-static void write_cmd(struct kvmini_pic *p, struct pic8259 *c, u8 val)
+static void write_cmd(struct kvmini_pic *p, struct kvmini_pic_state *c, u8 val)
 {
 	if (val & 0x10) {		/* ICW1 */
 		icw1(p, c, val);
 	} else if (val & 0x08) {	/* OCW3 */
 		if (val & 0x04)
-			c->s.poll = 1;
+			c->poll = 1;
 		if (val & 0x02)
-			c->s.read_reg_select = val & 1;
+			c->read_reg_select = val & 1;
 		if (val & 0x40)
-			c->s.special_mask = (val >> 5) & 1;
+			c->special_mask = (val >> 5) & 1;
 	} else {			/* OCW2 */
 		ocw2(p, c, val);
 	}
 }
 
 /* A poll read: the best pin, acknowledged and out of service at once. */
-static u8 poll_read(struct kvmini_pic *p, struct pic8259 *c)
+static u8 poll_read(struct kvmini_pic *p, struct kvmini_pic_state *c)
 {
 	int irq = best_irq(p, c);
 
@@ -332,25 +328,25 @@ static u8 poll_read(struct kvmini_pic *p, struct pic8259 *c)
 		return 7;
 	}
 	if (c == &p->chip[1]) {
-		p->chip[0].s.isr &= ~BIT(2);
-		p->chip[0].s.irr &= ~BIT(2);
+		p->chip[0].isr &= ~BIT(2);
+		p->chip[0].irr &= ~BIT(2);
 	}
-	c->s.irr &= ~BIT(irq);
+	c->irr &= ~BIT(irq);
 	clear_isr(p, c, irq);
 	if (c == &p->chip[1] || irq != 2)
 		update(p);
 	return irq;
 }
 
-static u8 read_port(struct kvmini_pic *p, struct pic8259 *c, bool data)
+static u8 read_port(struct kvmini_pic *p, struct kvmini_pic_state *c, bool data)
 {
-	if (c->s.poll) {
-		c->s.poll = 0;
+	if (c->poll) {
+		c->poll = 0;
 		return poll_read(p, c);
 	}
 	if (data)
-		return c->s.imr;
-	return c->s.read_reg_select ? c->s.isr : c->s.irr;
+		return c->imr;
+	return c->read_reg_select ? c->isr : c->irr;
 }
 
 /* Port I/O to the PICs or the ELCR: true if it is theirs (done). */
@@ -358,7 +354,7 @@ bool kvmini_pic_pio(struct kvmini_vcpu *vcpu, u16 port, unsigned int len, void *
 		    bool in)
 {
 	struct kvmini_pic *p = vcpu->vm->pic;
-	struct pic8259 *c;
+	struct kvmini_pic_state *c;
 	unsigned long flags;
 	u8 *b = data;
 
@@ -382,9 +378,9 @@ bool kvmini_pic_pio(struct kvmini_vcpu *vcpu, u16 port, unsigned int len, void *
 	pic_lock(p, &flags);
 	if (port >= 0x4d0) {
 		if (in)
-			*b = c->s.elcr;
+			*b = c->elcr;
 		else
-			c->s.elcr = *b & c->s.elcr_mask;
+			c->elcr = *b & c->elcr_mask;
 	} else if (in) {
 		*b = read_port(p, c, port & 1);
 	} else if (port & 1) {
@@ -401,7 +397,7 @@ void kvmini_pic_get(struct kvmini_pic *p, int chip, struct kvmini_pic_state *st)
 	unsigned long flags;
 
 	pic_lock(p, &flags);
-	*st = p->chip[chip].s;
+	*st = p->chip[chip];
 	pic_unlock(p, flags);
 }
 
@@ -411,7 +407,7 @@ void kvmini_pic_set(struct kvmini_pic *p, int chip, const struct kvmini_pic_stat
 	unsigned long flags;
 
 	pic_lock(p, &flags);
-	p->chip[chip].s = *st;
+	p->chip[chip] = *st;
 	update(p);
 	pic_unlock(p, flags);
 }
@@ -425,8 +421,8 @@ int kvmini_pic_create(struct kvmini_vm *vm)
 	spin_lock_init(&p->lock);
 	p->vm = vm;
 	/* Pins 0, 1, 2 of the master and 8, 13 (slave 0, 5) are always edge. */
-	p->chip[0].s.elcr_mask = 0xf8;
-	p->chip[1].s.elcr_mask = 0xde;
+	p->chip[0].elcr_mask = 0xf8;
+	p->chip[1].elcr_mask = 0xde;
 	vm->pic = p;
 	return 0;
 }
