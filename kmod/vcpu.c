@@ -244,6 +244,7 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 		r = sync_regs_in(vcpu);
 		if (r)
 			goto out;
+		r = 1;	/* and on to the guest, as KVM (0 would return at once) */
 	}
 	/* Without an in-kernel APIC, the VMM owns the TPR: run->cr8 is it. */
 	if (!vcpu->apic) {

@@ -113,7 +113,10 @@ static void guest_in_count(void)
 /*
  * The kernel's sync_regs_test, with its library's in-kernel irqchip: the
  * APIC base moved to 0 (BSP bit off) through dirty SREGS with REGS, at an
- * IN's exit; the run goes on and both stick.
+ * IN's exit; the run goes on and both stick. Then as that library runs
+ * it: after each exit, a RUN with immediate_exit completes the IN (its
+ * get_ucall()'s vcpu_run_complete_io()), so the run with dirty registers
+ * has nothing left to complete and must still enter the guest.
  */
 TEST(apic_base_with_irqchip)
 {
@@ -130,6 +133,19 @@ TEST(apic_base_with_irqchip)
 	run->kvm_dirty_regs = KVMINI_SYNC_X86_REGS | KVMINI_SYNC_X86_SREGS;
 	vcpu_run_expect(vcpu, KVMINI_EXIT_IO);
 	EXPECT_EQ(0xbad1dea + 1ULL, run->s.regs.regs.rbx);
+	EXPECT_EQ(1ULL << 11, run->s.regs.sregs.apic_base);
+
+	/* The IN completed by an immediate exit: RIP past it, RBX as it was. */
+	run->immediate_exit = 1;
+	EXPECT_EQ(-EINTR, ioctl_err(vcpu->fd, KVMINI_RUN, 0));
+	run->immediate_exit = 0;
+	EXPECT_EQ(0xbad1dea + 1ULL, run->s.regs.regs.rbx);
+	run->s.regs.regs.rbx = 0xdeadbeef;
+	run->kvm_dirty_regs = KVMINI_SYNC_X86_REGS | KVMINI_SYNC_X86_SREGS;
+	run->exit_reason = KVMINI_EXIT_UNKNOWN;	/* no stale IO exit to find */
+	vcpu_run_expect(vcpu, KVMINI_EXIT_IO);
+	EXPECT_EQ(0ULL, run->kvm_dirty_regs);
+	EXPECT_EQ(0xdeadbeef + 1ULL, run->s.regs.regs.rbx);
 	EXPECT_EQ(1ULL << 11, run->s.regs.sregs.apic_base);
 	vm_free(vm);
 }
