@@ -393,7 +393,9 @@ for name in kvmini-split kvmini-split-pc kvmini-split-smp kvmini-irqchip-smp kvm
 			      "0x4020ae46 SET_USER_MEMORY_REGION 0x4068aea3 ENABLE_CAP " \
 			      "0xae03 CHECK_EXTENSION 0xae41 CREATE_VCPU 0x4010ae67 REGISTER_COALESCED_MMIO " \
 			      "0x4010ae68 UNREGISTER_COALESCED_MMIO 0x4030ae7b SET_CLOCK 0x8030ae7c GET_CLOCK " \
-			      "0xae47 SET_TSS_ADDR 0x4008ae48 SET_IDENTITY_MAP_ADDR 0x4188aec6 X86_SET_MSR_FILTER", w, " ")
+			      "0xae47 SET_TSS_ADDR 0x4008ae48 SET_IDENTITY_MAP_ADDR 0x4188aec6 X86_SET_MSR_FILTER " \
+			      "0xae60 CREATE_IRQCHIP 0x4040ae77 CREATE_PIT2 0x8070ae9f GET_PIT2 " \
+			      "0x4070aea0 SET_PIT2 0xc208ae62 GET_IRQCHIP 0x8208ae63 SET_IRQCHIP", w, " ")
 			for (i = 1; i < length(w); i += 2) n[w[i]] = "KVM_" w[i + 1]
 		}
 		{ printf "%s%s %d", (NR > 1 ? ", " : ""), (($1 in n) ? n[$1] : $1), $2 }')
@@ -408,6 +410,12 @@ for name in kvmini-split kvmini-split-pc kvmini-split-smp kvmini-irqchip-smp kvm
 		r=ok || r=fail
 	grep "Userspace local APIC" <<<"$con" | sed "s/^/# $name: /" || true
 	echo "@@host-$r $name: QEMU's local APIC is the kernel's (no QEMU warning, the guest has x2apic)"
+	# QEMU's default: its PIC, IOAPIC and PIT are the hypervisor's.
+	if [ "${name#*-irqchip}" != "$name" ]; then
+		[[ "$ioctls" =~ KVM_CREATE_IRQCHIP\ 1 ]] && [[ "$ioctls" =~ KVM_CREATE_PIT2\ 1 ]] &&
+			r=ok || r=fail
+		echo "@@host-$r $name: QEMU's PIC, IOAPIC and PIT are the kernel's (KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2)"
+	fi
 	if [ "${name%-smp}" != "$name" ]; then
 		grep -q '^@@cpus 2$' <<<"$con" && r=ok || r=fail
 		echo "@@host-$r $name: the guest has its two CPUs"
