@@ -92,7 +92,7 @@ static int set_route(struct kvmini_vm *vm, const struct kvmini_route *e, int src
 	return kvmini_pic_set_irq(vm->pic, e->irqchip.pin + 8 * e->irqchip.chip, src, level);
 }
 
-int kvmini_set_irq(struct kvmini_vm *vm, int src, u32 gsi, int level, bool line_status)
+int kvmini_set_irq(struct kvmini_vm *vm, int src, u32 gsi, int level)
 {
 	const struct kvmini_irq_routes *rt;
 	int r, ret = -1;
@@ -189,7 +189,7 @@ void kvmini_irq_acked(struct kvmini_vm *vm, unsigned int chip, unsigned int pin)
 	rs = find_resampler(vm, gsi);
 	if (rs) {
 		/* The source's line goes down; it says again if it still wants it. */
-		kvmini_set_irq(vm, KVMINI_SRC_RESAMPLE, gsi, 0, false);
+		kvmini_set_irq(vm, KVMINI_SRC_RESAMPLE, gsi, 0);
 		list_for_each_entry_rcu(irqfd, &rs->irqfds, resampler_link)
 			eventfd_signal(irqfd->resamplefd, 1);
 	}
@@ -480,7 +480,7 @@ long kvmini_irq_line(struct kvmini_vm *vm, void __user *argp, bool status)
 		return -EFAULT;
 	if (!kvmini_irqchip_in_kernel(vm))
 		return -ENXIO;
-	l.status = kvmini_set_irq(vm, KVMINI_SRC_USER, l.irq, l.level, status);
+	l.status = kvmini_set_irq(vm, KVMINI_SRC_USER, l.irq, l.level);
 	if (status && copy_to_user(argp, &l, sizeof(l)))
 		return -EFAULT;
 	return 0;
@@ -526,7 +526,7 @@ static void resampler_detach(struct kvmini_kirqfd *irqfd)
 	synchronize_rcu();	/* no acknowledgement signals its resamplefd now */
 	if (list_empty(&rs->irqfds)) {
 		list_del_rcu(&rs->link);
-		kvmini_set_irq(vm, KVMINI_SRC_RESAMPLE, rs->gsi, 0, false);
+		kvmini_set_irq(vm, KVMINI_SRC_RESAMPLE, rs->gsi, 0);
 		kvmini_request_all(vm, KVMINI_REQ_SCAN_IOAPIC);
 		kfree_rcu(rs, rcu);
 	}
@@ -541,11 +541,11 @@ static void resampler_detach(struct kvmini_kirqfd *irqfd)
 static void irqfd_inject(struct kvmini_vm *vm, u32 gsi, bool resample)
 {
 	if (resample) {
-		kvmini_set_irq(vm, KVMINI_SRC_RESAMPLE, gsi, 1, false);
+		kvmini_set_irq(vm, KVMINI_SRC_RESAMPLE, gsi, 1);
 		return;
 	}
-	kvmini_set_irq(vm, KVMINI_SRC_USER, gsi, 1, false);
-	kvmini_set_irq(vm, KVMINI_SRC_USER, gsi, 0, false);
+	kvmini_set_irq(vm, KVMINI_SRC_USER, gsi, 1);
+	kvmini_set_irq(vm, KVMINI_SRC_USER, gsi, 0);
 }
 
 /* Process context, no lock: the irqfd is off the list, no one else has it. */

@@ -796,9 +796,10 @@ long kvmini_irqchip_state(struct kvmini_vm *vm, void __user *argp, bool set);
 /*
  * Set @gsi's line as @src sees it, through every route of @gsi (KVM's
  * kvm_set_irq()): the vCPUs reached, 0 coalesced, -1 masked or nowhere.
- * Any context; takes the PIC's and IOAPIC's locks.
+ * Any context; takes the PIC's and IOAPIC's locks. (Not KVM's RTC
+ * coalescing: GSI 8 is counted as any other.)
  */
-int kvmini_set_irq(struct kvmini_vm *vm, int src, u32 gsi, int level, bool line_status);
+int kvmini_set_irq(struct kvmini_vm *vm, int src, u32 gsi, int level);
 /* An interrupt of a PIC or IOAPIC pin was acknowledged (EOI): its listeners. */
 void kvmini_irq_acked(struct kvmini_vm *vm, unsigned int chip, unsigned int pin);
 /* Does anyone listen to the acknowledgements of that pin? */

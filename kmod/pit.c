@@ -48,8 +48,8 @@ struct kvmini_pit {
 
 static void pit_inject(struct kvmini_pit *pit)
 {
-	kvmini_set_irq(pit->vm, KVMINI_SRC_PIT, 0, 1, false);
-	kvmini_set_irq(pit->vm, KVMINI_SRC_PIT, 0, 0, false);
+	kvmini_set_irq(pit->vm, KVMINI_SRC_PIT, 0, 1);
+	kvmini_set_irq(pit->vm, KVMINI_SRC_PIT, 0, 0);
 }
 
 /* A tick to deliver: with reinjection only once the last one was taken. */
