@@ -10,6 +10,7 @@
  * and machine-check MSRs, TSC_AUX, nested SVM, PMU, x2APIC...) is off.
  */
 #include <linux/slab.h>
+#include <linux/sched/stat.h>
 #include <linux/uaccess.h>
 #include <asm/cpu.h>
 #include <asm/fpu/xcr.h>
@@ -124,8 +125,9 @@ static int supported_cpuid(struct kvmini_cpuid_entry2 *out, int max, int *n)
 	/*
 	 * KVM's paravirtual leaves: the signature (so KVM guests and tests
 	 * find the hypercall ABI of hypercall.c) and the PV features kvmini
-	 * has: kvmclock (kvmclock.c) and no need for I/O delays; no steal
-	 * time, async page faults or in-kernel halt to kick.
+	 * has: kvmclock (kvmclock.c), steal time (steal.c) and no need for
+	 * I/O delays; no async page faults, PV TLB flush or in-kernel halt
+	 * to kick.
 	 */
 	if (*n + 2 > max)
 		return -E2BIG;
@@ -135,6 +137,7 @@ static int supported_cpuid(struct kvmini_cpuid_entry2 *out, int max, int *n)
 	out[(*n)++] = (struct kvmini_cpuid_entry2){ .function = KVMINI_CPUID_FEATURES,
 		.eax = BIT(KVMINI_FEATURE_CLOCKSOURCE) | BIT(KVMINI_FEATURE_NOP_IO_DELAY) |
 		       BIT(KVMINI_FEATURE_CLOCKSOURCE2) |
+		       (sched_info_on() ? BIT(KVMINI_FEATURE_STEAL_TIME) : 0) |
 		       BIT(KVMINI_FEATURE_CLOCKSOURCE_STABLE_BIT) };
 	ADD(0x80000000, 0)->eax = max_ext;
 	for (i = 0; i < ARRAY_SIZE(ext); i++) {

@@ -10,6 +10,7 @@
  *   exit.c    the exits whose rules are the same on every vendor
  *   hypercall.c  KVM's hypercall ABI, answered in the kernel
  *   kvmclock.c   KVM's paravirtual clock: the VM's clock, the guest's MSRs
+ *   steal.c   KVM's paravirtual steal time: the guest's MSR and its area
  *   msr_user.c   the MSR filter and MSR exits to the VMM
  *   irq.c     GSI routes, KVMINI_IRQ_LINE, KVMINI_SIGNAL_MSI, irqfds
  *   pic.c     the two 8259 PICs    } KVMINI_CREATE_IRQCHIP: the whole
@@ -266,6 +267,7 @@ struct kvmini_io {
 #define KVMINI_REQ_EVENT	4	/* the APIC has something: look before entry */
 #define KVMINI_REQ_IOAPIC_EOI	5	/* exit with KVMINI_EXIT_IOAPIC_EOI */
 #define KVMINI_REQ_SCAN_IOAPIC	6	/* which EOIs exit: look at the routes again */
+#define KVMINI_REQ_STEAL_UPDATE	7	/* add the thread's wait to the guest's steal time */
 
 /*
  * stats.c: what KVMINI_GET_STATS_FD reads (KVM's names where KVM counts the
@@ -321,6 +323,11 @@ struct kvmini_vcpu {
 	u64 tsc_offset;			/* guest TSC - host TSC (msr.c) */
 	u64 pv_time;			/* kvmclock.c: SYSTEM_TIME's GPA, bit 0 on */
 	bool pv_stopped;		/* KVMINI_KVMCLOCK_CTRL: tell the guest */
+	struct {			/* steal.c */
+		u64 msr_val;		/* STEAL_TIME: the area's GPA, enabled */
+		u64 last_steal;		/* the thread's run_delay at the last update */
+		unsigned long pcount;	/* ...and its sched_info.pcount */
+	} st;
 	u64 dr[4], dr6, dr7;		/* the guest's debug registers */
 	bool dr_live;			/* the guest may use them directly until its next exit */
 	int irq_pending;		/* KVMINI_INTERRUPT's vector, or -1 */
@@ -642,6 +649,11 @@ int kvmini_clock_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool write, bo
 long kvmini_kvmclock_ctrl(struct kvmini_vcpu *vcpu);
 void kvmini_clock_reset(struct kvmini_vcpu *vcpu);
 s64 kvmini_clock_pairing(struct kvmini_vcpu *vcpu, u64 gpa, u64 type);
+/* steal.c */
+void kvmini_steal_load(struct kvmini_vcpu *vcpu);
+void kvmini_steal_update(struct kvmini_vcpu *vcpu);
+int kvmini_steal_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool write);
+void kvmini_steal_reset(struct kvmini_vcpu *vcpu);
 /* MONITOR, MWAIT (as KVM: NOPs), INVD, WBINVD: nothing to do but skip. */
 int kvmini_exit_nop(struct kvmini_vcpu *vcpu, unsigned int len);
 int kvmini_exit_monitor_mwait(struct kvmini_vcpu *vcpu, unsigned int len);

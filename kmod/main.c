@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sched/stat.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/xcr.h>
 
@@ -99,6 +100,8 @@ long kvmini_check_extension(struct kvmini_vm *vm, long cap)
 		return min_t(long, num_online_cpus(), KVMINI_MAX_VCPUS);
 	if (cap == KVMINI_CAP_XCRS)		/* GET/SET_XCRS need XSAVE here */
 		return boot_cpu_has(X86_FEATURE_XSAVE);
+	if (cap == KVMINI_CAP_STEAL_TIME)	/* steal.c: the scheduler's run_delay */
+		return sched_info_on();
 	for (i = 0; i < ARRAY_SIZE(kvmini_caps); i++)
 		if (kvmini_caps[i].cap == cap)
 			return kvmini_caps[i].val;

@@ -345,6 +345,8 @@ static int common_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host
 	i = state_get_msr(vcpu, msr, val, host);
 	if (i == -ENOENT)
 		i = kvmini_clock_msr(vcpu, msr, val, false, host);
+	if (i == -ENOENT)
+		i = kvmini_steal_msr(vcpu, msr, val, false);
 	if (i != -ENOENT)
 		return i;
 	switch (msr) {
@@ -388,6 +390,8 @@ static int common_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 	i = state_set_msr(vcpu, msr, val, host);
 	if (i == -ENOENT)
 		i = kvmini_clock_msr(vcpu, msr, &val, true, host);
+	if (i == -ENOENT)
+		i = kvmini_steal_msr(vcpu, msr, &val, true);
 	if (i != -ENOENT)
 		return i;
 	if (msr == MSR_MTRRcap)		/* read-only; MCG_CAP only by SETUP_MCE */
@@ -478,6 +482,7 @@ const u32 kvmini_msr_list[] = {
 	MSR_IA32_UCODE_REV, MSR_K7_HWCR,
 	KVMINI_MSR_KVM_SYSTEM_TIME, KVMINI_MSR_KVM_WALL_CLOCK,
 	KVMINI_MSR_KVM_SYSTEM_TIME_NEW, KVMINI_MSR_KVM_WALL_CLOCK_NEW,
+	KVMINI_MSR_KVM_STEAL_TIME,
 };
 const unsigned int kvmini_nr_msrs = ARRAY_SIZE(kvmini_msr_list);
 

@@ -163,6 +163,7 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 	cpu = smp_processor_id();
 	be->vcpu_load(vcpu, cpu);
 	WRITE_ONCE(vcpu->cpu, cpu);
+	kvmini_steal_load(vcpu);	/* scheduled in again: KVM's sched_in */
 
 	local_irq_disable();
 	if (vcpu->apic) {
@@ -196,12 +197,13 @@ static int vcpu_enter_exit(struct kvmini_vcpu *vcpu)
 		kvmini_msr_filter_sync(vcpu);
 	if (need_resched() || signal_pending(current) ||
 	    test_bit(KVMINI_REQ_CLOCK_UPDATE, &vcpu->requests) ||
+	    test_bit(KVMINI_REQ_STEAL_UPDATE, &vcpu->requests) ||
 	    test_bit(KVMINI_REQ_SCAN_IOAPIC, &vcpu->requests) ||
 	    test_bit(KVMINI_REQ_EVENT, &vcpu->requests)) {
 		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 		local_irq_enable();
 		preempt_enable();
-		return 1;	/* go round: reschedule, take the signal, the clock */
+		return 1;	/* go round: reschedule, take the signal, the clock, steal time */
 	}
 	/*
 	 * As KVM with a userspace irqchip: an entry that delivers an external
@@ -276,6 +278,8 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 	}
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	vcpu->has_run = true;
+	/* As KVM's vcpu_load() for the ioctl: the steal time is brought up to date. */
+	set_bit(KVMINI_REQ_STEAL_UPDATE, &vcpu->requests);
 	if (vcpu->complete) {
 		int (*complete)(struct kvmini_vcpu *) = vcpu->complete;
 
@@ -320,6 +324,8 @@ static int vcpu_run(struct kvmini_vcpu *vcpu)
 		cond_resched();
 		if (test_and_clear_bit(KVMINI_REQ_CLOCK_UPDATE, &vcpu->requests))
 			kvmini_clock_update(vcpu);
+		if (test_and_clear_bit(KVMINI_REQ_STEAL_UPDATE, &vcpu->requests))
+			kvmini_steal_update(vcpu);
 		if (test_and_clear_bit(KVMINI_REQ_SCAN_IOAPIC, &vcpu->requests))
 			kvmini_lapic_scan_ioapic(vcpu);
 		r = vcpu_enter_exit(vcpu);
@@ -405,6 +411,7 @@ static void vcpu_reset(struct kvmini_vcpu *vcpu, bool init)
 	memset(vcpu->dr, 0, sizeof(vcpu->dr));
 	vcpu->msr.smi_count = 0;	/* as KVM, also at INIT */
 	kvmini_clock_reset(vcpu);
+	kvmini_steal_reset(vcpu);
 	kvmini_backend->vcpu_reset(vcpu);
 	kvmini_lapic_reset(vcpu, init);
 	kvmini_cpuid_update_runtime(vcpu);

@@ -270,7 +270,9 @@ struct kvmini_cpuid2 {
 #define KVMINI_FEATURE_CLOCKSOURCE		0	/* kvmclock at 0x11/0x12 */
 #define KVMINI_FEATURE_NOP_IO_DELAY		1	/* port 0x80 delays not needed */
 #define KVMINI_FEATURE_CLOCKSOURCE2		3	/* kvmclock at 0x4b564d00/01 */
+#define KVMINI_FEATURE_STEAL_TIME		5	/* MSR_KVM_STEAL_TIME */
 #define KVMINI_FEATURE_PV_UNHALT		7
+#define KVMINI_FEATURE_PV_TLB_FLUSH		9	/* not offered; see KVMINI_VCPU_FLUSH_TLB */
 #define KVMINI_FEATURE_PV_SEND_IPI		11
 #define KVMINI_FEATURE_PV_SCHED_YIELD		13
 #define KVMINI_FEATURE_CLOCKSOURCE_STABLE_BIT	24	/* KVMINI_PVCLOCK_TSC_STABLE used */
@@ -306,6 +308,31 @@ struct kvmini_pvclock_wall_clock {
 	__u32 sec;		/* host CLOCK_REALTIME at kvmclock 0 */
 	__u32 nsec;
 } __attribute__((packed));
+
+/*
+ * Steal time: the guest writes the guest-physical address of its struct
+ * kvmini_steal_time, 64-byte aligned, to STEAL_TIME with KVMINI_MSR_ENABLED
+ * (bit 0); bits 1-5 are reserved. Before the vCPU runs again after its
+ * thread waited for a host CPU (and at each KVMINI_RUN), steal grows by
+ * that wait, in nanoseconds; version odd while it is being written.
+ */
+#define KVMINI_MSR_KVM_STEAL_TIME		0x4b564d03
+#define KVMINI_MSR_ENABLED			1
+#define KVMINI_STEAL_ALIGNMENT_BITS		5
+#define KVMINI_STEAL_VALID_BITS			((-1ULL << (KVMINI_STEAL_ALIGNMENT_BITS + 1)))
+#define KVMINI_STEAL_RESERVED_MASK		(((1 << KVMINI_STEAL_ALIGNMENT_BITS) - 1 ) << 1)
+
+struct kvmini_steal_time {
+	__u64 steal;		/* nanoseconds the vCPU waited for a host CPU */
+	__u32 version;
+	__u32 flags;
+	__u8  preempted;	/* KVMINI_VCPU_* */
+	__u8  u8_pad[3];
+	__u32 pad[11];
+};
+
+#define KVMINI_VCPU_PREEMPTED			(1 << 0)
+#define KVMINI_VCPU_FLUSH_TLB			(1 << 1)	/* the guest asks a flush */
 
 /* KVMINI_HC_CLOCK_PAIRING(gpa, KVMINI_CLOCK_PAIRING_WALLCLOCK) writes this. */
 #define KVMINI_CLOCK_PAIRING_WALLCLOCK		0
