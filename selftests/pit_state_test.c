@@ -27,17 +27,6 @@ GUEST_IRQ_FN void pic_tick(uint64_t vec, uint64_t rip)
 }
 GUEST_IRQ_HANDLER(pic_stub, 0x20, pic_tick);
 
-/* With IF=1 until @n ticks or @ms milliseconds passed. */
-static void wait_ticks(uint64_t n, uint64_t ms)
-{
-	uint64_t t0 = rdtsc();
-
-	guest_sti();
-	while (*(volatile uint64_t *)&ticks < n && rdtsc() - t0 < ms * tsc_per_ms)
-		asm volatile("pause");
-	guest_cli();
-}
-
 static struct kvmini_vm *pit_vm(void *fn, struct kvmini_vcpu **vcpu, long *r)
 {
 	struct kvmini_vm *vm = vm_create_guest_irqchip(fn, vcpu);
@@ -55,9 +44,9 @@ static void guest_ticks(void)
 {
 	pic_init(0xfe, 0xff);			/* IRQ 0 by the PIC */
 	GUEST_SYNC(0);
-	wait_ticks(3, 2000);
+	wait_ticks(&ticks, 3, 2000, tsc_per_ms);
 	GUEST_SYNC4(ticks, pit_status(0), 0, 0);
-	wait_ticks(6, 2000);
+	wait_ticks(&ticks, 6, 2000, tsc_per_ms);
 	GUEST_SYNC4(ticks, 0, 0, 0);
 }
 

@@ -41,17 +41,6 @@ GUEST_IRQ_FN void ioapic_tick(uint64_t vec, uint64_t rip)
 }
 GUEST_IRQ_HANDLER(ioapic_stub, 0x60, ioapic_tick);
 
-/* With IF=1 until @n ticks or @ms milliseconds passed. */
-static void wait_ticks(uint64_t n, uint64_t ms)
-{
-	uint64_t t0 = rdtsc();
-
-	guest_sti();
-	while (*(volatile uint64_t *)&ticks < n && rdtsc() - t0 < ms * tsc_per_ms)
-		asm volatile("pause");
-	guest_cli();
-}
-
 /* IRQ 0 by the PIC (LVT0 ExtINT, the reset value), or by IOAPIC pin 0. */
 static void route_irq0(bool ioapic)
 {
@@ -72,10 +61,10 @@ static void guest_rate(uint64_t mode, uint64_t count, uint64_t n, uint64_t ioapi
 
 	route_irq0(ioapic);
 	pit_program(0, mode, count);
-	wait_ticks(1, 2000);
+	wait_ticks(&ticks, 1, 2000, tsc_per_ms);
 	first = ticks;
 	GUEST_ASSERT(first >= 1);
-	wait_ticks(first + n, 10 * n * period_ms + 1000);
+	wait_ticks(&ticks, first + n, 10 * n * period_ms + 1000, tsc_per_ms);
 	GUEST_SYNC4(ticks - first, tick_tsc[(first + n) & 255] - tick_tsc[first & 255],
 		    pit_status(0), 0);
 }
@@ -146,8 +135,8 @@ static void guest_oneshot(void)
 		;
 	c2 = pit_latched(0);
 	GUEST_SYNC4(s0, c1, c2, ticks);
-	wait_ticks(1, 2000);
-	wait_ticks(2, 100);				/* no second one */
+	wait_ticks(&ticks, 1, 2000, tsc_per_ms);
+	wait_ticks(&ticks, 2, 100, tsc_per_ms);	/* no second one */
 	GUEST_SYNC4(ticks, pit_status(0), 0, 0);
 }
 

@@ -146,6 +146,18 @@ static inline uint8_t pit_status(int ch)
 /* ------------------------------------------------------------------ */
 /* Host side */
 
+/* Guest: with IF=1 until *@ticks reaches @n or @ms milliseconds passed. */
+static inline void wait_ticks(volatile uint64_t *ticks, uint64_t n, uint64_t ms,
+			      uint64_t tsc_per_ms)
+{
+	uint64_t t0 = rdtsc();
+
+	guest_sti();
+	while (*ticks < n && rdtsc() - t0 < ms * tsc_per_ms)
+		asm volatile("pause");
+	guest_cli();
+}
+
 /* Run to the guest's next GUEST_SYNC (dies on anything else): its values. */
 static inline uint64_t *irq_next_sync(struct kvmini_vcpu *vcpu)
 {
