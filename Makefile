@@ -11,7 +11,7 @@
 #                        leaks, dead VMs and a clean kernel log) in the emulated AMD host;
 #                        FUZZ_SEED=N to repeat an ioctl fuzzing run (selftests/host/fuzz.sh)
 #   make bench           benchmarks (selftests/bench) in one boot of the emulated AMD
-#                        host, on the distro KVM and then on kvmini: one table of
+#                        host, on kvmini and then on the distro KVM: one table of
 #                        both medians and kvmini/KVM; never fails on a figure
 #                        (BENCH_QEMU=1: QEMU's boot and live-migration times too)
 #   make clean           back to the tree as cloned
