@@ -160,17 +160,17 @@ void kvmini_ioapic_eoi(struct kvmini_vcpu *vcpu, int vector, bool level)
 void kvmini_ioapic_scan(struct kvmini_vcpu *vcpu, unsigned long *vectors)
 {
 	struct kvmini_ioapic *io = vcpu->vm->ioapic;
+	u64 rte[IOAPIC_PINS], e;
 	unsigned long flags;
 	int pin;
-	u64 e;
 
+	spin_lock_irqsave(&io->lock, flags);
+	memcpy(rte, io->rte, sizeof(rte));
+	spin_unlock_irqrestore(&io->lock, flags);
 	for (pin = 0; pin < IOAPIC_PINS; pin++) {
-		bool listened = kvmini_irq_has_ack_listener(vcpu->vm, KVMINI_IRQCHIP_IOAPIC, pin);
-
-		spin_lock_irqsave(&io->lock, flags);
-		e = io->rte[pin];
-		spin_unlock_irqrestore(&io->lock, flags);
-		if (!(e & RTE_LEVEL) && !listened)
+		e = rte[pin];
+		if (!(e & RTE_LEVEL) &&
+		    !kvmini_irq_has_ack_listener(vcpu->vm, KVMINI_IRQCHIP_IOAPIC, pin))
 			continue;
 		if (kvmini_apic_ioapic_matches(vcpu, e) ||
 		    kvmini_lapic_pending_eoi(vcpu, rte_vector(e)))

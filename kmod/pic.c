@@ -26,6 +26,21 @@ struct kvmini_pic {
 	u16 acked;			/* pins whose EOI to pass on after unlocking */
 };
 
+/* The first vCPU whose LVT0 takes the PIC's ExtINT, or NULL. Any context. */
+static struct kvmini_vcpu *extint_vcpu(struct kvmini_vm *vm)
+{
+	int i, n = atomic_read(&vm->online_vcpus);
+	struct kvmini_vcpu *v;
+
+	smp_rmb();	/* vcpus[i] published before online_vcpus */
+	for (i = 0; i < n; i++) {
+		v = READ_ONCE(vm->vcpus[i]);
+		if (v && kvmini_lapic_accepts_pic(v))
+			return v;
+	}
+	return NULL;
+}
+
 static void pic_lock(struct kvmini_pic *p, unsigned long *flags)
 {
 	spin_lock_irqsave(&p->lock, *flags);
@@ -38,7 +53,7 @@ static void pic_unlock(struct kvmini_pic *p, unsigned long flags)
 	bool wakeup = p->wakeup;
 	u16 acked = p->acked;
 	struct kvmini_vcpu *v;
-	int i, n;
+	int i;
 
 	p->wakeup = false;
 	p->acked = 0;
@@ -47,17 +62,10 @@ static void pic_unlock(struct kvmini_pic *p, unsigned long flags)
 		if (acked & 1)
 			kvmini_irq_acked(vm, i < 8 ? KVMINI_IRQCHIP_PIC_MASTER :
 					 KVMINI_IRQCHIP_PIC_SLAVE, i & 7);
-	if (!wakeup)
-		return;
-	n = atomic_read(&vm->online_vcpus);
-	smp_rmb();
-	for (i = 0; i < n; i++) {
-		v = READ_ONCE(vm->vcpus[i]);
-		if (v && kvmini_lapic_accepts_pic(v)) {
-			set_bit(KVMINI_REQ_EVENT, &v->requests);
-			kvmini_vcpu_kick(v);
-			return;
-		}
+	v = wakeup ? extint_vcpu(vm) : NULL;
+	if (v) {
+		set_bit(KVMINI_REQ_EVENT, &v->requests);
+		kvmini_vcpu_kick(v);
 	}
 }
 
@@ -210,7 +218,7 @@ int kvmini_pic_read_irq(struct kvmini_vm *vm)
 static void icw1(struct kvmini_pic *p, struct kvmini_pic_state *c, u8 val)
 {
 	u8 edge_irr = c->irr & ~c->elcr;
-	int i, n, irq;
+	int irq;
 
 	c->init4 = val & 1;
 	c->last_irr = 0;
@@ -225,12 +233,7 @@ static void icw1(struct kvmini_pic *p, struct kvmini_pic_state *c, u8 val)
 	}
 	c->init_state = 1;
 	/* As KVM: where a vCPU takes ExtINT, those edges count as acknowledged. */
-	n = atomic_read(&p->vm->online_vcpus);
-	smp_rmb();
-	for (i = 0; i < n; i++)
-		if (p->vm->vcpus[i] && kvmini_lapic_accepts_pic(p->vm->vcpus[i]))
-			break;
-	if (i == n)
+	if (!extint_vcpu(p->vm))
 		return;
 	for (irq = 0; irq < 8; irq++)
 		if (edge_irr & BIT(irq))
