@@ -419,22 +419,45 @@ SAME_CONST(PIT_FLAGS_HPET_LEGACY);
 SAME_CONST(PIT_FLAGS_SPEAKER_DATA_ON);
 SAME_STRUCT(pic_state);
 SAME_FIELD(pic_state, last_irr);
+SAME_FIELD(pic_state, irr);
+SAME_FIELD(pic_state, imr);
+SAME_FIELD(pic_state, isr);
+SAME_FIELD(pic_state, priority_add);
 SAME_FIELD(pic_state, irq_base);
+SAME_FIELD(pic_state, read_reg_select);
+SAME_FIELD(pic_state, poll);
+SAME_FIELD(pic_state, special_mask);
+SAME_FIELD(pic_state, init_state);
+SAME_FIELD(pic_state, auto_eoi);
+SAME_FIELD(pic_state, rotate_on_auto_eoi);
+SAME_FIELD(pic_state, special_fully_nested_mode);
 SAME_FIELD(pic_state, init4);
+SAME_FIELD(pic_state, elcr);
 SAME_FIELD(pic_state, elcr_mask);
 SAME_STRUCT(ioapic_state);
 SAME_FIELD(ioapic_state, base_address);
 SAME_FIELD(ioapic_state, ioregsel);
 SAME_FIELD(ioapic_state, id);
 SAME_FIELD(ioapic_state, irr);
+SAME_FIELD(ioapic_state, pad);
 SAME_STRUCT(irqchip);
 SAME_FIELD(irqchip, chip_id);
+SAME_FIELD(irqchip, pad);
 SAME_STRUCT(pit_config);
 SAME_FIELD(pit_config, flags);
+SAME_FIELD(pit_config, pad);
 SAME_STRUCT(pit_channel_state);
 SAME_FIELD(pit_channel_state, count);
 SAME_FIELD(pit_channel_state, latched_count);
+SAME_FIELD(pit_channel_state, count_latched);
+SAME_FIELD(pit_channel_state, status_latched);
+SAME_FIELD(pit_channel_state, status);
+SAME_FIELD(pit_channel_state, read_state);
+SAME_FIELD(pit_channel_state, write_state);
 SAME_FIELD(pit_channel_state, write_latch);
+SAME_FIELD(pit_channel_state, rw_mode);
+SAME_FIELD(pit_channel_state, mode);
+SAME_FIELD(pit_channel_state, bcd);
 SAME_FIELD(pit_channel_state, gate);
 SAME_FIELD(pit_channel_state, count_load_time);
 SAME_STRUCT(pit_state);
@@ -443,6 +466,7 @@ SAME_FIELD(pit_state2, flags);
 SAME_FIELD(pit_state2, reserved);
 SAME_STRUCT(reinject_control);
 SAME_FIELD(reinject_control, pit_reinject);
+SAME_FIELD(reinject_control, reserved);
 SAME_STRUCT(vapic_addr);
 SAME_FIELD(vapic_addr, vapic_addr);
 SAME_CONST(SET_VAPIC_ADDR);
@@ -1095,7 +1119,7 @@ DOC_VALUE(KVMINI_PVCLOCK_GUEST_STOPPED, 2);
 enum { ABI_FACTS = __COUNTER__ - ABI_FACTS_BASE - 1 };
 
 /* Number of fact lines above; grows with the header. */
-#define ABI_FACTS_EXPECTED	857
+#define ABI_FACTS_EXPECTED	881
 
 TEST(abi_version)
 {

@@ -114,6 +114,13 @@ TEST(errors)
 	REQUIRE_VM(vm);
 	/* KVM creates a PIT without an irqchip as well (it never ticks there). */
 	REQUIRE_PIT(vm, create_pit2(vm, KVMINI_PIT_SPEAKER_DUMMY));
+	/* KVM 6.1 reports each of these as 1. */
+	EXPECT_EQ(1, ioctl(vm->fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_IRQCHIP));
+	EXPECT_EQ(1, ioctl(vm->fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_PIT));
+	EXPECT_EQ(1, ioctl(vm->fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_PIT2));
+	EXPECT_EQ(1, ioctl(vm->fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_PIT_STATE2));
+	EXPECT_EQ(1, ioctl(vm->fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_REINJECT_CONTROL));
+	EXPECT_EQ(1, ioctl(vm->fd, KVMINI_CHECK_EXTENSION, KVMINI_CAP_IRQ_INJECT_STATUS));
 	EXPECT_EQ(-EEXIST, create_pit2(vm, KVMINI_PIT_SPEAKER_DUMMY));
 	EXPECT_EQ(-EEXIST, create_pit2(vm, 0));
 	EXPECT_EQ(0, ioctl_err(vm->fd, KVMINI_GET_PIT2, (unsigned long)&ps));
