@@ -14,7 +14,8 @@
 #                        host, on kvmini and then on the distro KVM: one table of
 #                        both medians and kvmini/KVM; never fails on a figure
 #                        (BENCH_QEMU=1: QEMU's boot and live-migration times too)
-#   make clean           back to the tree as cloned
+#   make clean           back to the tree as cloned (make kmod-clean: only the module's
+#                        build products)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
@@ -43,12 +44,16 @@ fuzz:	# clang with libFuzzer: Debian's clang and libclang-rt-dev
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-dev; }
 	@selftests/host/fuzz.sh
 
-clean:
+# The module's build products (dkms.conf's CLEAN).
+kmod-clean:
 	rm -rf kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order \
-	       .*.cmd Module.symvers modules.order .tmp_versions build
+	       .*.cmd Module.symvers modules.order .tmp_versions
+
+clean: kmod-clean
+	rm -rf build
 	$(MAKE) -C selftests clean
 	$(MAKE) -C selftests/demo clean
 	$(MAKE) -C selftests/insn clean
 	$(MAKE) -C selftests/bench clean
 
-.PHONY: all modules install check demo bench fuzz clean
+.PHONY: all modules install kmod-clean check demo bench fuzz clean
