@@ -286,3 +286,4 @@ module_init(kvmini_init);
 module_exit(kvmini_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("kvmini: a small KVM-compatible hypervisor");
+MODULE_VERSION(KVMINI_VERSION);
