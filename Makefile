@@ -2,6 +2,12 @@
 #
 #   make                 build kmod/kvmini.ko for the running kernel (KDIR=… to override)
 #   make install         install the module and its udev rule on this machine
+#   make dkms-install    install with DKMS (dkms.conf): the sources to /usr/src/kvmini-VERSION,
+#                        kvmini.ko built and installed for every kernel with headers
+#                        (KVERS="<ver> ..." for some) and rebuilt for kernels installed
+#                        later, and the udev rule; replaces any kvmini already in DKMS
+#   make dkms-remove     undo dkms-install: every kvmini version out of DKMS and of
+#                        every kernel, its /usr/src copy and the udev rule
 #   make check           build everything and run the selftests in emulated hosts
 #                        (T=<pattern> for a subset, HOST=amd for one host)
 #   make demo            run the sample VMM (selftests/demo) in an emulated host
@@ -19,6 +25,17 @@
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
+# The version is written once, in dkms.conf.
+KVMINI_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$$/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/kvmini-$(KVMINI_VERSION)
+# What Kbuild needs, and no build products.
+DKMS_FILES = Kbuild Makefile dkms.conf LICENSE $(wildcard kmod/Kbuild kmod/*.[chS] kmod/*.rules) \
+	      $(shell find uapi -name '*.h')
+# Every kernel whose headers are installed.
+KVERS ?= $(shell for d in /lib/modules/*/build/include; do \
+		[ -d "$$d" ] && basename "$${d%/build/include}"; done)
+UDEV_RULE := /etc/udev/rules.d/60-kvmini.rules
+
 all: modules
 
 modules:
@@ -27,8 +44,35 @@ modules:
 
 install: modules
 	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" modules_install
-	install -D -m 0644 kmod/60-kvmini.rules /etc/udev/rules.d/60-kvmini.rules
+	install -D -m 0644 kmod/60-kvmini.rules $(UDEV_RULE)
 	depmod -a
+
+dkms-install:
+	@command -v dkms > /dev/null || { echo "kvmini: dkms is not installed: apt-get install dkms"; exit 1; }
+	@test -n "$(KVMINI_VERSION)" || { echo "kvmini: no PACKAGE_VERSION in dkms.conf"; exit 1; }
+	@test -n "$(strip $(KVERS))" || { echo "kvmini: no kernel headers in /lib/modules/*/build: apt-get install linux-headers-$$(uname -r)"; exit 1; }
+	@$(MAKE) --no-print-directory dkms-remove
+	mkdir -p $(DKMS_SRC)
+	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
+	dkms add kvmini/$(KVMINI_VERSION)
+	@set -e; for k in $(KVERS); do \
+		echo "dkms build kvmini/$(KVMINI_VERSION) -k $$k && dkms install kvmini/$(KVMINI_VERSION) -k $$k"; \
+		dkms build kvmini/$(KVMINI_VERSION) -k $$k; \
+		dkms install kvmini/$(KVMINI_VERSION) -k $$k; \
+	done
+	install -D -m 0644 kmod/60-kvmini.rules $(UDEV_RULE)
+
+# Every version dkms knows ("kvmini/V, KERNEL, ARCH: installed" or
+# "kvmini/V: added" in dkms status), on every kernel.
+dkms-remove:
+	@if command -v dkms > /dev/null; then set -e; \
+		for v in $$(dkms status -m kvmini | sed -n 's|^kvmini/\([^,:]*\)[,:].*|\1|p' | sort -u); do \
+			echo "dkms remove kvmini/$$v --all"; \
+			dkms remove kvmini/$$v --all; \
+			rm -rf /usr/src/kvmini-$$v; \
+		done; \
+	fi
+	rm -rf $(DKMS_SRC) $(UDEV_RULE)
 
 check:
 	@selftests/host/check.sh
@@ -56,4 +100,4 @@ clean: kmod-clean
 	$(MAKE) -C selftests/insn clean
 	$(MAKE) -C selftests/bench clean
 
-.PHONY: all modules install kmod-clean check demo bench fuzz clean
+.PHONY: all modules install dkms-install dkms-remove kmod-clean check demo bench fuzz clean
