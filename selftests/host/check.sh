@@ -183,6 +183,23 @@ run_insn() {
 }
 if [ -z "$T" ] || matches insn; then run_insn; fi
 
+# --- 5b. make dkms-install and dkms-remove for the distro kernel, on this machine ---
+run_dkms() {
+	local log=$build/dkms_test.log line p f s
+	"$host_dir/dkms_test.sh" "$kver" > "$log" 2>&1 || true
+	grep -E '^(not ok |#   )' "$log" || true
+	line=$(sed -n 's/^# dkms_test: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log" | tail -n1)
+	if [ -n "$line" ]; then
+		read -r p f s <<<"$line"
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+		echo "# dkms_test (build machine): $p passed, $f failed, $s skipped"
+	else
+		tail -n 20 "$log"
+		point not-ok "dkms_test ran to completion"
+	fi
+}
+if [ -z "$T" ] || matches dkms; then run_dkms; fi
+
 # --- 6. unmodified QEMU on kvmini, then on KVM, in an emulated host ---
 # AMD: by -kernel, through SeaBIOS, with -cpu EPYC, and q35, pc and q35
 # -smp 2 with the split irqchip reading a virtio-blk disk. Intel: only
