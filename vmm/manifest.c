@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +329,7 @@ static int parse(struct ctx *c, size_t len, struct manifest *m)
 	struct prop p[R_NPROPS];
 	const char *name, *model;
 	int err, node, guests = -1, n;
+	uint32_t version;
 
 	if (len < sizeof(struct fdt_header))
 		return fdt_fail(c, -FDT_ERR_TRUNCATED);
@@ -335,6 +337,15 @@ static int parse(struct ctx *c, size_t len, struct manifest *m)
 		return fail(c, "too large for a manifest: %zu bytes, at most %d", len, MF_FILE_MAX);
 	if ((uintptr_t)c->fdt & 7)
 		return fdt_fail(c, -FDT_ERR_ALIGNMENT);
+	/*
+	 * Before 16, a node's name was its full path; libfdt 1.6.1's
+	 * fdt_check_full() dereferences NULL on such a root (the fuzzer found
+	 * it). dtc has written 17 since 2007.
+	 */
+	version = be32((const char *)c->fdt + offsetof(struct fdt_header, version));
+	if (be32(c->fdt) == FDT_MAGIC && version < 16)
+		return fail(c, "not a flattened device tree: FDT_ERR_BADVERSION (version %u, "
+			    "older than 16)", version);
 	err = fdt_check_full(c->fdt, len);
 	if (err)
 		return fdt_fail(c, err);

@@ -515,6 +515,41 @@ TEST(short_and_truncated)
 	free(blob);
 }
 
+/*
+ * A version before 16 (node names as full paths): libfdt 1.6.1's
+ * fdt_check_full() dereferences NULL on the root's name (the fuzzer found
+ * it), so the parser refuses those versions before calling it.
+ */
+TEST(old_versions)
+{
+	struct manifest m;
+	char err[256], want[128];
+	unsigned char *b;
+	size_t len;
+	int rc, v;
+
+	b = good_blob(&len);
+	ASSERT_NE(NULL, b);
+	for (v = 0; v <= 17; v++) {
+		b[23] = v;			/* the header's version (big-endian) */
+		b[27] = v < 16 ? v : 16;	/* and last_comp_version, no later */
+		PARSE(b, len, &m, err, rc);
+		if (v >= 16) {
+			ASSERT_EQ(0, rc) TH_LOG("version %d: %s", v, err);
+			continue;
+		}
+		ASSERT_EQ(-1, rc);
+		snprintf(want, sizeof(want),
+			 "not a flattened device tree: FDT_ERR_BADVERSION (version %d, older than 16)", v);
+		ASSERT_STREQ(want, err);
+	}
+	b[0] = 0;			/* a bad magic is named as such, whatever the version */
+	b[23] = 2;
+	PARSE(b, len, &m, err, rc);
+	ASSERT_STREQ("not a flattened device tree: FDT_ERR_BADMAGIC", err);
+	free(b);
+}
+
 TEST(trailing_bytes)
 {
 	struct manifest m;
