@@ -176,10 +176,11 @@ static int valid_name(const char *s, int len)
 	return 1;
 }
 
-enum { G_MEMORY, G_VCPUS, G_AFFINITY, G_KERNEL, G_INITRAMFS, G_BOOTARGS, G_CONSOLE, G_PREFIX,
+/* A guest's properties, in the binding's order, which is that of the checks. */
+enum { G_MEMORY, G_VCPUS, G_KERNEL, G_AFFINITY, G_INITRAMFS, G_BOOTARGS, G_CONSOLE, G_PREFIX,
        G_PATH, G_POWEROFF, G_NPROPS };
 static const char *const guest_props[G_NPROPS] = {
-	"memory-mib", "vcpus", "cpu-affinity", "kernel", "initramfs", "bootargs", "console",
+	"memory-mib", "vcpus", "kernel", "cpu-affinity", "initramfs", "bootargs", "console",
 	"console-prefix", "console-path", "on-poweroff",
 };
 
@@ -235,6 +236,8 @@ static int parse_guest(struct ctx *c, int node, struct manifest *m, unsigned cha
 		return -1;
 	if (g->vcpus < 1 || g->vcpus > MF_MAX_VCPUS)
 		return fail(c, "%s: vcpus: must be 1..%d, got %u", path, MF_MAX_VCPUS, g->vcpus);
+	if (get_str(c, path, "kernel", &p[G_KERNEL], MF_PATH_MAX, &g->kernel))
+		return -1;
 
 	if (p[G_AFFINITY].val) {
 		const struct prop *a = &p[G_AFFINITY];
@@ -264,8 +267,6 @@ static int parse_guest(struct ctx *c, int node, struct manifest *m, unsigned cha
 		g->pinned = 1;
 	}
 
-	if (get_str(c, path, "kernel", &p[G_KERNEL], MF_PATH_MAX, &g->kernel))
-		return -1;
 	if (p[G_INITRAMFS].val &&
 	    get_str(c, path, "initramfs", &p[G_INITRAMFS], MF_PATH_MAX, &g->initramfs))
 		return -1;

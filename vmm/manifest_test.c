@@ -470,6 +470,20 @@ BAD(poweroff_unknown, ALPHA(REQ "on-poweroff = \"stop\";"),
 BAD(poweroff_list, ALPHA(REQ "on-poweroff = \"stop-all\", \"stop-self\";"),
     "/guests/alpha: on-poweroff: must be one string, not a list");
 
+/* The first violation is the one reported, in the binding's order. */
+BAD(order_name_first, MANIFEST(GUEST("Alpha", "vcpus = <0>; foo; bar { };")),
+    "/guests/Alpha: node name: must be 1..31 characters of a-z, 0-9 and '-', "
+    "starting with a letter");
+BAD(order_child_first, ALPHA("vcpus = <0>; foo; bar { };"),
+    "/guests/alpha/bar: unknown node (a guest has no child nodes)");
+BAD(order_unknown_first, ALPHA("vcpus = <0>; memory-mib = <64>; foo = <1>;"),
+    "/guests/alpha: foo: unknown property");
+BAD(order_missing_first, ALPHA("vcpus = <0>; memory-mib = <64>;"),
+    "/guests/alpha: kernel: missing (required)");
+BAD(order_values, ALPHA("on-poweroff = \"x\"; console = \"x\"; cpu-affinity = <1 2>;"
+			"kernel = \"\"; vcpus = <1>; memory-mib = <64>;"),
+    "/guests/alpha: kernel: must be a non-empty string");
+
 /* A later guest's error names that guest. */
 BAD(second_guest, MANIFEST(GUEST("alpha", REQ) GUEST("beta", REQ "vcpuz = <2>;")),
     "/guests/beta: vcpus: duplicate property", .from = "vcpuz", .to = "vcpus");
