@@ -40,7 +40,8 @@ struct mf_guest {
 	uint32_t cpu[MF_MAX_VCPUS];	/* host CPU of vCPU i's thread, if pinned */
 	/*
 	 * Strings point into the blob, which must outlive the manifest;
-	 * defaults are static strings, or default_prefix below.
+	 * defaults are static strings, or default_prefix below (so a copy
+	 * of a struct mf_guest must not outlive the original).
 	 */
 	const char *kernel;		/* bzImage path, as written */
 	const char *initramfs;		/* NULL: none */
@@ -59,12 +60,12 @@ struct manifest {
 };
 
 /*
- * Check the blob (any bytes: fdt_check_full first) against the binding and
- * fill *m. On a violation write one line, without a newline, naming the
- * node and the property ("/guests/alpha: vcpus: must be 1..64, got 0") to
- * err, zero *m and return -1; 0 on success. Never reads outside
- * [blob, blob+len). libfdt wants the blob 8-byte aligned (malloc's is);
- * len must be the blob's size exactly, at most MF_FILE_MAX.
+ * Check the blob (any bytes: fdt_check_full before any other libfdt call)
+ * against the binding and fill *m. On a violation write one line, without
+ * a newline, naming the node and the property ("/guests/alpha: vcpus: must
+ * be 1..64, got 0") to err, zero *m and return -1; 0 on success. Never
+ * reads outside [blob, blob+len). libfdt wants the blob 8-byte aligned
+ * (malloc's is); len must be the blob's size exactly, at most MF_FILE_MAX.
  */
 int manifest_parse(const void *blob, size_t len, struct manifest *m,
 		   char *err, size_t errlen);
