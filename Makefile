@@ -12,7 +12,9 @@
 #                        (T=<pattern> for a subset, HOST=amd for one host)
 #   make demo            run the sample VMM (selftests/demo) in an emulated host
 #   make fuzz            fuzz for FUZZ_SECONDS (180) side by side: the MMIO instruction
-#                        decoder with libFuzzer here, and the ioctls (ioctl_fuzz_test's
+#                        decoder and the VMM's manifest parser with libFuzzer here (on
+#                        fewer than 3 cores one after the other, half the time each),
+#                        and the ioctls (ioctl_fuzz_test's
 #                        long mode: rounds of a multi-threaded fuzzer, each checked for
 #                        leaks, dead VMs and a clean kernel log) in the emulated AMD host;
 #                        FUZZ_SEED=N to repeat an ioctl fuzzing run (selftests/host/fuzz.sh)
@@ -99,5 +101,6 @@ clean: kmod-clean
 	$(MAKE) -C selftests/demo clean
 	$(MAKE) -C selftests/insn clean
 	$(MAKE) -C selftests/bench clean
+	$(MAKE) -C vmm clean
 
 .PHONY: all modules install dkms-install dkms-remove kmod-clean check demo bench fuzz clean

@@ -23,6 +23,7 @@ cd "$top"
 # --- 1. packages ---
 pkgs="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
       linux-source-6.1 cpio kmod xz-utils gcc make libc6-dev
+      libfdt-dev device-tree-compiler
       syslinux syslinux-common mtools dosfstools
       bochs bochsbios vgabios xorriso isolinux"
 missing=""
@@ -199,6 +200,23 @@ run_dkms() {
 	fi
 }
 if [ -z "$T" ] || matches dkms; then run_dkms; fi
+
+# --- 5c. the VMM's manifest parser's unit test (vmm/manifest_test), on this machine ---
+run_manifest() {
+	local log=$build/manifest_test.log line p f s
+	make -s -C vmm test > "$log" 2>&1 || true
+	grep '^not ok ' "$log" || true
+	line=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) .* skip:\([0-9]*\) .*$/\1 \2 \3/p' "$log" | tail -n1)
+	if [ -n "$line" ]; then
+		read -r p f s <<<"$line"
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+		echo "# manifest_test (build machine): $p passed, $f failed, $s skipped"
+	else
+		tail -n 20 "$log"
+		point not-ok "manifest_test ran to completion"
+	fi
+}
+if [ -z "$T" ] || matches manifest; then run_manifest; fi
 
 # --- 6. unmodified QEMU on kvmini, then on KVM, in an emulated host ---
 # AMD: by -kernel, through SeaBIOS, with -cpu EPYC, and q35, pc and q35

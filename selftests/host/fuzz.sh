@@ -1,16 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make fuzz`: two fuzzers side by side, one core each, FUZZ_SECONDS each
-# (default 180):
-#  - the MMIO instruction decoder's libFuzzer target (selftests/insn), here;
+# `make fuzz`: fuzzers side by side, one core each, FUZZ_SECONDS (default
+# 180):
+#  - here, two libFuzzer targets: the MMIO instruction decoder's
+#    (selftests/insn) and the VMM's manifest parser's (vmm/manifest_fuzz);
+#    on a machine of 3 cores or more side by side, FUZZ_SECONDS each, else
+#    one after the other on one core, half of FUZZ_SECONDS each;
 #  - ioctl_fuzz_test's long mode against kvmini.ko, inside the emulated
 #    AMD host (run.sh): rounds of the multi-threaded ioctl fuzzer, each
 #    followed by its checks (no VM left, a fresh guest computes exactly, a
 #    bystander VM counted exactly, the kernel memory back, a clean log).
-# Ends with one line per fuzzer and exits 1 if either found something: a
-# decoder crash, a failed round, a host that died or timed out, or a
-# problem in the host's kernel log.
+# Ends with one line per fuzzer and exits 1 if any found something: a
+# decoder or parser crash (or broken promise), a failed round, a host that
+# died or timed out, or a problem in the host's kernel log.
 #
 #   FUZZ_SEED=N     the ioctl fuzzer's first seed (default: from the clock;
 #                   printed, round r uses N + r)
@@ -25,9 +28,11 @@ out=$top/build/fuzz
 secs=${FUZZ_SECONDS:-180}
 cd "$top"
 
-# What the ioctl fuzzer needs (make check installs the same).
+# What the ioctl fuzzer and the manifest parser's fuzzer need (make check
+# installs the same).
 pkgs="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
-      linux-source-6.1 cpio kmod xz-utils gcc make libc6-dev"
+      linux-source-6.1 cpio kmod xz-utils gcc make libc6-dev
+      libfdt-dev device-tree-compiler"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -50,9 +55,26 @@ make -s KDIR="$kdir" modules > "$out/kbuild.log" 2>&1 || { cat "$out/kbuild.log"
 make -s -C selftests ioctl_fuzz_test > "$out/selftests.log" 2>&1 ||
 	{ cat "$out/selftests.log"; exit 1; }
 
-echo "# fuzzing for $secs s: the instruction decoder here, the ioctls in the AMD host"
-make -s -C selftests/insn fuzz FUZZ_SECONDS="$secs" > "$out/insn.log" 2>&1 &
-insn_pid=$!
+# The libFuzzer targets here: NAME.log, and NAME.rc their exit status.
+fuzz_here() {	# fuzz_here NAME DIR SECONDS
+	local rc=0
+	make -s -C "$2" fuzz FUZZ_SECONDS="$3" > "$out/$1.log" 2>&1 || rc=$?
+	echo "$rc" > "$out/$1.rc"
+}
+rm -f "$out/insn.rc" "$out/manifest.rc"
+if [ "$(nproc)" -ge 3 ]; then
+	here_secs=$secs
+	fuzz_here insn selftests/insn "$here_secs" &
+	here_pids=$!
+	fuzz_here manifest vmm "$here_secs" &
+	here_pids="$here_pids $!"
+else
+	here_secs=$(((secs + 1) / 2))
+	{ fuzz_here insn selftests/insn "$here_secs"; fuzz_here manifest vmm "$here_secs"; } &
+	here_pids=$!
+fi
+echo "# fuzzing for $secs s: the ioctls in the AMD host; here the instruction decoder and" \
+     "the manifest parser, $here_secs s each"
 
 job=$out/job
 rm -rf "$job"
@@ -70,16 +92,27 @@ host_rc=0
 "$host_dir/run.sh" --host amd --kver "$kver" --timeout $((secs + 300)) --out "$out/amd" "$job" ||
 	host_rc=$?
 
-insn_rc=0
-wait "$insn_pid" || insn_rc=$?
-grep -E '^(stat::|Done|==[0-9]+==|SUMMARY)' "$out/insn.log" | tail -n 12 || true
+wait $here_pids || true
+insn_rc=$(cat "$out/insn.rc" 2>/dev/null || echo none)
+manifest_rc=$(cat "$out/manifest.rc" 2>/dev/null || echo none)
+for f in insn manifest; do
+	grep -E '^(stat::|Done|==[0-9]+==|SUMMARY|manifest_parse broke)' "$out/$f.log" |
+		tail -n 12 | sed "s/^/$f: /" || true
+done
 
 fail=0
 if [ "$insn_rc" = 0 ]; then
-	echo "ok - the decoder fuzzer found nothing in $secs s"
+	echo "ok - the decoder fuzzer found nothing in $here_secs s"
 else
 	echo "not ok - the decoder fuzzer failed (exit $insn_rc;" \
 	     "$out/insn.log, selftests/insn/crash-*)"
+	fail=1
+fi
+if [ "$manifest_rc" = 0 ]; then
+	echo "ok - the manifest parser's fuzzer found nothing in $here_secs s"
+else
+	echo "not ok - the manifest parser's fuzzer failed (exit $manifest_rc;" \
+	     "$out/manifest.log, vmm/build/crash-*)"
 	fail=1
 fi
 case $host_rc in
