@@ -10,7 +10,10 @@
 #                        every kernel, its /usr/src copy and the udev rule
 #   make check           build everything and run the selftests in emulated hosts
 #                        (T=<pattern> for a subset, HOST=amd for one host)
-#   make demo            run the sample VMM (selftests/demo) in an emulated host
+#   make demo            two Linux guests side by side on kvmini from one device-tree
+#                        manifest (selftests/demo/demo.dts), started by kvmini-vmm (vmm/),
+#                        in the emulated AMD host; then how guests stop (stop.dts)
+#   make -C vmm          build kvmini-vmm alone (vmm/Makefile: test, fuzz)
 #   make fuzz            fuzz for FUZZ_SECONDS (180) side by side: the MMIO instruction
 #                        decoder and the VMM's manifest parser with libFuzzer here (on
 #                        fewer than 3 cores one after the other, half the time each),

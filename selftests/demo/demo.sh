@@ -11,7 +11,8 @@
 # with the guest's name; then one line per check (job-run). Exit non-zero
 # if a check fails or the host's kernel log shows a problem.
 #
-#   demo.sh [--out DIR]     (make check runs it with --out build/check/demo)
+#   demo.sh [--out DIR]     (make check runs it with --out build/check/demo,
+#                            and KVMINI_PREPPED=1: packages and module are there)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,10 +21,15 @@ build=$top/build/demo
 [ "${1:-}" = --out ] && build=$2
 cd "$top"
 
-# --- 1. packages and the module (selftests/host/prep.sh) ---
-. "$top/selftests/host/prep.sh"
-prep demo "$build" "qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
-      cpio kmod xz-utils gcc make libc6-dev libfdt-dev device-tree-compiler"
+# --- 1. packages and the module (selftests/host/prep.sh; make check has done it) ---
+if [ -n "${KVMINI_PREPPED:-}" ]; then
+	kver=$("$top/selftests/host/run.sh" --print-kver)
+	mkdir -p "$build"
+else
+	. "$top/selftests/host/prep.sh"
+	prep demo "$build" "qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
+	      cpio kmod xz-utils gcc make libc6-dev libfdt-dev device-tree-compiler"
+fi
 
 # --- 2. kvmini-vmm, guestwork, the manifest, the guests' initramfs ---
 { make -s -C vmm && make -s -C "$demo_dir"; } > "$build/build.log" 2>&1 ||
@@ -35,12 +41,12 @@ cp /bin/busybox "$build/initramfs/bin/"
 cp "$demo_dir/guestwork" "$build/initramfs/"
 cp "$demo_dir/guest-init" "$build/initramfs/init"
 (cd "$build/initramfs" && find . | cpio -o -H newc --quiet) > "$job/guest.cpio"
-cp kmod/kvmini.ko vmm/kvmini-vmm "$demo_dir/demo.dtb" "$job/"
+cp kmod/kvmini.ko vmm/kvmini-vmm "$demo_dir/demo.dtb" "$demo_dir/stop.dtb" "$job/"
 cp "/boot/vmlinuz-$kver" "$job/bzImage"
 cp "$demo_dir/job-run" "$job/run"
 # The work's checksums, computed here: the guests must find the same.
-for g in alpha beta; do
-	mib=$(sed -n "/^\t\t$g {/,/};/s/.*demo.work_mib=\([0-9]*\).*/\1/p" "$demo_dir/demo.dts")
+for g in alpha beta gamma delta; do
+	mib=$(sed -n "/^\t\t$g {/,/};/s/.*demo.work_mib=\([0-9]*\).*/\1/p" "$demo_dir"/*.dts)
 	"$demo_dir/guestwork" sum "$g" "$mib" > "$job/sum.$g"
 done
 

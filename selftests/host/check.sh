@@ -245,6 +245,21 @@ run_qemu() {	# run_qemu HOST LAST_BOOT [BOOT.SH OPTIONS]: LAST_BOOT's line shows
 	return 0
 }
 
+# --- 6b. make demo: Linux guests side by side from a manifest (kvmini-vmm), in the AMD host ---
+run_demo() {
+	local log=$build/demo.log
+	KVMINI_PREPPED=1 "$top/selftests/demo/demo.sh" --out "$build/demo" > "$log" 2>&1 || true
+	while read -r tag what; do
+		[ "$tag" = "@@host-ok" ] && point ok "demo: $what" || point not-ok "demo: $what"
+	done < <(grep -E '^@@host-(ok|fail) ' "$build/demo/host/job.log" 2>/dev/null || true)
+	if grep -q '^demo: ok' "$log"; then
+		point ok "demo: the host finished, its kernel log clean"
+	else
+		tail -n 30 "$log"
+		point not-ok "demo: the host finished, its kernel log clean"
+	fi
+}
+
 # --- 7. the kernel's own KVM selftests, on KVM and on kvmini, in the AMD host ---
 run_ksft() {
 	local log=$build/ksft.log line p f s
@@ -295,6 +310,7 @@ if want amd; then
 	fi
 	if [ -z "$T" ] || matches novirt; then run_novirt; fi
 	if [ -z "$T" ] || matches qemu; then run_qemu amd seabios; fi
+	if [ -z "$T" ] || matches demo || matches vmm; then run_demo; fi
 	if [ -z "$T" ] || matches ksft; then run_ksft; fi
 fi
 # In the foreground while Bochs runs the suite (or after it, HOST=intel).
