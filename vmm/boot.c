@@ -280,12 +280,11 @@ void boot_acpi(struct guest *g)
 	put32(e + 4, GPA_IOAPIC);
 	put32(e + 8, 0);
 	e += 12;
-	e[0] = 2;					/* ISA IRQ 0 (the PIT) is GSI 2 */
-	e[1] = 10;
-	e[3] = 0;
-	put32(e + 4, 2);
-	put16(e + 8, 0);
-	e += 10;
+	/*
+	 * No override for ISA IRQ 0: the PIT is GSI 0, IOAPIC pin 0, by
+	 * KVM's default routes (QEMU moves it to pin 2 with its own routing
+	 * table and says so here; we keep KVM's table and say nothing).
+	 */
 	e[0] = 2;					/* SCI: GSI 9, level, active high */
 	e[1] = 10;
 	e[3] = GSI_SCI;

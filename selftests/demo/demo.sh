@@ -54,6 +54,7 @@ done
 rc=0
 "$top/selftests/host/run.sh" --host amd --kver "$kver" --cpus 3 --timeout 900 \
 	--out "$build/host" "$job" || rc=$?
+echo "# demo: the emulated host's exit status: $rc"
 fails=$(grep -c '^@@host-fail ' "$build/host/job.log" || true)
 oks=$(grep -c '^@@host-ok ' "$build/host/job.log" || true)
 [ "$oks" -gt 0 ] && [ "$fails" = 0 ] || rc=${rc/#0/1}

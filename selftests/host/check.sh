@@ -252,7 +252,7 @@ run_demo() {
 	while read -r tag what; do
 		[ "$tag" = "@@host-ok" ] && point ok "demo: $what" || point not-ok "demo: $what"
 	done < <(grep -E '^@@host-(ok|fail) ' "$build/demo/host/job.log" 2>/dev/null || true)
-	if grep -q '^demo: ok' "$log"; then
+	if grep -q "^# demo: the emulated host's exit status: [01]$" "$log"; then
 		point ok "demo: the host finished, its kernel log clean"
 	else
 		tail -n 30 "$log"
