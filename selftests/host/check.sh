@@ -167,56 +167,41 @@ EOF
 	return 0
 }
 
-# --- 5. the instruction decoder's unit test, on this machine ---
-run_insn() {
-	local log=$build/insn_test.log line
-	make -s -C selftests/insn test > "$log" 2>&1 || true
-	grep -E '^(not )?ok ' "$log" | grep '^not ok' || true
-	line=$(sed -n 's/^# insn_test: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -n1)
-	if [ -n "$line" ]; then
-		read -r p f <<<"$line"
-		pass=$((pass + p)) fail=$((fail + f))
-		echo "# insn_test (build machine): $p passed, $f failed"
-	else
-		tail -n 20 "$log"
-		point not-ok "insn_test ran to completion"
-	fi
-}
-if [ -z "$T" ] || matches insn; then run_insn; fi
-
-# --- 5b. make dkms-install and dkms-remove for the distro kernel, on this machine ---
-run_dkms() {
-	local log=$build/dkms_test.log line p f s
-	"$host_dir/dkms_test.sh" "$kver" > "$log" 2>&1 || true
+# --- 5. tests on this machine: the decoder's and the manifest parser's unit
+# tests, make dkms-install and dkms-remove for the distro kernel ---
+# build_machine NAME SED COMMAND...: run it (log in $build/NAME.log), show
+# its failures, add the "passed failed skipped" that SED prints from its
+# summary line to the totals.
+build_machine() {
+	local name=$1 sed=$2 log=$build/$1.log line p f s
+	shift 2
+	"$@" > "$log" 2>&1 || true
 	grep -E '^(not ok |#   )' "$log" || true
-	line=$(sed -n 's/^# dkms_test: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log" | tail -n1)
+	line=$(sed -n "$sed" "$log" | tail -n1)
 	if [ -n "$line" ]; then
 		read -r p f s <<<"$line"
+		s=${s:-0}
 		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-		echo "# dkms_test (build machine): $p passed, $f failed, $s skipped"
+		echo "# $name (build machine): $p passed, $f failed, $s skipped"
 	else
 		tail -n 20 "$log"
-		point not-ok "dkms_test ran to completion"
+		point not-ok "$name ran to completion"
 	fi
 }
-if [ -z "$T" ] || matches dkms; then run_dkms; fi
-
-# --- 5c. the VMM's manifest parser's unit test (vmm/manifest_test), on this machine ---
-run_manifest() {
-	local log=$build/manifest_test.log line p f s
-	make -s -C vmm test > "$log" 2>&1 || true
-	grep '^not ok ' "$log" || true
-	line=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) .* skip:\([0-9]*\) .*$/\1 \2 \3/p' "$log" | tail -n1)
-	if [ -n "$line" ]; then
-		read -r p f s <<<"$line"
-		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-		echo "# manifest_test (build machine): $p passed, $f failed, $s skipped"
-	else
-		tail -n 20 "$log"
-		point not-ok "manifest_test ran to completion"
-	fi
-}
-if [ -z "$T" ] || matches manifest; then run_manifest; fi
+if [ -z "$T" ] || matches insn; then
+	build_machine insn_test 's/^# insn_test: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+		make -s -C selftests/insn test
+fi
+if [ -z "$T" ] || matches dkms; then
+	build_machine dkms_test \
+		's/^# dkms_test: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+		"$host_dir/dkms_test.sh" "$kver"
+fi
+if [ -z "$T" ] || matches manifest; then
+	build_machine manifest_test \
+		's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) .* skip:\([0-9]*\) .*$/\1 \2 \3/p' \
+		make -s -C vmm test
+fi
 
 # --- 6. unmodified QEMU on kvmini, then on KVM, in an emulated host ---
 # AMD: by -kernel, through SeaBIOS, with -cpu EPYC, and q35, pc and q35
