@@ -270,7 +270,7 @@ want() { [ "$HOST" = all ] || [ "$HOST" = "$1" ]; }
 # core, so the whole suite on two would take twice as long.
 smp_progs="virt_test migrate_test two_vms_test"
 intel_legs() {
-	[ -z "$suite" ] || boot_suite intel intel vmx "msr kvm_intel" 1500 "Intel VMX" 1
+	[ -z "$suite" ] || boot_suite intel intel vmx "msr kvm_intel" 1800 "Intel VMX" 1
 	if [ -z "$T" ] || [ -n "$(for p in $smp_progs; do matches "$p" && echo "$p"; done)" ]; then
 		boot_suite intel-smp intel vmx-smp "msr kvm_intel" 900 "Intel VMX" 2 "$smp_progs"
 	fi
